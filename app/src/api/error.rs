@@ -1,0 +1,174 @@
+//! One error type for everything the application reports to a user or a client.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+/// A message attached to one input of a form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// Every failure the application reports. Messages are written for the person reading them; internal causes are
+/// logged on the server and never sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum AppError {
+    /// Input was rejected; `fields` names the inputs at fault.
+    #[error("{message}")]
+    Validation {
+        message: String,
+        fields: Vec<FieldError>,
+    },
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    /// Wrong email or password; deliberately does not say which.
+    #[error("Incorrect email or password.")]
+    InvalidCredentials,
+    #[error("{message}")]
+    Forbidden { message: String },
+    #[error("{message}")]
+    NotFound { message: String },
+    #[error("{message}")]
+    Conflict { message: String },
+    #[error("Too many attempts. Try again in {} minute{}.", minutes(*retry_after_secs), plural(minutes(*retry_after_secs)))]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("Something went wrong on our side. Please try again in a moment.")]
+    Internal,
+    /// The request never reached the application logic (network failure, malformed request).
+    #[error("{message}")]
+    Transport { message: String },
+}
+
+fn minutes(secs: u64) -> u64 {
+    secs.div_ceil(60).max(1)
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+impl AppError {
+    /// A validation error on one field.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let message = message.into();
+        AppError::Validation {
+            message: "Please correct the highlighted fields.".into(),
+            fields: vec![FieldError {
+                field: field.into(),
+                message,
+            }],
+        }
+    }
+
+    /// A validation error on several fields.
+    pub fn fields(fields: Vec<FieldError>) -> Self {
+        AppError::Validation {
+            message: "Please correct the highlighted fields.".into(),
+            fields,
+        }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        AppError::Forbidden {
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        AppError::NotFound {
+            message: message.into(),
+        }
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        AppError::Conflict {
+            message: message.into(),
+        }
+    }
+
+    /// The HTTP status this error is sent with.
+    pub fn status(&self) -> u16 {
+        match self {
+            AppError::Validation { .. } => 422,
+            AppError::Unauthenticated | AppError::InvalidCredentials => 401,
+            AppError::Forbidden { .. } => 403,
+            AppError::NotFound { .. } => 404,
+            AppError::Conflict { .. } => 409,
+            AppError::TooManyRequests { .. } => 429,
+            AppError::Internal => 500,
+            AppError::Transport { .. } => 400,
+        }
+    }
+
+    /// The message for one field, if the error names it.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            AppError::Validation { fields, .. } => fields
+                .iter()
+                .find(|f| f.field == field)
+                .map(|f| f.message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The sentence to show above a form: the error itself unless it is only about fields.
+    pub fn form_message(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // Malformed arguments are the caller's fault: answer 400, not the framework's default 500.
+        #[cfg(feature = "ssr")]
+        if matches!(value, ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_)) {
+            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+                res.set_status(http::StatusCode::BAD_REQUEST);
+            }
+        }
+        match value {
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::Validation {
+                message: "The form was incomplete or malformed. Please reload the page and try again.".into(),
+                fields: vec![],
+            },
+            ServerFnErrorErr::Request(_) => AppError::Transport {
+                message: "Could not reach the server. Check your connection and try again.".into(),
+            },
+            other => AppError::Transport {
+                message: format!("The request failed: {other}"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn throttling_message_rounds_up_to_whole_minutes() {
+        let e = AppError::TooManyRequests { retry_after_secs: 61 };
+        assert_eq!(e.to_string(), "Too many attempts. Try again in 2 minutes.");
+        let e = AppError::TooManyRequests { retry_after_secs: 5 };
+        assert_eq!(e.to_string(), "Too many attempts. Try again in 1 minute.");
+    }
+
+    #[test]
+    fn field_message_finds_the_named_field_only() {
+        let e = AppError::field("email", "Enter a valid email address.");
+        assert_eq!(e.field_message("email").as_deref(), Some("Enter a valid email address."));
+        assert_eq!(e.field_message("password"), None);
+        assert_eq!(e.status(), 422);
+    }
+}

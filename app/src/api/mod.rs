@@ -1,0 +1,13 @@
+//! The contract shared by the browser, the server and (later) the extension: DTOs, enums, validation rules, the
+//! error type and the `#[server]` functions. No database types here.
+
+pub mod auth;
+pub mod error;
+pub mod types;
+pub mod validate;
+
+pub use error::{AppError, FieldError};
+pub use types::{CurrentUser, Role};
+
+/// URL prefix of every server function. Kept apart from `/api/v1` (REST) so each has its own middleware.
+pub const RPC_PREFIX: &str = "/rpc";

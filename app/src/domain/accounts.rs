@@ -1,0 +1,360 @@
+//! Accounts: first-run setup, client sign-up, accounts made by admins, login, activation state.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, SqlErr, Statement, TransactionTrait,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    audit,
+    entities::{admins, clients, employees, resume_profiles, user_profiles, users},
+    now, password,
+    policy::may_manage_user,
+    session_store::end_sessions_of,
+    state::AuthConfig,
+    throttle, Actor, RequestMeta,
+};
+use crate::api::{
+    validate::{Email, NewAccount, PASSWORD_MAX},
+    AppError, CurrentUser, Role,
+};
+
+const DUPLICATE_EMAIL: &str = "An account with this email address already exists. Sign in instead.";
+
+/// True while no super admin exists: the one-time setup page is offered only then.
+pub async fn needs_setup<C: ConnectionTrait>(db: &C) -> Result<bool, AppError> {
+    let n = users::Entity::find()
+        .filter(users::Column::Role.eq(Role::SuperAdmin.as_str()))
+        .count(db)
+        .await?;
+    Ok(n == 0)
+}
+
+pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &Email) -> Result<Option<users::Model>, AppError> {
+    Ok(users::Entity::find()
+        .filter(users::Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?)
+}
+
+/// Insert a user with their profile and role row, inside the caller's transaction.
+async fn insert_account<C: ConnectionTrait>(
+    txn: &C,
+    role: Role,
+    account: &NewAccount,
+    password_hash: String,
+    created_by: Option<Uuid>,
+) -> Result<users::Model, AppError> {
+    let t = now();
+    let user = users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(account.email.as_str().to_string()),
+        password_hash: Set(password_hash),
+        first_name: Set(account.first_name.clone()),
+        last_name: Set(account.last_name.clone()),
+        role: Set(role.as_str().to_string()),
+        is_active: Set(true),
+        created_at: Set(t),
+        updated_at: Set(t),
+    }
+    .insert(txn)
+    .await
+    .map_err(|e| match e.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => AppError::field("email", DUPLICATE_EMAIL),
+        _ => AppError::from(e),
+    })?;
+
+    user_profiles::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user.id),
+        bio: Set(None),
+        phone: Set(None),
+        location: Set(None),
+        metadata: Set(json!({})),
+        created_at: Set(t),
+        updated_at: Set(t),
+    }
+    .insert(txn)
+    .await?;
+
+    match role {
+        Role::Client => {
+            let client = clients::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(user.id),
+                is_activated: Set(false),
+                activated_at: Set(None),
+                activated_by: Set(None),
+                payment_status: Set("pending".into()),
+                subscription_data: Set(json!({})),
+                created_at: Set(t),
+            }
+            .insert(txn)
+            .await?;
+            resume_profiles::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                client_id: Set(client.id),
+                professional_summary: Set(String::new()),
+                experience: Set(json!([])),
+                education: Set(json!([])),
+                skills: Set(json!([])),
+                contact_info: Set(json!({})),
+                created_at: Set(t),
+                updated_at: Set(t),
+            }
+            .insert(txn)
+            .await?;
+        }
+        Role::Employee => {
+            employees::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(user.id),
+                created_by: Set(created_by),
+                performance_metrics: Set(json!({})),
+                is_available: Set(true),
+                last_active: Set(None),
+                last_assigned_at: Set(None),
+                created_at: Set(t),
+            }
+            .insert(txn)
+            .await?;
+        }
+        Role::Admin | Role::SuperAdmin => {
+            admins::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                user_id: Set(user.id),
+                admin_level: Set(role.as_str().to_string()),
+                permissions: Set(json!({})),
+                created_by: Set(created_by),
+                created_at: Set(t),
+            }
+            .insert(txn)
+            .await?;
+        }
+    }
+    Ok(user)
+}
+
+/// Refuse early, with a field message, when the email is taken (the unique index still decides under races).
+async fn ensure_email_free<C: ConnectionTrait>(db: &C, email: &Email) -> Result<(), AppError> {
+    if find_by_email(db, email).await?.is_some() {
+        return Err(AppError::field("email", DUPLICATE_EMAIL));
+    }
+    Ok(())
+}
+
+/// Serialises first-run setup: one process by a mutex, several replicas by a PostgreSQL advisory lock.
+static SETUP_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+const SETUP_ADVISORY_KEY: i64 = 0x6a6f_6264_7365_7475; // "jobdsetu"
+
+/// First run: create the first super admin. Refused once one exists.
+pub async fn setup_super_admin(
+    db: &DatabaseConnection,
+    account: NewAccount,
+    meta: &RequestMeta,
+) -> Result<users::Model, AppError> {
+    let _guard = SETUP_LOCK.lock().await;
+    let hash = password::hash(account.password.expose().to_string()).await?;
+    let txn = db.begin().await?;
+    if txn.get_database_backend() == DatabaseBackend::Postgres {
+        txn.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [SETUP_ADVISORY_KEY.into()],
+        ))
+        .await?;
+    }
+    if !needs_setup(&txn).await? {
+        return Err(AppError::forbidden("This site is already set up. Sign in instead."));
+    }
+    ensure_email_free(&txn, &account.email).await?;
+    let user = insert_account(&txn, Role::SuperAdmin, &account, hash, None).await?;
+    audit::record(&txn, Some(user.id), "account.setup", "user", Some(user.id), json!({"role": "super_admin"}), meta)
+        .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// A job seeker signs up as a client; the account waits for an admin to activate it.
+pub async fn signup_client(
+    db: &DatabaseConnection,
+    account: NewAccount,
+    meta: &RequestMeta,
+) -> Result<users::Model, AppError> {
+    ensure_email_free(db, &account.email).await?;
+    let hash = password::hash(account.password.expose().to_string()).await?;
+    let txn = db.begin().await?;
+    let user = insert_account(&txn, Role::Client, &account, hash, None).await?;
+    audit::record(&txn, Some(user.id), "account.signup", "user", Some(user.id), json!({"role": "client"}), meta).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// An admin (or the command line, with no actor) creates an employee, admin or super admin account.
+pub async fn create_user(
+    db: &DatabaseConnection,
+    actor: Option<&Actor>,
+    role: Role,
+    account: NewAccount,
+    meta: &RequestMeta,
+) -> Result<users::Model, AppError> {
+    if let Some(actor) = actor {
+        if !may_manage_user(actor.role, role) {
+            return Err(AppError::forbidden(format!(
+                "You do not have permission to create {} accounts.",
+                role.label().to_lowercase()
+            )));
+        }
+    }
+    ensure_email_free(db, &account.email).await?;
+    let hash = password::hash(account.password.expose().to_string()).await?;
+    let txn = db.begin().await?;
+    let user = insert_account(&txn, role, &account, hash, actor.map(|a| a.user_id)).await?;
+    audit::record(
+        &txn,
+        actor.map(|a| a.user_id),
+        "user.create",
+        "user",
+        Some(user.id),
+        json!({"role": role.as_str(), "email": user.email}),
+        meta,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Check credentials, with throttling per account and per IP. An unknown email and a wrong password get the same
+/// answer after the same work.
+pub async fn login(
+    db: &DatabaseConnection,
+    cfg: &AuthConfig,
+    email: &str,
+    password_input: &str,
+    meta: &RequestMeta,
+) -> Result<users::Model, AppError> {
+    let email = Email::parse(email).map_err(|m| AppError::field("email", m))?;
+    if password_input.is_empty() {
+        return Err(AppError::field("password", "Enter your password."));
+    }
+    let t = now();
+    let account_key = throttle::account_key(email.as_str());
+    let ip_key = meta.ip.as_deref().map(throttle::ip_key);
+    let mut keys = vec![account_key.clone()];
+    keys.extend(ip_key.clone());
+    throttle::check(db, &keys, t).await?;
+
+    let user = find_by_email(db, &email).await?;
+    // Longer than any valid password: skip the expensive hash, the answer is the same either way.
+    let ok = if password_input.chars().count() > PASSWORD_MAX {
+        false
+    } else {
+        password::verify(password_input.to_string(), user.as_ref().map(|u| u.password_hash.clone())).await?
+    };
+
+    match user {
+        Some(user) if ok => {
+            if !user.is_active {
+                return Err(AppError::forbidden(
+                    "This account has been deactivated. Contact an administrator.",
+                ));
+            }
+            throttle::clear(db, &account_key).await?;
+            audit::record(db, Some(user.id), "auth.login", "user", Some(user.id), json!({}), meta).await?;
+            Ok(user)
+        }
+        user => {
+            throttle::record_failure(db, &account_key, cfg.throttle.account_max_failures, &cfg.throttle, t).await?;
+            if let Some(k) = ip_key {
+                throttle::record_failure(db, &k, cfg.throttle.ip_max_failures, &cfg.throttle, t).await?;
+            }
+            audit::record(
+                db,
+                user.as_ref().map(|u| u.id),
+                "auth.login_failed",
+                "user",
+                user.as_ref().map(|u| u.id),
+                json!({"email": email.as_str()}),
+                meta,
+            )
+            .await?;
+            Err(AppError::InvalidCredentials)
+        }
+    }
+}
+
+/// Deactivate or reactivate a user. Deactivation ends all of their sessions at once.
+pub async fn set_active(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    user_id: Uuid,
+    active: bool,
+    meta: &RequestMeta,
+) -> Result<users::Model, AppError> {
+    let txn = db.begin().await?;
+    let target = users::Entity::find_by_id(user_id)
+        .one(&txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such user."))?;
+    let target_role = Role::parse(&target.role).ok_or(AppError::Internal)?;
+    if !may_manage_user(actor.role, target_role) {
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            "authz.denied",
+            "user",
+            Some(user_id),
+            json!({"attempted": if active { "user.reactivate" } else { "user.deactivate" }}),
+            meta,
+        )
+        .await?;
+        txn.commit().await?;
+        return Err(AppError::forbidden("You do not have permission to change this account."));
+    }
+    if actor.user_id == user_id && !active {
+        return Err(AppError::conflict("You cannot deactivate your own account."));
+    }
+    let mut am: users::ActiveModel = target.into();
+    am.is_active = Set(active);
+    am.updated_at = Set(now());
+    let user = am.update(&txn).await?;
+    if !active {
+        end_sessions_of(&txn, user_id).await?;
+    }
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        if active { "user.reactivate" } else { "user.deactivate" },
+        "user",
+        Some(user_id),
+        json!({}),
+        meta,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// The signed-in user as the UI sees them.
+pub async fn current_user_view<C: ConnectionTrait>(db: &C, user: &users::Model) -> Result<CurrentUser, AppError> {
+    let role = Role::parse(&user.role).ok_or(AppError::Internal)?;
+    let client_activated = if role == Role::Client {
+        let c = clients::Entity::find()
+            .filter(clients::Column::UserId.eq(user.id))
+            .one(db)
+            .await?;
+        Some(c.is_some_and(|c| c.is_activated))
+    } else {
+        None
+    };
+    Ok(CurrentUser {
+        id: user.id,
+        email: user.email.clone(),
+        first_name: user.first_name.clone(),
+        last_name: user.last_name.clone(),
+        role,
+        client_activated,
+    })
+}

@@ -1,0 +1,30 @@
+//! `job_delegations` table.
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "job_delegations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub client_id: Uuid,
+    pub assigned_employee_id: Option<Uuid>,
+    pub resume_type_id: Option<Uuid>,
+    pub job_url: String,
+    pub company_name: String,
+    pub job_title: String,
+    pub status: String,
+    pub priority: String,
+    pub deadline: Option<DateTimeUtc>,
+    pub delegated_at: DateTimeUtc,
+    pub assigned_at: Option<DateTimeUtc>,
+    pub started_at: Option<DateTimeUtc>,
+    pub completed_at: Option<DateTimeUtc>,
+    pub notes: String,
+    pub metadata: Json,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,40 @@
+//! Server-only business rules. Plain async functions taking the acting user and a connection; no HTTP here.
+
+pub mod accounts;
+pub mod audit;
+pub mod entities;
+pub mod password;
+pub mod policy;
+pub mod session;
+pub mod session_store;
+pub mod state;
+pub mod throttle;
+
+use crate::api::AppError;
+use sea_orm::DbErr;
+
+/// Database failures are logged with their cause and reported to the user as a plain sentence.
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        tracing::error!(error = %err, "database error");
+        AppError::Internal
+    }
+}
+
+/// Who is acting: every service that changes or reveals data takes one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: uuid::Uuid,
+    pub role: crate::api::Role,
+}
+
+/// Where a request came from, for the activity log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}

@@ -1,0 +1,136 @@
+//! Pages per role and shared components.
+
+mod auth;
+mod components;
+mod dashboards;
+mod layout;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+use crate::api::{
+    auth::{me, Login, Logout, Setup, Signup},
+    AppError, CurrentUser,
+};
+
+pub const PRODUCT_NAME: &str = "JobDelegate";
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_security_headers();
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// A Content-Security-Policy that admits only this response's own scripts (by nonce) and our wasm.
+#[cfg(feature = "ssr")]
+fn set_security_headers() {
+    use leptos::nonce::use_nonce;
+    let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+        return;
+    };
+    let csp = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'none'; form-action 'self'"
+    );
+    if let Ok(v) = http::HeaderValue::from_str(&csp) {
+        res.insert_header(http::header::CONTENT_SECURITY_POLICY, v);
+    }
+}
+
+/// The signed-in user, refetched whenever a login, sign-up, setup or logout completes.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub user: Resource<Result<Option<CurrentUser>, AppError>>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub signup: ServerAction<Signup>,
+    pub setup: ServerAction<Setup>,
+}
+
+impl Auth {
+    fn provide() -> Auth {
+        let login = ServerAction::<Login>::new();
+        let logout = ServerAction::<Logout>::new();
+        let signup = ServerAction::<Signup>::new();
+        let setup = ServerAction::<Setup>::new();
+        let user = Resource::new(
+            move || {
+                (
+                    login.version().get(),
+                    logout.version().get(),
+                    signup.version().get(),
+                    setup.version().get(),
+                )
+            },
+            |_| me(),
+        );
+        let auth = Auth {
+            user,
+            login,
+            logout,
+            signup,
+            setup,
+        };
+        provide_context(auth);
+        auth
+    }
+}
+
+pub fn use_auth() -> Auth {
+    expect_context::<Auth>()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Auth::provide();
+
+    // Lets people (and end-to-end tests) know the page is interactive.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/jobdelegate.css" />
+        <Title formatter=|t: String| if t.is_empty() { PRODUCT_NAME.to_string() } else { format!("{t} · {PRODUCT_NAME}") } />
+        <Router>
+            <layout::Header />
+            <main class="page">
+                <Routes fallback=|| view! { <layout::NotFound /> }>
+                    <Route path=path!("/") view=auth::Home ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=auth::SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/signup") view=auth::SignupPage ssr=SsrMode::Async />
+                    <Route path=path!("/client") view=dashboards::ClientDashboard ssr=SsrMode::Async />
+                    <Route path=path!("/client/:section") view=dashboards::ClientDashboard ssr=SsrMode::Async />
+                    <Route path=path!("/employee") view=dashboards::EmployeeDashboard ssr=SsrMode::Async />
+                    <Route path=path!("/employee/:section") view=dashboards::EmployeeDashboard ssr=SsrMode::Async />
+                    <Route path=path!("/admin") view=dashboards::AdminDashboard ssr=SsrMode::Async />
+                    <Route path=path!("/admin/:section") view=dashboards::AdminDashboard ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

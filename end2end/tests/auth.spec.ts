@@ -1,0 +1,103 @@
+import { test, expect } from '@playwright/test';
+import { ADMIN, fitsWidth, hydrated, login, logout, shot } from './helpers';
+
+test.describe.configure({ mode: 'serial' });
+
+test('first-run setup creates the super admin, then the page is gone', async ({ page }, info) => {
+  await page.goto('/');
+  if (info.project.name !== 'desktop') {
+    // The desktop run already set the site up.
+    await expect(page).toHaveURL(/\/login$/);
+    await page.goto('/setup');
+    await expect(page).toHaveURL(/\/login$/);
+    return;
+  }
+  await expect(page).toHaveURL(/\/setup$/);
+  await hydrated(page);
+  await shot(page, info, '01-setup');
+
+  // Bad input: field-level messages, nothing created.
+  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Create super admin' }).click();
+  await expect(page.locator('p[data-field="email"]')).toContainText('valid email');
+  await expect(page.locator('p[data-field="password"]')).toContainText('at least 8');
+  await expect(page.locator('p[data-field="first_name"]')).toContainText('first name');
+  await shot(page, info, '02-setup-errors');
+
+  await page.getByLabel('First name').fill(ADMIN.first);
+  await page.getByLabel('Last name').fill(ADMIN.last);
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Create super admin' }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  await expect(page.getByTestId('current-user')).toContainText(`${ADMIN.first} ${ADMIN.last}`);
+  await expect(page.getByTestId('current-user')).toContainText('Super admin');
+  await expect(page.getByTestId('admin-dashboard')).toBeVisible();
+  await shot(page, info, '03-admin-dashboard');
+
+  // The setup page is gone for good.
+  await page.goto('/setup');
+  await expect(page).toHaveURL(/\/admin$/);
+  await hydrated(page);
+  await logout(page);
+  await page.goto('/setup');
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test('login, navigation between sections, logout', async ({ page }, info) => {
+  await login(page, ADMIN.email, 'wrong password');
+  await expect(page.getByTestId('form-error')).toHaveText('Incorrect email or password.');
+  await expect(page).toHaveURL(/\/login$/);
+  await shot(page, info, '04-login-error');
+
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/admin$/);
+  await fitsWidth(page);
+
+  // Real navigation between the dashboard's sections.
+  await page.getByRole('link', { name: 'Users' }).click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
+  await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
+  await page.getByRole('link', { name: 'Activity' }).click();
+  await expect(page).toHaveURL(/\/admin\/activity$/);
+  await shot(page, info, '05-admin-activity');
+
+  await logout(page);
+  await page.goto('/admin');
+  await expect(page).toHaveURL(/\/login$/);
+});
+
+test('a client signs up and sees that the account awaits activation', async ({ page }, info) => {
+  const email = `jo.${info.project.name}@example.com`;
+  await page.goto('/signup');
+  await hydrated(page);
+
+  await page.getByLabel('First name').fill('Jo');
+  await page.getByLabel('Last name').fill('Seeker');
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill('long enough password');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.locator('p[data-field="email"]')).toContainText('already exists');
+
+  await page.getByLabel('Email').fill(email);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/client$/);
+  await expect(page.getByTestId('awaiting-activation')).toBeVisible();
+  await expect(page.getByTestId('current-user')).toContainText('Jo Seeker');
+  await expect(page.getByTestId('current-user')).toContainText('Client');
+  await fitsWidth(page);
+  await shot(page, info, '06-client-awaiting-activation');
+
+  // A client cannot open the admin area.
+  await page.goto('/admin');
+  await expect(page).toHaveURL(/\/client$/);
+  await hydrated(page);
+
+  await logout(page);
+  await login(page, email, 'long enough password');
+  await expect(page).toHaveURL(/\/client$/);
+  await expect(page.getByTestId('awaiting-activation')).toBeVisible();
+  await logout(page);
+});

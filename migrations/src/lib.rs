@@ -1,0 +1,40 @@
+//! Database schema migrations (see `SCHEMA.md` in this crate for the contract with the entities).
+//!
+//! Every migration runs unchanged on SQLite and PostgreSQL:
+//!
+//! ```no_run
+//! # async fn run(db: &sea_orm_migration::sea_orm::DatabaseConnection) -> Result<(), sea_orm_migration::DbErr> {
+//! use migrations::{Migrator, MigratorTrait};
+//! Migrator::up(db, None).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+use sea_orm_migration::{async_trait, MigrationTrait};
+
+pub use sea_orm_migration::MigratorTrait;
+
+mod m20261124_000001_accounts;
+mod m20261124_000002_resumes;
+mod m20261124_000003_assignments;
+mod m20261124_000004_jobs;
+mod m20261124_000005_activity_notifications;
+mod m20261124_000006_sessions_throttles;
+mod schema;
+
+/// Applies the application's schema, one migration per table group.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_accounts::Migration),
+            Box::new(m20261124_000002_resumes::Migration),
+            Box::new(m20261124_000003_assignments::Migration),
+            Box::new(m20261124_000004_jobs::Migration),
+            Box::new(m20261124_000005_activity_notifications::Migration),
+            Box::new(m20261124_000006_sessions_throttles::Migration),
+        ]
+    }
+}

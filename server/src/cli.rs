@@ -1,0 +1,97 @@
+//! Subcommands: `serve` (default), `migrate`, `create-admin`.
+
+use std::io::BufRead;
+
+use app::{
+    api::{validate::NewAccount, Role},
+    domain::{accounts, RequestMeta},
+};
+use clap::{Parser, Subcommand};
+
+use crate::{config::Config, db, error::StartupError, startup::Application};
+
+#[derive(Debug, Parser)]
+#[command(name = "server", version, about = "JobDelegate: job application delegation platform")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database and serve the site (the default).
+    Serve,
+    /// Apply pending database migrations, then exit.
+    Migrate,
+    /// Create a super admin (or, with --admin, an admin) account.
+    CreateAdmin(CreateAdmin),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CreateAdmin {
+    #[arg(long)]
+    pub email: String,
+    #[arg(long, default_value = "Site")]
+    pub first_name: String,
+    #[arg(long, default_value = "Admin")]
+    pub last_name: String,
+    /// Create an admin instead of a super admin.
+    #[arg(long)]
+    pub admin: bool,
+    /// The password, read from this environment variable, or else from the first line of standard input.
+    #[arg(long, default_value = "ADMIN_PASSWORD")]
+    pub password_env: String,
+}
+
+pub async fn run(cli: Cli) -> Result<(), StartupError> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(&cli.config).await?;
+            app.run_until_stopped().await
+        }
+        Command::Migrate => {
+            let conn = db::connect(&cli.config.database_url()).await?;
+            db::migrate(&conn).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Command::CreateAdmin(args) => {
+            let password = match std::env::var(&args.password_env) {
+                Ok(p) => p,
+                Err(_) => {
+                    eprintln!("Password (read from standard input):");
+                    let mut line = String::new();
+                    std::io::stdin().lock().read_line(&mut line)?;
+                    line.trim_end_matches(['\r', '\n']).to_string()
+                }
+            };
+            let account = NewAccount::parse(&args.email, &password, &args.first_name, &args.last_name)
+                .map_err(|e| StartupError::Config(describe(&e)))?;
+            let conn = db::connect(&cli.config.database_url()).await?;
+            db::migrate(&conn).await?;
+            let role = if args.admin { Role::Admin } else { Role::SuperAdmin };
+            let meta = RequestMeta {
+                ip: None,
+                user_agent: Some("server create-admin".into()),
+            };
+            let user = accounts::create_user(&conn, None, role, account, &meta)
+                .await
+                .map_err(|e| StartupError::Config(describe(&e)))?;
+            println!("created {} {}", role.label().to_lowercase(), user.email);
+            Ok(())
+        }
+    }
+}
+
+fn describe(e: &app::api::AppError) -> String {
+    match e {
+        app::api::AppError::Validation { fields, message } if !fields.is_empty() => fields
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    }
+}

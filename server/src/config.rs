@@ -1,0 +1,125 @@
+//! Configuration from flags and environment variables (see `.env.example`). Secrets are never printed.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use base64::Engine;
+use clap::Args;
+use rand::RngCore;
+
+use crate::error::StartupError;
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Folder for the SQLite database, the session key and (later) uploaded files and the mail outbox.
+    #[arg(long, env = "DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Database URL: `sqlite://path?mode=rwc` or `postgres://user@host/db`. Default: SQLite in DATA_DIR.
+    #[arg(long, env = "DATABASE_URL", global = true)]
+    pub database_url: Option<String>,
+
+    /// Address to listen on. Default: LEPTOS_SITE_ADDR (set by cargo-leptos) or 127.0.0.1:3000.
+    #[arg(long = "bind", env = "BIND_ADDR", global = true)]
+    pub bind_addr: Option<SocketAddr>,
+
+    /// The site's public origin, e.g. https://jobs.example.com. https turns on Secure `__Host-` cookies and HSTS.
+    #[arg(long, env = "PUBLIC_ORIGIN", global = true)]
+    pub public_origin: Option<String>,
+
+    /// Key that signs session cookies: at least 64 bytes, base64. Default: generated once into DATA_DIR/session.key.
+    #[arg(long, env = "SESSION_SECRET", hide_env_values = true, global = true)]
+    pub session_secret: Option<String>,
+
+    /// Minutes without a request after which a session ends.
+    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 30, global = true)]
+    pub session_idle_minutes: u64,
+
+    /// Hours after login after which a session ends, however active.
+    #[arg(long, env = "SESSION_ABSOLUTE_HOURS", default_value_t = 12, global = true)]
+    pub session_absolute_hours: u64,
+
+    /// Trust `X-Forwarded-For` for the client IP (only behind your own reverse proxy).
+    #[arg(long, env = "TRUST_PROXY", default_value_t = false, global = true)]
+    pub trust_proxy: bool,
+}
+
+impl Config {
+    pub fn bind_addr(&self) -> SocketAddr {
+        self.bind_addr
+            .or_else(|| std::env::var("LEPTOS_SITE_ADDR").ok()?.parse().ok())
+            .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 3000)))
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}?mode=rwc", self.data_dir.join("jobdelegate.db").display())
+        })
+    }
+
+    /// The public origin, without a trailing slash. Default: `http://` + the bind address.
+    pub fn public_origin(&self, bound: SocketAddr) -> Result<String, StartupError> {
+        let origin = match &self.public_origin {
+            Some(o) => o.trim_end_matches('/').to_string(),
+            None => format!("http://{bound}"),
+        };
+        let parsed = url::Url::parse(&origin).map_err(|e| StartupError::Config(format!("PUBLIC_ORIGIN: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" || parsed.host().is_none() {
+            return Err(StartupError::Config(
+                "PUBLIC_ORIGIN must look like https://host[:port], without a path".into(),
+            ));
+        }
+        Ok(origin)
+    }
+
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.session_idle_minutes.max(1) * 60)
+    }
+
+    pub fn absolute_timeout(&self) -> Duration {
+        Duration::from_secs(self.session_absolute_hours.max(1) * 3600)
+    }
+
+    /// The cookie-signing key: from SESSION_SECRET, else from DATA_DIR/session.key (created on first run), so that
+    /// sessions survive restarts without any configuration.
+    pub fn session_key(&self) -> Result<Vec<u8>, StartupError> {
+        let engine = base64::engine::general_purpose::STANDARD;
+        let decode = |s: &str, what: &str| -> Result<Vec<u8>, StartupError> {
+            let bytes = engine
+                .decode(s.trim())
+                .map_err(|_| StartupError::Config(format!("{what} is not valid base64")))?;
+            if bytes.len() < 64 {
+                return Err(StartupError::Config(format!("{what} must decode to at least 64 bytes")));
+            }
+            Ok(bytes)
+        };
+        if let Some(s) = &self.session_secret {
+            return decode(s, "SESSION_SECRET");
+        }
+        let path = self.data_dir.join("session.key");
+        if let Ok(s) = std::fs::read_to_string(&path) {
+            return decode(&s, &path.display().to_string());
+        }
+        std::fs::create_dir_all(&self.data_dir)?;
+        let mut bytes = vec![0u8; 64];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        write_private(&path, &engine.encode(&bytes))?;
+        tracing::info!(path = %path.display(), "generated a new session signing key");
+        Ok(bytes)
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    use std::{io::Write, os::unix::fs::OpenOptionsExt};
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(contents.as_bytes())
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
+    std::fs::write(path, contents)
+}

@@ -1,0 +1,9 @@
+//! Wiring: configuration, database, HTTP router, command line. Business rules live in `app::domain`.
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod security;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,175 @@
+//! Building the application: database, state, router, listener. Tests call the same functions.
+
+use std::{net::SocketAddr, sync::Arc, time::Duration};
+
+use app::{
+    domain::{session_store::DbSessionStore, state::{AppState, AuthConfig}, throttle::ThrottleConfig},
+    shell, App,
+};
+use axum::{middleware, Router};
+use leptos::{config::LeptosOptions, prelude::provide_context};
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tower_sessions::{cookie::{Key, SameSite}, session_store::ExpiredDeletion, Expiry, SessionManagerLayer};
+
+use crate::{config::Config, db, error::StartupError, security};
+
+/// Everything the router needs that is not in the database.
+pub struct Settings {
+    pub auth: AuthConfig,
+    pub session_key: Vec<u8>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl Settings {
+    pub fn from_config(config: &Config, bound: SocketAddr) -> Result<Settings, StartupError> {
+        Ok(Settings {
+            auth: AuthConfig {
+                public_origin: config.public_origin(bound)?,
+                idle_timeout: config.idle_timeout(),
+                absolute_timeout: config.absolute_timeout(),
+                throttle: ThrottleConfig::default(),
+                trust_proxy: config.trust_proxy,
+            },
+            session_key: config.session_key()?,
+            leptos_options: leptos_options(bound),
+        })
+    }
+}
+
+/// Options for serving the Leptos site: from cargo-leptos' environment when it runs us, else the defaults of
+/// `[workspace.metadata.leptos]`.
+pub fn leptos_options(bound: SocketAddr) -> LeptosOptions {
+    let env = |k: &str, d: &str| std::env::var(k).unwrap_or_else(|_| d.to_string());
+    let mode = env("LEPTOS_ENV", "DEV");
+    LeptosOptions::builder()
+        .output_name(env("LEPTOS_OUTPUT_NAME", "jobdelegate"))
+        .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .env(if mode.eq_ignore_ascii_case("PROD") { leptos::config::Env::PROD } else { leptos::config::Env::DEV })
+        .site_addr(bound)
+        .build()
+}
+
+/// The name of the session cookie: `__Host-` prefixed (host-only, Secure, Path=/) when served over https.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-jd_session"
+    } else {
+        "jd_session"
+    }
+}
+
+/// The whole HTTP application. Tests build it the same way.
+pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, StartupError> {
+    if settings.session_key.len() < 64 {
+        return Err(StartupError::Config("the session key must be at least 64 bytes".into()));
+    }
+    let https = settings.auth.https();
+    let idle = time::Duration::seconds(settings.auth.idle_timeout.as_secs() as i64);
+    let state = AppState {
+        db: db.clone(),
+        auth: Arc::new(settings.auth),
+        leptos_options: settings.leptos_options.clone(),
+    };
+
+    let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
+        .with_name(session_cookie_name(https))
+        .with_secure(https)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(idle))
+        // Slide the idle deadline on every request.
+        .with_always_save(true)
+        .with_signed(Key::from(&settings.session_key));
+
+    let routes = generate_route_list(App);
+    let ctx_state = state.clone();
+    let options = settings.leptos_options;
+    let router = Router::new()
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(ctx_state.clone()),
+            move || shell(options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(sessions)
+        .layer(middleware::from_fn_with_state(state.clone(), security::rpc_guard))
+        .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
+        .with_state(state);
+    Ok(router)
+}
+
+/// A built application, bound to its port but not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Connect, migrate, bind. Bind to port 0 to get a free port (tests).
+    pub async fn build(config: &Config) -> Result<Application, StartupError> {
+        let db = db::connect(&config.database_url()).await?;
+        db::migrate(&db).await?;
+        let listener = TcpListener::bind(config.bind_addr()).await?;
+        let bound = listener.local_addr()?;
+        let settings = Settings::from_config(config, bound)?;
+        Self::with_parts(db, listener, settings)
+    }
+
+    /// Assemble from parts already made (tests use this to share a database between instances).
+    pub fn with_parts(db: DatabaseConnection, listener: TcpListener, settings: Settings) -> Result<Application, StartupError> {
+        let router = router(db.clone(), settings)?;
+        Ok(Application { listener, router, db })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serve until Ctrl-C or SIGTERM; expired sessions are swept every ten minutes meanwhile.
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        let store = DbSessionStore::new(self.db.clone());
+        let sweeper = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(600));
+            loop {
+                tick.tick().await;
+                if let Err(e) = store.delete_expired().await {
+                    tracing::warn!(error = %e, "sweeping expired sessions failed");
+                }
+            }
+        });
+        tracing::info!(addr = %self.listener.local_addr()?, "listening");
+        let result = axum::serve(
+            self.listener,
+            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+        sweeper.abort();
+        Ok(result?)
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,254 @@
+use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
+
+use app::{
+    api::{validate::NewAccount, Role},
+    domain::{
+        accounts,
+        entities::users,
+        state::AuthConfig,
+        throttle::ThrottleConfig,
+        Actor, RequestMeta,
+    },
+};
+use reqwest::{header, redirect::Policy, Client, Response};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use server::startup::{leptos_options, Application, Settings};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Write `async fn name(backend: Backend)` once; `both!(name)` runs it on each database.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),+ $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name($crate::helpers::Backend::Sqlite).await
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name($crate::helpers::Backend::Postgres).await
+                }
+            }
+        )+
+    };
+}
+
+/// A throwaway database: a SQLite file in a temp folder, or a PostgreSQL database dropped when this is dropped.
+pub struct TestDb {
+    pub url: String,
+    dir: Option<PathBuf>,
+    pg: Option<(String, String)>,
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn with_database(url: &str, db: &str) -> String {
+    let mut u = url::Url::parse(url).expect("TEST_DATABASE_URL is a URL");
+    u.set_path(&format!("/{db}"));
+    u.to_string()
+}
+
+impl TestDb {
+    pub async fn new(backend: Backend) -> TestDb {
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("jd-test-{}", Uuid::new_v4().simple()));
+                std::fs::create_dir_all(&dir).unwrap();
+                let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
+                TestDb {
+                    url,
+                    dir: Some(dir),
+                    pg: None,
+                }
+            }
+            Backend::Postgres => {
+                let admin = pg_admin_url();
+                let name = format!("jd_test_{}", Uuid::new_v4().simple());
+                let conn = Database::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
+                conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                conn.close().await.ok();
+                TestDb {
+                    url: with_database(&admin, &name),
+                    dir: None,
+                    pg: Some((admin, name)),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = &self.dir {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some((admin, name)) = self.pg.take() {
+            // Drop runs inside the test's runtime; use a thread with its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async move {
+                    if let Ok(conn) = Database::connect(&admin).await {
+                        let _ = conn
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .await;
+                        let _ = conn.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A running server on a free port, with its own database.
+pub struct TestApp {
+    pub base: String,
+    pub db: DatabaseConnection,
+    pub session_key: Vec<u8>,
+    pub testdb: Arc<TestDb>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+pub fn test_settings(addr: SocketAddr) -> Settings {
+    Settings {
+        auth: AuthConfig {
+            public_origin: format!("http://{addr}"),
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 3600),
+            throttle: ThrottleConfig::default(),
+            trust_proxy: false,
+        },
+        session_key: vec![7u8; 64],
+        leptos_options: leptos_options(addr),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let testdb = Arc::new(TestDb::new(backend).await);
+        Self::spawn_on(testdb, tweak).await
+    }
+
+    /// Another server on an existing database (as after a restart).
+    pub async fn spawn_on(testdb: Arc<TestDb>, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        let db = server::db::connect(&testdb.url).await.expect("connect");
+        server::db::migrate(&db).await.expect("migrate");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut settings = test_settings(addr);
+        tweak(&mut settings);
+        let session_key = settings.session_key.clone();
+        let app = Application::with_parts(db.clone(), listener, settings).expect("build app");
+        let server = tokio::spawn(async move {
+            let _ = app.run_until_stopped().await;
+        });
+        TestApp {
+            base: format!("http://{addr}"),
+            db,
+            session_key,
+            testdb,
+            server,
+        }
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects (so tests can see them).
+    pub fn client(&self) -> Client {
+        Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+    }
+
+    /// Call a server function as the site's own page would.
+    pub async fn rpc(&self, client: &Client, name: &str, form: &[(&str, &str)]) -> Response {
+        client
+            .post(format!("{}/rpc/{name}", self.base))
+            .header(header::ORIGIN, &self.base)
+            .header(header::ACCEPT, "application/json")
+            .form(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// GET a page as a browser would (asking for HTML).
+    pub async fn page(&self, client: &Client, path: &str) -> Response {
+        client
+            .get(format!("{}{path}", self.base))
+            .header(header::ACCEPT, "text/html")
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {
+        self.rpc(client, "login", &[("email", email), ("password", password)]).await
+    }
+
+    /// The signed-in user according to the server, as JSON (null when signed out).
+    pub async fn me(&self, client: &Client) -> serde_json::Value {
+        let res = self.rpc(client, "me", &[]).await;
+        assert_eq!(res.status(), 200, "me failed");
+        res.json().await.unwrap()
+    }
+
+    /// Create an account directly through the domain (as `server create-admin` and admins will).
+    pub async fn user(&self, role: Role, email: &str) -> users::Model {
+        let account = NewAccount::parse(email, PASSWORD, "Test", role.label()).unwrap();
+        let meta = RequestMeta::default();
+        match role {
+            Role::Client => accounts::signup_client(&self.db, account, &meta).await.unwrap(),
+            _ => accounts::create_user(&self.db, None, role, account, &meta).await.unwrap(),
+        }
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+pub fn actor(user: &users::Model) -> Actor {
+    Actor {
+        user_id: user.id,
+        role: Role::parse(&user.role).unwrap(),
+    }
+}
+
+/// The `Set-Cookie` header of a response, if any.
+pub fn set_cookie(res: &Response) -> Option<String> {
+    res.headers()
+        .get(header::SET_COOKIE)
+        .map(|v| v.to_str().unwrap().to_string())
+}
+
+/// Where a redirecting response points (server functions use `Location`; pages too).
+pub fn location(res: &Response) -> Option<String> {
+    res.headers()
+        .get(header::LOCATION)
+        .map(|v| v.to_str().unwrap().to_string())
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real router on port 0, against a fresh database per test, each test run on SQLite and on
+//! PostgreSQL (`TEST_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432/test, used to create and drop
+//! throwaway databases).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod accounts;
+mod auth;
+mod security;
+mod sessions;
