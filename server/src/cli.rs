@@ -11,7 +11,11 @@ use clap::{Parser, Subcommand};
 use crate::{config::Config, db, error::StartupError, startup::Application};
 
 #[derive(Debug, Parser)]
-#[command(name = "server", version, about = "JobDelegate: job application delegation platform")]
+#[command(
+    name = "server",
+    version,
+    about = "JobDelegate: job application delegation platform"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -67,11 +71,16 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
                     line.trim_end_matches(['\r', '\n']).to_string()
                 }
             };
-            let account = NewAccount::parse(&args.email, &password, &args.first_name, &args.last_name)
-                .map_err(|e| StartupError::Config(describe(&e)))?;
+            let account =
+                NewAccount::parse(&args.email, &password, &args.first_name, &args.last_name)
+                    .map_err(|e| StartupError::Config(describe(&e)))?;
             let conn = db::connect(&cli.config.database_url()).await?;
             db::migrate(&conn).await?;
-            let role = if args.admin { Role::Admin } else { Role::SuperAdmin };
+            let role = if args.admin {
+                Role::Admin
+            } else {
+                Role::SuperAdmin
+            };
             let meta = RequestMeta {
                 ip: None,
                 user_agent: Some("server create-admin".into()),

@@ -31,11 +31,21 @@ pub struct Config {
     pub session_secret: Option<String>,
 
     /// Minutes without a request after which a session ends.
-    #[arg(long, env = "SESSION_IDLE_MINUTES", default_value_t = 30, global = true)]
+    #[arg(
+        long,
+        env = "SESSION_IDLE_MINUTES",
+        default_value_t = 30,
+        global = true
+    )]
     pub session_idle_minutes: u64,
 
     /// Hours after login after which a session ends, however active.
-    #[arg(long, env = "SESSION_ABSOLUTE_HOURS", default_value_t = 12, global = true)]
+    #[arg(
+        long,
+        env = "SESSION_ABSOLUTE_HOURS",
+        default_value_t = 12,
+        global = true
+    )]
     pub session_absolute_hours: u64,
 
     /// Trust `X-Forwarded-For` for the client IP (only behind your own reverse proxy).
@@ -52,7 +62,10 @@ impl Config {
 
     pub fn database_url(&self) -> String {
         self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}?mode=rwc", self.data_dir.join("jobdelegate.db").display())
+            format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("jobdelegate.db").display()
+            )
         })
     }
 
@@ -62,8 +75,12 @@ impl Config {
             Some(o) => o.trim_end_matches('/').to_string(),
             None => format!("http://{bound}"),
         };
-        let parsed = url::Url::parse(&origin).map_err(|e| StartupError::Config(format!("PUBLIC_ORIGIN: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.path() != "/" || parsed.host().is_none() {
+        let parsed = url::Url::parse(&origin)
+            .map_err(|e| StartupError::Config(format!("PUBLIC_ORIGIN: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https")
+            || parsed.path() != "/"
+            || parsed.host().is_none()
+        {
             return Err(StartupError::Config(
                 "PUBLIC_ORIGIN must look like https://host[:port], without a path".into(),
             ));
@@ -88,7 +105,9 @@ impl Config {
                 .decode(s.trim())
                 .map_err(|_| StartupError::Config(format!("{what} is not valid base64")))?;
             if bytes.len() < 64 {
-                return Err(StartupError::Config(format!("{what} must decode to at least 64 bytes")));
+                return Err(StartupError::Config(format!(
+                    "{what} must decode to at least 64 bytes"
+                )));
             }
             Ok(bytes)
         };

@@ -25,7 +25,8 @@ pub async fn rpc_guard(State(state): State<AppState>, req: Request, next: Next) 
             StatusCode::METHOD_NOT_ALLOWED,
             "Server functions accept POST requests only.",
         );
-        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
     }
     if !same_origin(req.headers(), &state.auth.public_origin) {
@@ -60,19 +61,34 @@ pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
-    (status, Json(json!({"kind": "forbidden", "message": message}))).into_response()
+    (
+        status,
+        Json(json!({"kind": "forbidden", "message": message})),
+    )
+        .into_response()
 }
 
 /// Headers on every response. HTML pages set their own CSP with a per-response nonce; everything else gets one that
 /// allows nothing.
-pub async fn security_headers(State(state): State<AppState>, req: Request<Body>, next: Next) -> Response {
+pub async fn security_headers(
+    State(state): State<AppState>,
+    req: Request<Body>,
+    next: Next,
+) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(
-        "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
-    ));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(
+            "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        ));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(
         header::HeaderName::from_static("cross-origin-opener-policy"),
@@ -103,11 +119,26 @@ mod tests {
     #[test]
     fn origin_must_be_ours() {
         let public = "https://jobs.example.com";
-        assert!(same_origin(&headers(Some(public), "jobs.example.com"), public));
-        assert!(same_origin(&headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"), public));
-        assert!(!same_origin(&headers(Some("https://evil.example"), "jobs.example.com"), public));
-        assert!(!same_origin(&headers(Some("null"), "jobs.example.com"), public));
+        assert!(same_origin(
+            &headers(Some(public), "jobs.example.com"),
+            public
+        ));
+        assert!(same_origin(
+            &headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"),
+            public
+        ));
+        assert!(!same_origin(
+            &headers(Some("https://evil.example"), "jobs.example.com"),
+            public
+        ));
+        assert!(!same_origin(
+            &headers(Some("null"), "jobs.example.com"),
+            public
+        ));
         assert!(!same_origin(&headers(None, "jobs.example.com"), public));
-        assert!(!same_origin(&headers(Some("http://127.0.0.1:3001"), "127.0.0.1:3000"), public));
+        assert!(!same_origin(
+            &headers(Some("http://127.0.0.1:3001"), "127.0.0.1:3000"),
+            public
+        ));
     }
 }

@@ -3,7 +3,11 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use app::{
-    domain::{session_store::DbSessionStore, state::{AppState, AuthConfig}, throttle::ThrottleConfig},
+    domain::{
+        session_store::DbSessionStore,
+        state::{AppState, AuthConfig},
+        throttle::ThrottleConfig,
+    },
     shell, App,
 };
 use axum::{middleware, Router};
@@ -11,7 +15,11 @@ use leptos::{config::LeptosOptions, prelude::provide_context};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
-use tower_sessions::{cookie::{Key, SameSite}, session_store::ExpiredDeletion, Expiry, SessionManagerLayer};
+use tower_sessions::{
+    cookie::{Key, SameSite},
+    session_store::ExpiredDeletion,
+    Expiry, SessionManagerLayer,
+};
 
 use crate::{config::Config, db, error::StartupError, security};
 
@@ -47,7 +55,11 @@ pub fn leptos_options(bound: SocketAddr) -> LeptosOptions {
         .output_name(env("LEPTOS_OUTPUT_NAME", "jobdelegate"))
         .site_root(env("LEPTOS_SITE_ROOT", "target/site"))
         .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
-        .env(if mode.eq_ignore_ascii_case("PROD") { leptos::config::Env::PROD } else { leptos::config::Env::DEV })
+        .env(if mode.eq_ignore_ascii_case("PROD") {
+            leptos::config::Env::PROD
+        } else {
+            leptos::config::Env::DEV
+        })
         .site_addr(bound)
         .build()
 }
@@ -64,7 +76,9 @@ pub fn session_cookie_name(https: bool) -> &'static str {
 /// The whole HTTP application. Tests build it the same way.
 pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, StartupError> {
     if settings.session_key.len() < 64 {
-        return Err(StartupError::Config("the session key must be at least 64 bytes".into()));
+        return Err(StartupError::Config(
+            "the session key must be at least 64 bytes".into(),
+        ));
     }
     let https = settings.auth.https();
     let idle = time::Duration::seconds(settings.auth.idle_timeout.as_secs() as i64);
@@ -97,8 +111,14 @@ pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, Star
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(sessions)
-        .layer(middleware::from_fn_with_state(state.clone(), security::rpc_guard))
-        .layer(middleware::from_fn_with_state(state.clone(), security::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::rpc_guard,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ))
         .with_state(state);
     Ok(router)
 }
@@ -122,9 +142,17 @@ impl Application {
     }
 
     /// Assemble from parts already made (tests use this to share a database between instances).
-    pub fn with_parts(db: DatabaseConnection, listener: TcpListener, settings: Settings) -> Result<Application, StartupError> {
+    pub fn with_parts(
+        db: DatabaseConnection,
+        listener: TcpListener,
+        settings: Settings,
+    ) -> Result<Application, StartupError> {
         let router = router(db.clone(), settings)?;
-        Ok(Application { listener, router, db })
+        Ok(Application {
+            listener,
+            router,
+            db,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -146,7 +174,8 @@ impl Application {
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         let result = axum::serve(
             self.listener,
-            self.router.into_make_service_with_connect_info::<SocketAddr>(),
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
         .await;

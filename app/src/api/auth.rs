@@ -11,7 +11,9 @@ pub async fn me() -> Result<Option<CurrentUser>, AppError> {
     ssr::run(async {
         let (state, session) = ssr::context().await?;
         match crate::domain::session::current_user(&state.db, &session, &state.auth).await? {
-            Some(user) => Ok(Some(crate::domain::accounts::current_user_view(&state.db, &user).await?)),
+            Some(user) => Ok(Some(
+                crate::domain::accounts::current_user_view(&state.db, &user).await?,
+            )),
             None => Ok(None),
         }
     })
@@ -30,11 +32,22 @@ pub async fn needs_setup() -> Result<bool, AppError> {
 
 /// First run: create the super admin and sign them in.
 #[server(prefix = "/rpc", endpoint = "setup")]
-pub async fn setup(email: String, password: String, first_name: String, last_name: String) -> Result<(), AppError> {
+pub async fn setup(
+    email: String,
+    password: String,
+    first_name: String,
+    last_name: String,
+) -> Result<(), AppError> {
     ssr::run(async {
-        let account = super::validate::NewAccount::parse(&email, &password, &first_name, &last_name)?;
+        let account =
+            super::validate::NewAccount::parse(&email, &password, &first_name, &last_name)?;
         let (state, session) = ssr::context().await?;
-        let user = crate::domain::accounts::setup_super_admin(&state.db, account, &ssr::request_meta(&state)).await?;
+        let user = crate::domain::accounts::setup_super_admin(
+            &state.db,
+            account,
+            &ssr::request_meta(&state),
+        )
+        .await?;
         crate::domain::session::sign_in(&session, &user).await?;
         leptos_axum::redirect("/admin");
         Ok(())
@@ -44,11 +57,19 @@ pub async fn setup(email: String, password: String, first_name: String, last_nam
 
 /// A job seeker creates a client account and is signed in to await activation.
 #[server(prefix = "/rpc", endpoint = "signup")]
-pub async fn signup(email: String, password: String, first_name: String, last_name: String) -> Result<(), AppError> {
+pub async fn signup(
+    email: String,
+    password: String,
+    first_name: String,
+    last_name: String,
+) -> Result<(), AppError> {
     ssr::run(async {
-        let account = super::validate::NewAccount::parse(&email, &password, &first_name, &last_name)?;
+        let account =
+            super::validate::NewAccount::parse(&email, &password, &first_name, &last_name)?;
         let (state, session) = ssr::context().await?;
-        let user = crate::domain::accounts::signup_client(&state.db, account, &ssr::request_meta(&state)).await?;
+        let user =
+            crate::domain::accounts::signup_client(&state.db, account, &ssr::request_meta(&state))
+                .await?;
         crate::domain::session::sign_in(&session, &user).await?;
         leptos_axum::redirect("/client");
         Ok(())
@@ -62,9 +83,12 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
     ssr::run(async {
         let (state, session) = ssr::context().await?;
         let meta = ssr::request_meta(&state);
-        let user = crate::domain::accounts::login(&state.db, &state.auth, &email, &password, &meta).await?;
+        let user = crate::domain::accounts::login(&state.db, &state.auth, &email, &password, &meta)
+            .await?;
         crate::domain::session::sign_in(&session, &user).await?;
-        let home = super::Role::parse(&user.role).map(super::Role::home).unwrap_or("/");
+        let home = super::Role::parse(&user.role)
+            .map(super::Role::home)
+            .unwrap_or("/");
         leptos_axum::redirect(home);
         Ok(())
     })
@@ -76,7 +100,9 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
 pub async fn logout() -> Result<(), AppError> {
     ssr::run(async {
         let (state, session) = ssr::context().await?;
-        if let Some(user) = crate::domain::session::current_user(&state.db, &session, &state.auth).await? {
+        if let Some(user) =
+            crate::domain::session::current_user(&state.db, &session, &state.auth).await?
+        {
             crate::domain::audit::record(
                 &state.db,
                 Some(user.id),
@@ -162,7 +188,8 @@ pub mod ssr {
         let result = body.await;
         if let Err(e) = &result {
             if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
-                let status = http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+                let status = http::StatusCode::from_u16(e.status())
+                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
                 res.set_status(status);
                 if let AppError::TooManyRequests { retry_after_secs } = e {
                     if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {

@@ -132,14 +132,19 @@ impl FromServerFnError for AppError {
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         // Malformed arguments are the caller's fault: answer 400, not the framework's default 500.
         #[cfg(feature = "ssr")]
-        if matches!(value, ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_)) {
+        if matches!(
+            value,
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_)
+        ) {
             if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
                 res.set_status(http::StatusCode::BAD_REQUEST);
             }
         }
         match value {
             ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::Validation {
-                message: "The form was incomplete or malformed. Please reload the page and try again.".into(),
+                message:
+                    "The form was incomplete or malformed. Please reload the page and try again."
+                        .into(),
                 fields: vec![],
             },
             ServerFnErrorErr::Request(_) => AppError::Transport {
@@ -158,16 +163,23 @@ mod tests {
 
     #[test]
     fn throttling_message_rounds_up_to_whole_minutes() {
-        let e = AppError::TooManyRequests { retry_after_secs: 61 };
+        let e = AppError::TooManyRequests {
+            retry_after_secs: 61,
+        };
         assert_eq!(e.to_string(), "Too many attempts. Try again in 2 minutes.");
-        let e = AppError::TooManyRequests { retry_after_secs: 5 };
+        let e = AppError::TooManyRequests {
+            retry_after_secs: 5,
+        };
         assert_eq!(e.to_string(), "Too many attempts. Try again in 1 minute.");
     }
 
     #[test]
     fn field_message_finds_the_named_field_only() {
         let e = AppError::field("email", "Enter a valid email address.");
-        assert_eq!(e.field_message("email").as_deref(), Some("Enter a valid email address."));
+        assert_eq!(
+            e.field_message("email").as_deref(),
+            Some("Enter a valid email address.")
+        );
         assert_eq!(e.field_message("password"), None);
         assert_eq!(e.status(), 422);
     }

@@ -18,7 +18,9 @@ impl Email {
             return Err("Enter your email address.".into());
         }
         if s.chars().count() > EMAIL_MAX {
-            return Err(format!("An email address has at most {EMAIL_MAX} characters."));
+            return Err(format!(
+                "An email address has at most {EMAIL_MAX} characters."
+            ));
         }
         let invalid = || "Enter a valid email address, like name@example.com.".to_string();
         let (local, domain) = s.split_once('@').ok_or_else(invalid)?;
@@ -27,7 +29,9 @@ impl Email {
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && !domain.contains("..")
-            && domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
         let local_ok = !local.is_empty()
             && local.len() <= 64
             && !local.starts_with('.')
@@ -103,7 +107,12 @@ pub struct NewAccount {
 }
 
 impl NewAccount {
-    pub fn parse(email: &str, password: &str, first_name: &str, last_name: &str) -> Result<NewAccount, AppError> {
+    pub fn parse(
+        email: &str,
+        password: &str,
+        first_name: &str,
+        last_name: &str,
+    ) -> Result<NewAccount, AppError> {
         let mut errors = Vec::new();
         let mut push = |field: &str, r: Result<(), String>| {
             if let Err(message) = r {
@@ -139,12 +148,25 @@ mod tests {
 
     #[test]
     fn email_is_trimmed_and_lowercased() {
-        assert_eq!(Email::parse("  Ann@Example.COM ").map(Email::into_inner), Ok("ann@example.com".into()));
+        assert_eq!(
+            Email::parse("  Ann@Example.COM ").map(Email::into_inner),
+            Ok("ann@example.com".into())
+        );
     }
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "ann", "ann@", "@example.com", "ann@example", "ann@@example.com", "a nn@example.com", "ann@.com", "ann..b@example.com"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "ann@@example.com",
+            "a nn@example.com",
+            "ann@.com",
+            "ann..b@example.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -1,8 +1,8 @@
 //! Accounts: first-run setup, client sign-up, accounts made by admins, login, activation state.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, Set, SqlErr, Statement, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, Set, SqlErr, Statement, TransactionTrait,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -32,7 +32,10 @@ pub async fn needs_setup<C: ConnectionTrait>(db: &C) -> Result<bool, AppError> {
     Ok(n == 0)
 }
 
-pub async fn find_by_email<C: ConnectionTrait>(db: &C, email: &Email) -> Result<Option<users::Model>, AppError> {
+pub async fn find_by_email<C: ConnectionTrait>(
+    db: &C,
+    email: &Email,
+) -> Result<Option<users::Model>, AppError> {
     Ok(users::Entity::find()
         .filter(users::Column::Email.eq(email.as_str()))
         .one(db)
@@ -167,12 +170,22 @@ pub async fn setup_super_admin(
         .await?;
     }
     if !needs_setup(&txn).await? {
-        return Err(AppError::forbidden("This site is already set up. Sign in instead."));
+        return Err(AppError::forbidden(
+            "This site is already set up. Sign in instead.",
+        ));
     }
     ensure_email_free(&txn, &account.email).await?;
     let user = insert_account(&txn, Role::SuperAdmin, &account, hash, None).await?;
-    audit::record(&txn, Some(user.id), "account.setup", "user", Some(user.id), json!({"role": "super_admin"}), meta)
-        .await?;
+    audit::record(
+        &txn,
+        Some(user.id),
+        "account.setup",
+        "user",
+        Some(user.id),
+        json!({"role": "super_admin"}),
+        meta,
+    )
+    .await?;
     txn.commit().await?;
     Ok(user)
 }
@@ -187,7 +200,16 @@ pub async fn signup_client(
     let hash = password::hash(account.password.expose().to_string()).await?;
     let txn = db.begin().await?;
     let user = insert_account(&txn, Role::Client, &account, hash, None).await?;
-    audit::record(&txn, Some(user.id), "account.signup", "user", Some(user.id), json!({"role": "client"}), meta).await?;
+    audit::record(
+        &txn,
+        Some(user.id),
+        "account.signup",
+        "user",
+        Some(user.id),
+        json!({"role": "client"}),
+        meta,
+    )
+    .await?;
     txn.commit().await?;
     Ok(user)
 }
@@ -251,7 +273,11 @@ pub async fn login(
     let ok = if password_input.chars().count() > PASSWORD_MAX {
         false
     } else {
-        password::verify(password_input.to_string(), user.as_ref().map(|u| u.password_hash.clone())).await?
+        password::verify(
+            password_input.to_string(),
+            user.as_ref().map(|u| u.password_hash.clone()),
+        )
+        .await?
     };
 
     match user {
@@ -262,13 +288,30 @@ pub async fn login(
                 ));
             }
             throttle::clear(db, &account_key).await?;
-            audit::record(db, Some(user.id), "auth.login", "user", Some(user.id), json!({}), meta).await?;
+            audit::record(
+                db,
+                Some(user.id),
+                "auth.login",
+                "user",
+                Some(user.id),
+                json!({}),
+                meta,
+            )
+            .await?;
             Ok(user)
         }
         user => {
-            throttle::record_failure(db, &account_key, cfg.throttle.account_max_failures, &cfg.throttle, t).await?;
+            throttle::record_failure(
+                db,
+                &account_key,
+                cfg.throttle.account_max_failures,
+                &cfg.throttle,
+                t,
+            )
+            .await?;
             if let Some(k) = ip_key {
-                throttle::record_failure(db, &k, cfg.throttle.ip_max_failures, &cfg.throttle, t).await?;
+                throttle::record_failure(db, &k, cfg.throttle.ip_max_failures, &cfg.throttle, t)
+                    .await?;
             }
             audit::record(
                 db,
@@ -311,10 +354,14 @@ pub async fn set_active(
         )
         .await?;
         txn.commit().await?;
-        return Err(AppError::forbidden("You do not have permission to change this account."));
+        return Err(AppError::forbidden(
+            "You do not have permission to change this account.",
+        ));
     }
     if actor.user_id == user_id && !active {
-        return Err(AppError::conflict("You cannot deactivate your own account."));
+        return Err(AppError::conflict(
+            "You cannot deactivate your own account.",
+        ));
     }
     let mut am: users::ActiveModel = target.into();
     am.is_active = Set(active);
@@ -326,7 +373,11 @@ pub async fn set_active(
     audit::record(
         &txn,
         Some(actor.user_id),
-        if active { "user.reactivate" } else { "user.deactivate" },
+        if active {
+            "user.reactivate"
+        } else {
+            "user.deactivate"
+        },
         "user",
         Some(user_id),
         json!({}),
@@ -338,7 +389,10 @@ pub async fn set_active(
 }
 
 /// The signed-in user as the UI sees them.
-pub async fn current_user_view<C: ConnectionTrait>(db: &C, user: &users::Model) -> Result<CurrentUser, AppError> {
+pub async fn current_user_view<C: ConnectionTrait>(
+    db: &C,
+    user: &users::Model,
+) -> Result<CurrentUser, AppError> {
     let role = Role::parse(&user.role).ok_or(AppError::Internal)?;
     let client_activated = if role == Role::Client {
         let c = clients::Entity::find()

@@ -77,12 +77,16 @@ mod tests {
     async fn a_hash_verifies_its_password_and_nothing_else() {
         let h = hash("correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"));
-        assert!(verify("correct horse".into(), Some(h.clone())).await.unwrap());
+        assert!(verify("correct horse".into(), Some(h.clone()))
+            .await
+            .unwrap());
         assert!(!verify("wrong horse".into(), Some(h)).await.unwrap());
     }
 
     #[tokio::test]
     async fn unknown_accounts_never_verify() {
-        assert!(!verify("not the password of any account".into(), None).await.unwrap());
+        assert!(!verify("not the password of any account".into(), None)
+            .await
+            .unwrap());
     }
 }

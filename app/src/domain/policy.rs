@@ -101,7 +101,9 @@ pub fn require(actor: &Actor, resource: Resource, action: Action) -> Result<(), 
     if allows(actor.role, resource, action) {
         Ok(())
     } else {
-        Err(AppError::forbidden("You do not have permission to do that."))
+        Err(AppError::forbidden(
+            "You do not have permission to do that.",
+        ))
     }
 }
 
@@ -167,11 +169,31 @@ mod tests {
     #[test]
     fn view_only_roles_cannot_change_what_they_see() {
         assert!(allows(Role::Admin, Resource::JobDelegation, Action::View));
-        assert!(!allows(Role::Admin, Resource::JobDelegation, Action::Create));
-        assert!(!allows(Role::Employee, Resource::ResumeManagement, Action::Update));
-        assert!(!allows(Role::Employee, Resource::JobDelegation, Action::Create));
-        assert!(allows(Role::Employee, Resource::JobProcessing, Action::Process));
-        assert!(!allows(Role::Client, Resource::JobProcessing, Action::Process));
+        assert!(!allows(
+            Role::Admin,
+            Resource::JobDelegation,
+            Action::Create
+        ));
+        assert!(!allows(
+            Role::Employee,
+            Resource::ResumeManagement,
+            Action::Update
+        ));
+        assert!(!allows(
+            Role::Employee,
+            Resource::JobDelegation,
+            Action::Create
+        ));
+        assert!(allows(
+            Role::Employee,
+            Resource::JobProcessing,
+            Action::Process
+        ));
+        assert!(!allows(
+            Role::Client,
+            Resource::JobProcessing,
+            Action::Process
+        ));
     }
 
     #[test]

@@ -18,7 +18,10 @@ fn session_err(e: tower_sessions::session::Error) -> AppError {
 /// Bind the session to `user`, under a new session id (so an id planted before login is worthless).
 pub async fn sign_in(session: &Session, user: &users::Model) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_err)?;
-    session.insert(USER_ID_KEY, user.id).await.map_err(session_err)?;
+    session
+        .insert(USER_ID_KEY, user.id)
+        .await
+        .map_err(session_err)?;
     session
         .insert(LOGIN_AT_KEY, Utc::now().timestamp())
         .await
@@ -37,10 +40,18 @@ pub async fn current_user<C: ConnectionTrait>(
     session: &Session,
     cfg: &AuthConfig,
 ) -> Result<Option<users::Model>, AppError> {
-    let Some(user_id) = session.get::<Uuid>(USER_ID_KEY).await.map_err(session_err)? else {
+    let Some(user_id) = session
+        .get::<Uuid>(USER_ID_KEY)
+        .await
+        .map_err(session_err)?
+    else {
         return Ok(None);
     };
-    let login_at = session.get::<i64>(LOGIN_AT_KEY).await.map_err(session_err)?.unwrap_or(0);
+    let login_at = session
+        .get::<i64>(LOGIN_AT_KEY)
+        .await
+        .map_err(session_err)?
+        .unwrap_or(0);
     let age = Utc::now().timestamp().saturating_sub(login_at);
     if age < 0 || age as u64 >= cfg.absolute_timeout.as_secs() {
         sign_out(session).await?;
@@ -61,7 +72,9 @@ pub async fn require_actor<C: ConnectionTrait>(
     session: &Session,
     cfg: &AuthConfig,
 ) -> Result<(Actor, users::Model), AppError> {
-    let user = current_user(db, session, cfg).await?.ok_or(AppError::Unauthenticated)?;
+    let user = current_user(db, session, cfg)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
     let role = Role::parse(&user.role).ok_or_else(|| {
         tracing::error!(user = %user.id, role = %user.role, "user has an unknown role");
         AppError::Internal

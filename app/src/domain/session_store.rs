@@ -45,7 +45,8 @@ fn to_time(t: chrono::DateTime<chrono::Utc>) -> OffsetDateTime {
 }
 
 fn active_model(record: &Record) -> session_store::Result<sessions::ActiveModel> {
-    let data = serde_json::to_vec(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let data = serde_json::to_vec(&record.data)
+        .map_err(|e| session_store::Error::Encode(e.to_string()))?;
     let user_id = record
         .data
         .get(USER_ID_KEY)
@@ -80,7 +81,11 @@ impl SessionStore for DbSessionStore {
         sessions::Entity::insert(am)
             .on_conflict(
                 OnConflict::column(sessions::Column::Id)
-                    .update_columns([sessions::Column::UserId, sessions::Column::Data, sessions::Column::ExpiresAt])
+                    .update_columns([
+                        sessions::Column::UserId,
+                        sessions::Column::Data,
+                        sessions::Column::ExpiresAt,
+                    ])
                     .to_owned(),
             )
             .exec(&self.db)
@@ -96,7 +101,8 @@ impl SessionStore for DbSessionStore {
             .await
             .map_err(backend)?;
         let Some(row) = row else { return Ok(None) };
-        let data = serde_json::from_slice(&row.data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let data = serde_json::from_slice(&row.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record {
             id: *id,
             data,
@@ -126,7 +132,10 @@ impl ExpiredDeletion for DbSessionStore {
 }
 
 /// End every session of a user (on deactivation).
-pub async fn end_sessions_of<C: sea_orm::ConnectionTrait>(db: &C, user_id: Uuid) -> Result<u64, sea_orm::DbErr> {
+pub async fn end_sessions_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+) -> Result<u64, sea_orm::DbErr> {
     let res = sessions::Entity::delete_many()
         .filter(sessions::Column::UserId.eq(user_id))
         .exec(db)

@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait,
+};
 
 use super::entities::login_throttles as lt;
 use crate::api::AppError;
@@ -43,7 +45,11 @@ fn chrono_dur(d: Duration) -> chrono::Duration {
 }
 
 /// Refuse with 429 if any key is locked now.
-pub async fn check<C: ConnectionTrait>(db: &C, keys: &[String], now: DateTime<Utc>) -> Result<(), AppError> {
+pub async fn check<C: ConnectionTrait>(
+    db: &C,
+    keys: &[String],
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let mut wait: i64 = 0;
     for key in keys {
         if let Some(row) = lt::Entity::find_by_id(key.clone()).one(db).await? {

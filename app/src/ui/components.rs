@@ -42,7 +42,13 @@ where
     S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
     T: 'static,
 {
-    Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err()).and_then(|e| e.field_message(field))))
+    Signal::derive(move || {
+        value.with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .and_then(|e| e.field_message(field))
+        })
+    })
 }
 
 /// The form-level message of a failed action, as a signal.
@@ -51,7 +57,13 @@ where
     S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
     T: 'static,
 {
-    Signal::derive(move || value.with(|v| v.as_ref().and_then(|r| r.as_ref().err()).map(AppError::form_message)))
+    Signal::derive(move || {
+        value.with(|v| {
+            v.as_ref()
+                .and_then(|r| r.as_ref().err())
+                .map(AppError::form_message)
+        })
+    })
 }
 
 /// The form-level message of a failed action (shown above the submit button).

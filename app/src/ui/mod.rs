@@ -44,7 +44,8 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
 #[cfg(feature = "ssr")]
 fn set_security_headers() {
     use leptos::nonce::use_nonce;
-    let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+    let (Some(nonce), Some(res)) = (use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
         return;
     };
     let csp = format!(

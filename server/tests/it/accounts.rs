@@ -20,12 +20,22 @@ async fn a_client_cannot_deactivate_another_client_and_the_attempt_is_logged(b: 
     let app = TestApp::spawn(b).await;
     let mallory = app.user(Role::Client, "mallory@example.com").await;
     let victim = app.user(Role::Client, "victim@example.com").await;
-    let err = accounts::set_active(&app.db, &actor(&mallory), victim.id, false, &RequestMeta::default())
-        .await
-        .unwrap_err();
+    let err = accounts::set_active(
+        &app.db,
+        &actor(&mallory),
+        victim.id,
+        false,
+        &RequestMeta::default(),
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::Forbidden { .. }), "{err:?}");
     let c = app.client();
-    assert_eq!(app.login(&c, "victim@example.com", PASSWORD).await.status(), 200, "victim still active");
+    assert_eq!(
+        app.login(&c, "victim@example.com", PASSWORD).await.status(),
+        200,
+        "victim still active"
+    );
     let denied = activity_logs::Entity::find()
         .filter(activity_logs::Column::ActionType.eq("authz.denied"))
         .filter(activity_logs::Column::UserId.eq(mallory.id))
@@ -49,17 +59,33 @@ async fn admins_manage_clients_and_employees_but_not_admins(b: Backend) {
     let emp = app.user(Role::Employee, "emp@example.com").await;
     let meta = RequestMeta::default();
 
-    assert!(accounts::set_active(&app.db, &actor(&admin), emp.id, false, &meta).await.is_ok());
-    let err = accounts::set_active(&app.db, &actor(&admin), other_admin.id, false, &meta).await.unwrap_err();
+    assert!(
+        accounts::set_active(&app.db, &actor(&admin), emp.id, false, &meta)
+            .await
+            .is_ok()
+    );
+    let err = accounts::set_active(&app.db, &actor(&admin), other_admin.id, false, &meta)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Forbidden { .. }));
-    let err = accounts::set_active(&app.db, &actor(&admin), root.id, false, &meta).await.unwrap_err();
+    let err = accounts::set_active(&app.db, &actor(&admin), root.id, false, &meta)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Forbidden { .. }));
     // A super admin may, but not on themselves.
-    assert!(accounts::set_active(&app.db, &actor(&root), other_admin.id, false, &meta).await.is_ok());
-    let err = accounts::set_active(&app.db, &actor(&root), root.id, false, &meta).await.unwrap_err();
+    assert!(
+        accounts::set_active(&app.db, &actor(&root), other_admin.id, false, &meta)
+            .await
+            .is_ok()
+    );
+    let err = accounts::set_active(&app.db, &actor(&root), root.id, false, &meta)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Conflict { .. }));
     // An employee manages no one.
-    let err = accounts::set_active(&app.db, &actor(&emp), admin.id, false, &meta).await.unwrap_err();
+    let err = accounts::set_active(&app.db, &actor(&emp), admin.id, false, &meta)
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Forbidden { .. }));
 }
 
@@ -71,16 +97,56 @@ async fn only_super_admins_create_admins(b: Backend) {
     let meta = RequestMeta::default();
     let new = |email: &str| NewAccount::parse(email, PASSWORD, "New", "Person").unwrap();
 
-    let err = accounts::create_user(&app.db, Some(&actor(&admin)), Role::Admin, new("a2@example.com"), &meta).await.unwrap_err();
+    let err = accounts::create_user(
+        &app.db,
+        Some(&actor(&admin)),
+        Role::Admin,
+        new("a2@example.com"),
+        &meta,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::Forbidden { .. }));
-    let err = accounts::create_user(&app.db, Some(&actor(&client)), Role::Employee, new("e1@example.com"), &meta).await.unwrap_err();
+    let err = accounts::create_user(
+        &app.db,
+        Some(&actor(&client)),
+        Role::Employee,
+        new("e1@example.com"),
+        &meta,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::Forbidden { .. }));
-    let emp = accounts::create_user(&app.db, Some(&actor(&admin)), Role::Employee, new("e2@example.com"), &meta).await.unwrap();
+    let emp = accounts::create_user(
+        &app.db,
+        Some(&actor(&admin)),
+        Role::Employee,
+        new("e2@example.com"),
+        &meta,
+    )
+    .await
+    .unwrap();
     assert_eq!(emp.role, "employee");
-    let a = accounts::create_user(&app.db, Some(&actor(&root)), Role::Admin, new("a3@example.com"), &meta).await.unwrap();
+    let a = accounts::create_user(
+        &app.db,
+        Some(&actor(&root)),
+        Role::Admin,
+        new("a3@example.com"),
+        &meta,
+    )
+    .await
+    .unwrap();
     assert_eq!(a.role, "admin");
     // Duplicate emails are refused case-insensitively with a field message.
-    let err = accounts::create_user(&app.db, Some(&actor(&root)), Role::Admin, new("A3@EXAMPLE.com"), &meta).await.unwrap_err();
+    let err = accounts::create_user(
+        &app.db,
+        Some(&actor(&root)),
+        Role::Admin,
+        new("A3@EXAMPLE.com"),
+        &meta,
+    )
+    .await
+    .unwrap_err();
     assert!(err.field_message("email").is_some());
     assert_eq!(app.count("employees").await, 1);
     assert_eq!(app.count("admins").await, 3);
@@ -94,16 +160,26 @@ async fn actions_land_in_the_activity_log_with_ip_and_user_agent(b: Backend) {
         .post(format!("{}/rpc/signup", app.base))
         .header("origin", &app.base)
         .header("user-agent", "TestBrowser/1.0")
-        .form(&[("email", "jo@example.com"), ("password", PASSWORD), ("first_name", "Jo"), ("last_name", "S")])
+        .form(&[
+            ("email", "jo@example.com"),
+            ("password", PASSWORD),
+            ("first_name", "Jo"),
+            ("last_name", "S"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
     app.login(&c, "jo@example.com", "wrong password").await;
     let logs = activity_logs::Entity::find().all(&app.db).await.unwrap();
-    let signup = logs.iter().find(|l| l.action_type == "account.signup").expect("signup logged");
+    let signup = logs
+        .iter()
+        .find(|l| l.action_type == "account.signup")
+        .expect("signup logged");
     assert_eq!(signup.ip_address.as_deref(), Some("127.0.0.1"));
     assert_eq!(signup.user_agent.as_deref(), Some("TestBrowser/1.0"));
     assert_eq!(signup.entity_type, "user");
-    assert!(logs.iter().any(|l| l.action_type == "auth.login_failed" && l.user_id == signup.user_id));
+    assert!(logs
+        .iter()
+        .any(|l| l.action_type == "auth.login_failed" && l.user_id == signup.user_id));
 }

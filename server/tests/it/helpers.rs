@@ -3,11 +3,7 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use app::{
     api::{validate::NewAccount, Role},
     domain::{
-        accounts,
-        entities::users,
-        state::AuthConfig,
-        throttle::ThrottleConfig,
-        Actor, RequestMeta,
+        accounts, entities::users, state::AuthConfig, throttle::ThrottleConfig, Actor, RequestMeta,
     },
 };
 use reqwest::{header, redirect::Policy, Client, Response};
@@ -48,7 +44,8 @@ pub struct TestDb {
 }
 
 fn pg_admin_url() -> String {
-    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+    std::env::var("TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
 }
 
 fn with_database(url: &str, db: &str) -> String {
@@ -73,8 +70,12 @@ impl TestDb {
             Backend::Postgres => {
                 let admin = pg_admin_url();
                 let name = format!("jd_test_{}", Uuid::new_v4().simple());
-                let conn = Database::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
-                conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.unwrap();
+                let conn = Database::connect(&admin)
+                    .await
+                    .expect("connect to TEST_DATABASE_URL");
+                conn.execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                    .await
+                    .unwrap();
                 conn.close().await.ok();
                 TestDb {
                     url: with_database(&admin, &name),
@@ -94,11 +95,16 @@ impl Drop for TestDb {
         if let Some((admin, name)) = self.pg.take() {
             // Drop runs inside the test's runtime; use a thread with its own.
             let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
                 rt.block_on(async move {
                     if let Ok(conn) = Database::connect(&admin).await {
                         let _ = conn
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                            ))
                             .await;
                         let _ = conn.close().await;
                     }
@@ -174,7 +180,11 @@ impl TestApp {
 
     /// A browser-like client: keeps cookies, does not follow redirects (so tests can see them).
     pub fn client(&self) -> Client {
-        Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
     }
 
     /// Call a server function as the site's own page would.
@@ -200,7 +210,8 @@ impl TestApp {
     }
 
     pub async fn login(&self, client: &Client, email: &str, password: &str) -> Response {
-        self.rpc(client, "login", &[("email", email), ("password", password)]).await
+        self.rpc(client, "login", &[("email", email), ("password", password)])
+            .await
     }
 
     /// The signed-in user according to the server, as JSON (null when signed out).
@@ -215,8 +226,12 @@ impl TestApp {
         let account = NewAccount::parse(email, PASSWORD, "Test", role.label()).unwrap();
         let meta = RequestMeta::default();
         match role {
-            Role::Client => accounts::signup_client(&self.db, account, &meta).await.unwrap(),
-            _ => accounts::create_user(&self.db, None, role, account, &meta).await.unwrap(),
+            Role::Client => accounts::signup_client(&self.db, account, &meta)
+                .await
+                .unwrap(),
+            _ => accounts::create_user(&self.db, None, role, account, &meta)
+                .await
+                .unwrap(),
         }
     }
 
@@ -224,7 +239,10 @@ impl TestApp {
         let backend = self.db.get_database_backend();
         let row = self
             .db
-            .query_one_raw(sea_orm::Statement::from_string(backend, format!("SELECT COUNT(*) AS n FROM {table}")))
+            .query_one_raw(sea_orm::Statement::from_string(
+                backend,
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
             .await
             .unwrap()
             .unwrap();

@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use app::{api::Role, domain::{accounts, RequestMeta}};
+use app::{
+    api::Role,
+    domain::{accounts, RequestMeta},
+};
 use reqwest::header;
 
 use crate::{both, helpers::*};
@@ -21,18 +24,29 @@ both!(
 async fn session_cookie_is_http_only_and_same_site_lax(b: Backend) {
     let app = TestApp::spawn(b).await;
     app.user(Role::Client, "client@example.com").await;
-    let res = app.login(&app.client(), "client@example.com", PASSWORD).await;
+    let res = app
+        .login(&app.client(), "client@example.com", PASSWORD)
+        .await;
     let cookie = set_cookie(&res).expect("a session cookie");
     assert!(cookie.starts_with("jd_session="), "{cookie}");
     assert!(cookie.contains("HttpOnly"));
     assert!(cookie.contains("SameSite=Lax"));
     assert!(cookie.contains("Path=/"));
-    assert!(!cookie.contains("Secure"), "plain http origin: no Secure flag");
-    assert!(res.headers().get(header::STRICT_TRANSPORT_SECURITY).is_none());
+    assert!(
+        !cookie.contains("Secure"),
+        "plain http origin: no Secure flag"
+    );
+    assert!(res
+        .headers()
+        .get(header::STRICT_TRANSPORT_SECURITY)
+        .is_none());
 }
 
 async fn https_origin_gives_a_secure_host_prefixed_cookie_and_hsts(b: Backend) {
-    let app = TestApp::spawn_with(b, |s| s.auth.public_origin = "https://jobs.example.com".into()).await;
+    let app = TestApp::spawn_with(b, |s| {
+        s.auth.public_origin = "https://jobs.example.com".into()
+    })
+    .await;
     app.user(Role::Client, "client@example.com").await;
     // The request comes from the public origin, as through a TLS-terminating proxy.
     let res = app
@@ -47,8 +61,16 @@ async fn https_origin_gives_a_secure_host_prefixed_cookie_and_hsts(b: Backend) {
     let cookie = set_cookie(&res).unwrap();
     assert!(cookie.starts_with("__Host-jd_session="), "{cookie}");
     assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("Path=/"));
-    assert!(!cookie.contains("Domain="), "__Host- cookies carry no Domain");
-    let hsts = res.headers().get(header::STRICT_TRANSPORT_SECURITY).unwrap().to_str().unwrap();
+    assert!(
+        !cookie.contains("Domain="),
+        "__Host- cookies carry no Domain"
+    );
+    let hsts = res
+        .headers()
+        .get(header::STRICT_TRANSPORT_SECURITY)
+        .unwrap()
+        .to_str()
+        .unwrap();
     assert!(hsts.contains("max-age="));
 }
 
@@ -60,8 +82,10 @@ async fn login_issues_a_new_session_id_and_the_old_one_dies(b: Backend) {
     let app = TestApp::spawn(b).await;
     app.user(Role::Client, "client@example.com").await;
     let c = app.client();
-    let first = cookie_value(&set_cookie(&app.login(&c, "client@example.com", PASSWORD).await).unwrap());
-    let second = cookie_value(&set_cookie(&app.login(&c, "client@example.com", PASSWORD).await).unwrap());
+    let first =
+        cookie_value(&set_cookie(&app.login(&c, "client@example.com", PASSWORD).await).unwrap());
+    let second =
+        cookie_value(&set_cookie(&app.login(&c, "client@example.com", PASSWORD).await).unwrap());
     assert_ne!(first, second, "the session id changes at login");
 
     // Replaying the first cookie gets nobody.
@@ -72,7 +96,10 @@ async fn login_issues_a_new_session_id_and_the_old_one_dies(b: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(replay.json::<serde_json::Value>().await.unwrap(), serde_json::Value::Null);
+    assert_eq!(
+        replay.json::<serde_json::Value>().await.unwrap(),
+        serde_json::Value::Null
+    );
     assert_eq!(app.me(&c).await["email"], "client@example.com");
 }
 
@@ -80,13 +107,18 @@ async fn logout_ends_the_session(b: Backend) {
     let app = TestApp::spawn(b).await;
     app.user(Role::Employee, "emp@example.com").await;
     let c = app.client();
-    let cookie = cookie_value(&set_cookie(&app.login(&c, "emp@example.com", PASSWORD).await).unwrap());
+    let cookie =
+        cookie_value(&set_cookie(&app.login(&c, "emp@example.com", PASSWORD).await).unwrap());
     assert_eq!(app.count("sessions").await, 1);
     let res = app.rpc(&c, "logout", &[]).await;
     assert_eq!(res.status(), 200);
     assert_eq!(location(&res).as_deref(), Some("/login"));
     assert_eq!(app.me(&c).await, serde_json::Value::Null);
-    assert_eq!(app.count("sessions").await, 0, "the record is deleted, not just the cookie");
+    assert_eq!(
+        app.count("sessions").await,
+        0,
+        "the record is deleted, not just the cookie"
+    );
     let replay = reqwest::Client::new()
         .post(format!("{}/rpc/me", app.base))
         .header(header::ORIGIN, &app.base)
@@ -94,14 +126,18 @@ async fn logout_ends_the_session(b: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(replay.json::<serde_json::Value>().await.unwrap(), serde_json::Value::Null);
+    assert_eq!(
+        replay.json::<serde_json::Value>().await.unwrap(),
+        serde_json::Value::Null
+    );
 }
 
 async fn sessions_survive_a_restart(b: Backend) {
     let app = TestApp::spawn(b).await;
     app.user(Role::Client, "client@example.com").await;
     let c = app.client();
-    let cookie = cookie_value(&set_cookie(&app.login(&c, "client@example.com", PASSWORD).await).unwrap());
+    let cookie =
+        cookie_value(&set_cookie(&app.login(&c, "client@example.com", PASSWORD).await).unwrap());
     let key = app.session_key.clone();
     let testdb = app.testdb.clone();
     drop(app);
@@ -114,7 +150,10 @@ async fn sessions_survive_a_restart(b: Backend) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.json::<serde_json::Value>().await.unwrap()["email"], "client@example.com");
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap()["email"],
+        "client@example.com"
+    );
 }
 
 async fn idle_sessions_expire(b: Backend) {
@@ -149,7 +188,15 @@ async fn deactivating_a_user_ends_their_sessions(b: Backend) {
     app.login(&phone, "client@example.com", PASSWORD).await;
     app.login(&laptop, "client@example.com", PASSWORD).await;
 
-    accounts::set_active(&app.db, &actor(&admin), client.id, false, &RequestMeta::default()).await.unwrap();
+    accounts::set_active(
+        &app.db,
+        &actor(&admin),
+        client.id,
+        false,
+        &RequestMeta::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(app.me(&phone).await, serde_json::Value::Null);
     assert_eq!(app.me(&laptop).await, serde_json::Value::Null);
 
@@ -157,6 +204,19 @@ async fn deactivating_a_user_ends_their_sessions(b: Backend) {
     assert_eq!(res.status(), 403);
     assert!(res.text().await.unwrap().contains("deactivated"));
 
-    accounts::set_active(&app.db, &actor(&admin), client.id, true, &RequestMeta::default()).await.unwrap();
-    assert_eq!(app.login(&phone, "client@example.com", PASSWORD).await.status(), 200);
+    accounts::set_active(
+        &app.db,
+        &actor(&admin),
+        client.id,
+        true,
+        &RequestMeta::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        app.login(&phone, "client@example.com", PASSWORD)
+            .await
+            .status(),
+        200
+    );
 }
