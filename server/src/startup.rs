@@ -23,6 +23,8 @@ use tower_sessions::{
 
 use crate::{config::Config, db, error::StartupError, security};
 
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Everything the router needs that is not in the database.
 pub struct Settings {
     pub auth: AuthConfig,
@@ -99,7 +101,7 @@ pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, Star
         .with_always_save(true)
         .with_signed(Key::from(&settings.session_key));
 
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let ctx_state = state.clone();
     let options = settings.leptos_options;
     let router = Router::new()
@@ -182,6 +184,17 @@ impl Application {
         sweeper.abort();
         Ok(result?)
     }
+}
+
+/// The app's routes, generated once per process.
+///
+/// Generating them renders the app with resource loading suppressed by a process-global flag; a resource first
+/// polled by a concurrent request meanwhile never resolves (leptos-rs/leptos#4773). Generating once, before any
+/// router exists, closes that window: for the server (one router) and for tests (a router per test).
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
 async fn shutdown_signal() {

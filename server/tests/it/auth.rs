@@ -13,6 +13,7 @@ both!(
     dashboards_refuse_other_roles_and_strangers,
     unknown_email_and_wrong_password_get_the_same_answer,
     repeated_failures_are_throttled_then_released,
+    failures_from_one_ip_are_throttled_across_accounts,
 );
 
 async fn setup_creates_the_first_super_admin_once(b: Backend) {
@@ -315,4 +316,18 @@ async fn repeated_failures_are_throttled_then_released(b: Backend) {
             .unwrap()
             .is_none()
     );
+}
+
+async fn failures_from_one_ip_are_throttled_across_accounts(b: Backend) {
+    let app = TestApp::spawn_with(b, |s| s.auth.throttle.ip_max_failures = 3).await;
+    app.user(Role::Client, "client@example.com").await;
+    let c = app.client();
+    // Spraying one wrong password over many accounts trips the per-IP limit, though no account reaches its own.
+    for email in ["a@example.com", "b@example.com", "c@example.com"] {
+        assert_eq!(app.login(&c, email, "wrong password").await.status(), 401);
+    }
+    let res = app.login(&c, "client@example.com", PASSWORD).await;
+    assert_eq!(res.status(), 429);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["kind"], "too_many_requests");
 }

@@ -7,5 +7,6 @@ mod helpers;
 
 mod accounts;
 mod auth;
+mod cli;
 mod security;
 mod sessions;

@@ -89,7 +89,10 @@ async fn login_issues_a_new_session_id_and_the_old_one_dies(b: Backend) {
     assert_ne!(first, second, "the session id changes at login");
 
     // Replaying the first cookie gets nobody.
-    let replay = reqwest::Client::new()
+    let replay = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(45))
+        .build()
+        .unwrap()
         .post(format!("{}/rpc/me", app.base))
         .header(header::ORIGIN, &app.base)
         .header(header::COOKIE, first)
@@ -119,7 +122,10 @@ async fn logout_ends_the_session(b: Backend) {
         0,
         "the record is deleted, not just the cookie"
     );
-    let replay = reqwest::Client::new()
+    let replay = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(45))
+        .build()
+        .unwrap()
         .post(format!("{}/rpc/me", app.base))
         .header(header::ORIGIN, &app.base)
         .header(header::COOKIE, cookie)
@@ -143,7 +149,10 @@ async fn sessions_survive_a_restart(b: Backend) {
     drop(app);
 
     let restarted = TestApp::spawn_on(testdb, |s| s.session_key = key).await;
-    let res = reqwest::Client::new()
+    let res = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(45))
+        .build()
+        .unwrap()
         .post(format!("{}/rpc/me", restarted.base))
         .header(header::ORIGIN, &restarted.base)
         .header(header::COOKIE, cookie)
