@@ -121,6 +121,11 @@ pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, Star
             state.clone(),
             security::security_headers,
         ))
+        // No request may hold a connection forever (a stuck render, a slow client): answer 408 instead.
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            http::StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
         .with_state(state);
     Ok(router)
 }
