@@ -74,6 +74,20 @@ async fn https_origin_gives_a_secure_host_prefixed_cookie_and_hsts(b: Backend) {
     assert!(hsts.contains("max-age="));
 }
 
+/// `me` for a raw `Cookie` header, as a replayed or stolen cookie would be presented.
+async fn me_with_cookie(app: &TestApp, cookie: &str) -> serde_json::Value {
+    app.client()
+        .post(format!("{}/rpc/me", app.base))
+        .header(header::ORIGIN, &app.base)
+        .header(header::COOKIE, cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn cookie_value(set_cookie: &str) -> String {
     set_cookie.split(';').next().unwrap().to_string()
 }
@@ -89,20 +103,8 @@ async fn login_issues_a_new_session_id_and_the_old_one_dies(b: Backend) {
     assert_ne!(first, second, "the session id changes at login");
 
     // Replaying the first cookie gets nobody.
-    let replay = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(45))
-        .build()
-        .unwrap()
-        .post(format!("{}/rpc/me", app.base))
-        .header(header::ORIGIN, &app.base)
-        .header(header::COOKIE, first)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        replay.json::<serde_json::Value>().await.unwrap(),
-        serde_json::Value::Null
-    );
+    let replay = me_with_cookie(&app, &first).await;
+    assert_eq!(replay, serde_json::Value::Null);
     assert_eq!(app.me(&c).await["email"], "client@example.com");
 }
 
@@ -122,20 +124,8 @@ async fn logout_ends_the_session(b: Backend) {
         0,
         "the record is deleted, not just the cookie"
     );
-    let replay = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(45))
-        .build()
-        .unwrap()
-        .post(format!("{}/rpc/me", app.base))
-        .header(header::ORIGIN, &app.base)
-        .header(header::COOKIE, cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        replay.json::<serde_json::Value>().await.unwrap(),
-        serde_json::Value::Null
-    );
+    let replay = me_with_cookie(&app, &cookie).await;
+    assert_eq!(replay, serde_json::Value::Null);
 }
 
 async fn sessions_survive_a_restart(b: Backend) {
@@ -149,20 +139,8 @@ async fn sessions_survive_a_restart(b: Backend) {
     drop(app);
 
     let restarted = TestApp::spawn_on(testdb, |s| s.session_key = key).await;
-    let res = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(45))
-        .build()
-        .unwrap()
-        .post(format!("{}/rpc/me", restarted.base))
-        .header(header::ORIGIN, &restarted.base)
-        .header(header::COOKIE, cookie)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        res.json::<serde_json::Value>().await.unwrap()["email"],
-        "client@example.com"
-    );
+    let res = me_with_cookie(&restarted, &cookie).await;
+    assert_eq!(res["email"], "client@example.com");
 }
 
 async fn idle_sessions_expire(b: Backend) {
