@@ -2,7 +2,8 @@
 //! unknown email is checked against a dummy hash), and for a successful login.
 //!
 //! cargo bench -p server --bench login_timing            (SQLite in a temp folder)
-//! BENCH_DATABASE_URL=postgres://… cargo bench -p server --bench login_timing
+//! BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/test cargo bench -p server --bench login_timing
+//!     (PostgreSQL: a throwaway database is created on that server and dropped afterwards)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::{Duration, Instant};
@@ -24,8 +25,22 @@ fn stats(mut v: Vec<Duration>) -> (f64, f64, f64) {
 #[tokio::main]
 async fn main() {
     let dir = std::env::temp_dir().join(format!("jd-bench-{}", uuid::Uuid::new_v4().simple()));
-    let url = std::env::var("BENCH_DATABASE_URL")
-        .unwrap_or_else(|_| format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()));
+    let admin_url = std::env::var("BENCH_DATABASE_URL").ok();
+    let pg_name = format!("jd_bench_{}", uuid::Uuid::new_v4().simple());
+    let url = match &admin_url {
+        Some(admin) => {
+            use sea_orm::ConnectionTrait;
+            let conn = sea_orm::Database::connect(admin).await.unwrap();
+            conn.execute_unprepared(&format!("CREATE DATABASE \"{pg_name}\""))
+                .await
+                .unwrap();
+            conn.close().await.unwrap();
+            let mut u = url::Url::parse(admin).unwrap();
+            u.set_path(&format!("/{pg_name}"));
+            u.to_string()
+        }
+        None => format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
+    };
     let db = server::db::connect(&url).await.unwrap();
     server::db::migrate(&db).await.unwrap();
     let cfg = AuthConfig {
@@ -89,6 +104,14 @@ async fn main() {
     ] {
         let (p50, mean, p90) = stats(v);
         println!("  {name:<15} {p50:7.1} {mean:7.1} {p90:7.1}");
+    }
+    db.close().await.unwrap();
+    if let Some(admin) = admin_url {
+        use sea_orm::ConnectionTrait;
+        let conn = sea_orm::Database::connect(&admin).await.unwrap();
+        conn.execute_unprepared(&format!("DROP DATABASE \"{pg_name}\" WITH (FORCE)"))
+            .await
+            .unwrap();
     }
     let _ = std::fs::remove_dir_all(dir);
 }
