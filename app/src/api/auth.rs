@@ -121,6 +121,23 @@ pub async fn logout() -> Result<(), AppError> {
     .await
 }
 
+/// The signed-in actor with state and request metadata, or 401: the first line of every protected server function.
+#[cfg(feature = "ssr")]
+pub async fn ssr_actor() -> Result<
+    (
+        crate::domain::state::AppState,
+        crate::domain::Actor,
+        crate::domain::RequestMeta,
+    ),
+    AppError,
+> {
+    let (state, session) = ssr::context().await?;
+    let (actor, _) =
+        crate::domain::session::require_actor(&state.db, &session, &state.auth).await?;
+    let meta = ssr::request_meta(&state);
+    Ok((state, actor, meta))
+}
+
 #[cfg(feature = "ssr")]
 pub mod ssr {
     //! Plumbing shared by server functions: state, session, request metadata and error status.

@@ -2,12 +2,13 @@
 //! error type and the `#[server]` functions. No database types here.
 
 pub mod auth;
+pub mod clients;
 pub mod error;
 pub mod types;
 pub mod validate;
 
 pub use error::{AppError, FieldError};
-pub use types::{CurrentUser, Role};
+pub use types::{ClientSummary, CurrentUser, PaymentStatus, Role};
 
 /// URL prefix of every server function. Kept apart from `/api/v1` (REST) so each has its own middleware.
 pub const RPC_PREFIX: &str = "/rpc";

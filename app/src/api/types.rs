@@ -76,3 +76,64 @@ impl CurrentUser {
         }
     }
 }
+
+/// A client's billing state, set by the admin who activates them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentStatus {
+    Pending,
+    Active,
+    PastDue,
+    Cancelled,
+}
+
+impl PaymentStatus {
+    pub const ALL: [PaymentStatus; 4] = [
+        PaymentStatus::Pending,
+        PaymentStatus::Active,
+        PaymentStatus::PastDue,
+        PaymentStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "pending",
+            PaymentStatus::Active => "active",
+            PaymentStatus::PastDue => "past_due",
+            PaymentStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PaymentStatus> {
+        PaymentStatus::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            PaymentStatus::Pending => "Pending",
+            PaymentStatus::Active => "Paid",
+            PaymentStatus::PastDue => "Past due",
+            PaymentStatus::Cancelled => "Cancelled",
+        }
+    }
+}
+
+/// One client as the admin screens list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientSummary {
+    pub client_id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    /// The account may sign in at all.
+    pub user_active: bool,
+    /// An admin has activated the client: they may delegate.
+    pub is_activated: bool,
+    pub activated_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Email of the admin who last activated them.
+    pub activated_by: Option<String>,
+    pub payment_status: PaymentStatus,
+    pub subscription_notes: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}

@@ -35,3 +35,30 @@ pub async fn record<C: ConnectionTrait>(
 fn truncate(s: &str, max: usize) -> String {
     s.chars().take(max).collect()
 }
+
+/// Record a refused attempt and return the refusal to send back. Commit it even when the caller's own change is
+/// abandoned: pass the pool, not the caller's transaction.
+pub async fn denied<C: ConnectionTrait>(
+    db: &C,
+    actor: &super::Actor,
+    attempted: &str,
+    entity_type: &str,
+    entity_id: Option<Uuid>,
+    meta: &RequestMeta,
+) -> AppError {
+    let data = serde_json::json!({"attempted": attempted, "role": actor.role.as_str()});
+    if let Err(e) = record(
+        db,
+        Some(actor.user_id),
+        "authz.denied",
+        entity_type,
+        entity_id,
+        data,
+        meta,
+    )
+    .await
+    {
+        tracing::error!(error = %e, "could not record a refused attempt");
+    }
+    AppError::forbidden("You do not have permission to do that.")
+}

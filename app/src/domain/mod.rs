@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod clients;
 pub mod entities;
 pub mod password;
 pub mod policy;

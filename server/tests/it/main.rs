@@ -8,5 +8,6 @@ mod helpers;
 mod accounts;
 mod auth;
 mod cli;
+mod clients;
 mod security;
 mod sessions;
