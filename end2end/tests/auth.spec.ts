@@ -101,3 +101,28 @@ test('a client signs up and sees that the account awaits activation', async ({ p
   await expect(page.getByTestId('awaiting-activation')).toBeVisible();
   await logout(page);
 });
+
+test('an admin activates the new client from the clients screen', async ({ page }, info) => {
+  const email = `jo.${info.project.name}@example.com`;
+  await login(page, ADMIN.email, ADMIN.password);
+  await expect(page).toHaveURL(/\/admin$/);
+  await page.getByRole('link', { name: 'Clients' }).click();
+  await expect(page).toHaveURL(/\/admin\/clients$/);
+
+  const row = page.locator(`li[data-email="${email}"]`);
+  await expect(row.getByTestId('client-status')).toHaveText('Awaiting activation');
+  await row.getByLabel('Payment status').selectOption('active');
+  await row.getByLabel('Subscription notes').fill('Monthly plan');
+  await row.getByRole('button', { name: 'Activate' }).click();
+  await expect(row.getByTestId('client-status')).toHaveText('Active');
+  await expect(row).toContainText(`by ${ADMIN.email}`);
+  await fitsWidth(page);
+  await shot(page, info, '07-admin-clients');
+  await logout(page);
+
+  await login(page, email, 'long enough password');
+  await expect(page).toHaveURL(/\/client$/);
+  await expect(page.getByTestId('client-dashboard')).toBeVisible();
+  await expect(page.getByTestId('awaiting-activation')).toHaveCount(0);
+  await logout(page);
+});

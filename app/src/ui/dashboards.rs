@@ -4,7 +4,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_params_map};
 
-use super::{layout::SectionNav, use_auth};
+use super::{
+    admin_clients::{ClientsData, ClientsSection},
+    layout::SectionNav,
+    use_auth,
+};
 use crate::api::{CurrentUser, Role};
 
 /// Render `page` for a signed-in user whose role passes `allowed`; others go to login or their own dashboard.
@@ -108,6 +112,11 @@ fn employee_page(user: CurrentUser, section: String) -> AnyView {
 
 #[component]
 pub fn AdminDashboard() -> impl IntoView {
+    let auth = use_auth();
+    let params = use_params_map();
+    let on_clients =
+        Signal::derive(move || params.read().get("section").as_deref() == Some("clients"));
+    provide_context(ClientsData::new(on_clients, auth.user));
     view! { <Guarded allowed=Role::is_admin page=admin_page /> }
 }
 
@@ -121,7 +130,7 @@ fn admin_page(user: CurrentUser, section: String) -> AnyView {
             {match section.as_str() {
                 "" => view! { <Empty title="Overview" text="Totals and alerts will show here." /> }.into_any(),
                 "users" => view! { <Empty title="Users" text="User management arrives with the next release." /> }.into_any(),
-                "clients" => view! { <Empty title="Clients" text="Client activation arrives with the next release." /> }.into_any(),
+                "clients" => view! { <ClientsSection data={expect_context::<ClientsData>()} /> }.into_any(),
                 "assignments" => view! { <Empty title="Assignments" text="No employees assigned yet." /> }.into_any(),
                 "jobs" => view! { <Empty title="Jobs" text="No jobs yet." /> }.into_any(),
                 "activity" => view! { <Empty title="Activity" text="The activity log browser arrives with the next release." /> }.into_any(),

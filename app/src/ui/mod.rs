@@ -1,5 +1,6 @@
 //! Pages per role and shared components.
 
+mod admin_clients;
 mod auth;
 mod components;
 mod dashboards;

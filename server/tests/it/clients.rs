@@ -12,6 +12,7 @@ both!(
     an_admin_activates_a_client_who_may_then_delegate,
     clients_and_employees_cannot_activate_anyone_and_attempts_are_logged,
     bad_activation_input_gets_clear_errors_and_changes_nothing,
+    the_clients_screen_lists_clients_for_admins_only,
 );
 
 async fn client_id(app: &TestApp, user_id: uuid::Uuid) -> String {
@@ -237,4 +238,32 @@ async fn bad_activation_input_gets_clear_errors_and_changes_nothing(b: Backend) 
         .unwrap();
     assert!(!stored.is_activated);
     assert_eq!(stored.payment_status, "pending");
+}
+
+async fn the_clients_screen_lists_clients_for_admins_only(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.user(Role::Admin, "admin@example.com").await;
+    app.user(Role::Client, "jo@example.com").await;
+    let a = app.client();
+    app.login(&a, "admin@example.com", PASSWORD).await;
+    let html = app.page(&a, "/admin/clients").await.text().await.unwrap();
+    assert!(html.contains("data-testid=\"clients-section\""));
+    assert!(html.contains("jo@example.com") && html.contains("Awaiting activation"));
+    assert!(html.contains(">Activate<"));
+
+    // Other admin sections do not load (or log) the client list.
+    app.page(&a, "/admin/users").await;
+    let c = app.client();
+    app.login(&c, "jo@example.com", PASSWORD).await;
+    let res = app.page(&c, "/admin/clients").await;
+    assert_eq!(location(&res).as_deref(), Some("/client"));
+    assert!(!res.text().await.unwrap().contains("clients-section"));
+    // The list was never requested on the client's behalf (no refused attempt logged).
+    use app::domain::entities::activity_logs;
+    let denied = activity_logs::Entity::find()
+        .filter(activity_logs::Column::ActionType.eq("authz.denied"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert!(denied.is_empty());
 }
