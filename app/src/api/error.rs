@@ -130,14 +130,21 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        // Malformed arguments are the caller's fault: answer 400, not the framework's default 500.
+        // Malformed arguments are the caller's fault: answer 400, not the framework's default 500. On the server a
+        // Deserialization error can only come from decoding the request body (JSON-encoded arguments).
         #[cfg(feature = "ssr")]
         if matches!(
             value,
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_)
+            ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_)
         ) {
             if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
                 res.set_status(http::StatusCode::BAD_REQUEST);
+                return AppError::Validation {
+                    message: "The form was incomplete or malformed. Please reload the page and try again.".into(),
+                    fields: vec![],
+                };
             }
         }
         match value {

@@ -5,10 +5,11 @@ pub mod auth;
 pub mod clients;
 pub mod error;
 pub mod types;
+pub mod users;
 pub mod validate;
 
 pub use error::{AppError, FieldError};
-pub use types::{ClientSummary, CurrentUser, PaymentStatus, Role};
+pub use types::{ClientSummary, CurrentUser, Page, PaymentStatus, Role, UserQuery, UserSummary};
 
 /// URL prefix of every server function. Kept apart from `/api/v1` (REST) so each has its own middleware.
 pub const RPC_PREFIX: &str = "/rpc";

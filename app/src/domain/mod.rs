@@ -10,6 +10,7 @@ pub mod session;
 pub mod session_store;
 pub mod state;
 pub mod throttle;
+pub mod users;
 
 use crate::api::AppError;
 use sea_orm::DbErr;

@@ -199,6 +199,17 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Call a JSON-encoded server function.
+    pub async fn rpc_json(&self, client: &Client, name: &str, body: serde_json::Value) -> Response {
+        client
+            .post(format!("{}/rpc/{name}", self.base))
+            .header(header::ORIGIN, &self.base)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// GET a page as a browser would (asking for HTML).
     pub async fn page(&self, client: &Client, path: &str) -> Response {
         client

@@ -11,3 +11,4 @@ mod cli;
 mod clients;
 mod security;
 mod sessions;
+mod users;
