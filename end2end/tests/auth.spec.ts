@@ -126,3 +126,41 @@ test('an admin activates the new client from the clients screen', async ({ page 
   await expect(page.getByTestId('awaiting-activation')).toHaveCount(0);
   await logout(page);
 });
+
+test('the super admin creates an employee, deactivates and reactivates them', async ({ page }, info) => {
+  const email = `emp.${info.project.name}@example.com`;
+  await login(page, ADMIN.email, ADMIN.password);
+  await page.getByRole('link', { name: 'Users' }).click();
+  await expect(page).toHaveURL(/\/admin\/users$/);
+
+  const create = page.getByTestId('create-user');
+  await create.getByLabel('Role').selectOption('employee');
+  await create.getByLabel('First name').fill('Eve');
+  await create.getByLabel('Last name').fill('Worker');
+  await create.getByLabel('Email').fill(email);
+  await create.getByLabel('Password').fill('short');
+  await create.getByRole('button', { name: 'Create account' }).click();
+  await expect(create.locator('p[data-field="password"]')).toContainText('at least 8');
+  await create.getByLabel('Password').fill('employee password');
+  await create.getByRole('button', { name: 'Create account' }).click();
+  await expect(create.getByRole('status')).toContainText(`Created ${email}`);
+
+  // Find them with the search, then deactivate and reactivate.
+  await page.getByLabel('Search').fill(`emp.${info.project.name}`);
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/search=emp/);
+  const row = page.locator(`li[data-email="${email}"]`);
+  await expect(row.getByTestId('user-status')).toHaveText('Active');
+  await row.getByRole('button', { name: 'Deactivate' }).click();
+  await expect(row.getByTestId('user-status')).toHaveText('Deactivated');
+  await fitsWidth(page);
+  await shot(page, info, '08-admin-users');
+  await row.getByRole('button', { name: 'Reactivate' }).click();
+  await expect(row.getByTestId('user-status')).toHaveText('Active');
+  await logout(page);
+
+  await login(page, email, 'employee password');
+  await expect(page).toHaveURL(/\/employee$/);
+  await expect(page.getByTestId('employee-dashboard')).toBeVisible();
+  await logout(page);
+});

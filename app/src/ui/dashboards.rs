@@ -6,6 +6,7 @@ use leptos_router::{components::Redirect, hooks::use_params_map};
 
 use super::{
     admin_clients::{ClientsData, ClientsSection},
+    admin_users::{UsersData, UsersSection},
     layout::SectionNav,
     use_auth,
 };
@@ -117,6 +118,8 @@ pub fn AdminDashboard() -> impl IntoView {
     let on_clients =
         Signal::derive(move || params.read().get("section").as_deref() == Some("clients"));
     provide_context(ClientsData::new(on_clients, auth.user));
+    let on_users = Signal::derive(move || params.read().get("section").as_deref() == Some("users"));
+    provide_context(UsersData::new(on_users, auth.user));
     view! { <Guarded allowed=Role::is_admin page=admin_page /> }
 }
 
@@ -129,7 +132,7 @@ fn admin_page(user: CurrentUser, section: String) -> AnyView {
             <SectionNav role=user.role />
             {match section.as_str() {
                 "" => view! { <Empty title="Overview" text="Totals and alerts will show here." /> }.into_any(),
-                "users" => view! { <Empty title="Users" text="User management arrives with the next release." /> }.into_any(),
+                "users" => view! { <UsersSection data={expect_context::<UsersData>()} me=user.clone() /> }.into_any(),
                 "clients" => view! { <ClientsSection data={expect_context::<ClientsData>()} /> }.into_any(),
                 "assignments" => view! { <Empty title="Assignments" text="No employees assigned yet." /> }.into_any(),
                 "jobs" => view! { <Empty title="Jobs" text="No jobs yet." /> }.into_any(),

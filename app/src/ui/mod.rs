@@ -1,6 +1,7 @@
 //! Pages per role and shared components.
 
 mod admin_clients;
+mod admin_users;
 mod auth;
 mod components;
 mod dashboards;

@@ -9,6 +9,7 @@ both!(
     admins_search_filter_and_page_through_users,
     admins_create_employees_and_only_super_admins_create_admins,
     deactivation_from_the_admin_api_ends_sessions_and_is_refused_to_clients,
+    the_users_screen_renders_filtered_pages_for_admins,
 );
 
 async fn list(app: &TestApp, c: &reqwest::Client, query: serde_json::Value) -> serde_json::Value {
@@ -257,4 +258,46 @@ async fn deactivation_from_the_admin_api_ends_sessions_and_is_refused_to_clients
         .status(),
         404
     );
+}
+
+async fn the_users_screen_renders_filtered_pages_for_admins(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    app.user(Role::Admin, "admin@example.com").await;
+    app.user(Role::Client, "jo@example.com").await;
+    app.user(Role::Employee, "emp@example.com").await;
+    let a = app.client();
+    app.login(&a, "admin@example.com", PASSWORD).await;
+    let html = app
+        .page(&a, "/admin/users?role=employee")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-testid=\"users-section\""));
+    assert!(
+        html.contains("1 users · page 1 of 1"),
+        "filtered by role from the URL"
+    );
+    assert!(
+        html.contains("data-email=\"emp@example.com\"")
+            && !html.contains("data-email=\"jo@example.com\"")
+    );
+    // An admin may not create admins: the option is not offered.
+    let create_roles = html
+        .split("id=\"f-new-role\"")
+        .nth(1)
+        .unwrap()
+        .split("</select>")
+        .next()
+        .unwrap();
+    assert!(
+        create_roles.contains("value=\"employee\"") && !create_roles.contains("value=\"admin\"")
+    );
+    let html = app
+        .page(&a, "/admin/users?search=JO")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-email=\"jo@example.com\""));
 }

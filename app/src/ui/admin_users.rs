@@ -1,0 +1,224 @@
+//! The admin's user screen: search and filters (kept in the URL), pagination, staff creation, (de)activation.
+
+use leptos::prelude::*;
+use leptos_router::{components::Form, hooks::use_query_map};
+
+use super::components::{field_error, form_error, Field, FormAlert};
+use crate::api::{
+    users::{list_users, CreateUser, SetUserActive},
+    AppError, CurrentUser, Page, Role, UserQuery, UserSummary,
+};
+
+/// Created by the dashboard, outside any Suspense (see `admin_clients::ClientsData`).
+#[derive(Clone, Copy)]
+pub struct UsersData {
+    pub list: Resource<Result<Option<Page<UserSummary>>, AppError>>,
+    pub create: ServerAction<CreateUser>,
+    pub toggle: ServerAction<SetUserActive>,
+}
+
+fn query_from_url() -> Memo<UserQuery> {
+    let q = use_query_map();
+    Memo::new(move |_| {
+        let q = q.read();
+        let text = |k: &str| q.get(k).filter(|v| !v.trim().is_empty());
+        UserQuery {
+            search: text("search"),
+            role: text("role").as_deref().and_then(Role::parse),
+            active: text("active").and_then(|v| v.parse().ok()),
+            activated: None,
+            payment_status: None,
+            page: text("page").and_then(|v| v.parse().ok()),
+            per_page: None,
+        }
+    })
+}
+
+impl UsersData {
+    pub fn new(
+        on_section: Signal<bool>,
+        user: Resource<Result<Option<CurrentUser>, AppError>>,
+    ) -> UsersData {
+        let create = ServerAction::<CreateUser>::new();
+        let toggle = ServerAction::<SetUserActive>::new();
+        let query = query_from_url();
+        let list = Resource::new(
+            move || {
+                (
+                    on_section.get(),
+                    query.get(),
+                    create.version().get(),
+                    toggle.version().get(),
+                )
+            },
+            move |(on_section, query, _, _)| async move {
+                if !on_section {
+                    return Ok(None);
+                }
+                match user.await {
+                    Ok(Some(u)) if u.role.is_admin() => list_users(query).await.map(Some),
+                    _ => Ok(None),
+                }
+            },
+        );
+        UsersData {
+            list,
+            create,
+            toggle,
+        }
+    }
+}
+
+#[component]
+pub fn UsersSection(data: UsersData, me: CurrentUser) -> impl IntoView {
+    let UsersData {
+        list,
+        create,
+        toggle,
+    } = data;
+    let query = query_from_url();
+    let created = create.value();
+    let is_super = me.role == Role::SuperAdmin;
+    let page_link = move |page: u64| {
+        let q = query.get();
+        let mut parts = vec![format!("page={page}")];
+        if let Some(s) = q.search {
+            parts.push(format!("search={}", urlencode(&s)));
+        }
+        if let Some(r) = q.role {
+            parts.push(format!("role={}", r.as_str()));
+        }
+        if let Some(a) = q.active {
+            parts.push(format!("active={a}"));
+        }
+        format!("/admin/users?{}", parts.join("&"))
+    };
+    view! {
+        <section class="card" data-testid="users-section">
+            <h2>"Users"</h2>
+            <Form method="GET" action="/admin/users" attr:class="filters">
+                <div class="field">
+                    <label for="f-search">"Search"</label>
+                    <input id="f-search" name="search" type="search" placeholder="Name or email"
+                        prop:value=move || query.get().search.unwrap_or_default() />
+                </div>
+                <div class="field">
+                    <label for="f-role">"Role"</label>
+                    <select id="f-role" name="role">
+                        <option value="">"Any"</option>
+                        {Role::ALL.into_iter().map(|r| view! {
+                            <option value=r.as_str() selected=move || query.get().role == Some(r)>{r.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-active">"Status"</label>
+                    <select id="f-active" name="active">
+                        <option value="">"Any"</option>
+                        <option value="true" selected=move || query.get().active == Some(true)>"Active"</option>
+                        <option value="false" selected=move || query.get().active == Some(false)>"Deactivated"</option>
+                    </select>
+                </div>
+                <button type="submit" class="btn btn-ghost">"Filter"</button>
+            </Form>
+            <FormAlert error=form_error(toggle.value()) />
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let me = me.clone();
+                    Suspend::new(async move {
+                    match list.await {
+                        Ok(Some(page)) => {
+                            let pages = page.total.div_ceil(page.per_page).max(1);
+                            let current = page.page;
+                            view! {
+                                <p class="muted small" data-testid="users-total">{format!("{} users · page {current} of {pages}", page.total)}</p>
+                                <ul class="client-list">
+                                    {page.items.into_iter().map(|u| view! { <UserRow user=u toggle me=me.clone() /> }).collect_view()}
+                                </ul>
+                                <nav class="pager" aria-label="Pages">
+                                    {(current > 1).then(|| view! { <a href=page_link(current - 1)>"← Previous"</a> })}
+                                    {(current < pages).then(|| view! { <a href=page_link(current + 1)>"Next →"</a> })}
+                                </nav>
+                            }
+                            .into_any()
+                        }
+                        Ok(None) => ().into_any(),
+                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                    }
+                    })
+                }}
+            </Transition>
+        </section>
+        <section class="card" data-testid="create-user">
+            <h2>"Create a staff account"</h2>
+            <ActionForm action=create attr:novalidate=true attr:class="stack">
+                <div class="field">
+                    <label for="f-new-role">"Role"</label>
+                    <select id="f-new-role" name="role">
+                        <option value="employee">"Employee"</option>
+                        {is_super.then(|| view! { <option value="admin">"Admin"</option> })}
+                    </select>
+                </div>
+                <div class="row">
+                    <Field label="First name" name="first_name" error=field_error(created, "first_name") />
+                    <Field label="Last name" name="last_name" error=field_error(created, "last_name") />
+                </div>
+                <Field label="Email" name="email" kind="email" error=field_error(created, "email") />
+                <Field label="Password" name="password" kind="password" autocomplete="new-password"
+                    hint="8 to 128 characters; share it with them privately." error=field_error(created, "password") />
+                <FormAlert error=form_error(created) />
+                {move || created.get().and_then(Result::ok).map(|u| view! {
+                    <p class="alert alert-ok" role="status">{format!("Created {} ({}).", u.email, u.role.label())}</p>
+                })}
+                <button type="submit" class="btn btn-primary">"Create account"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn UserRow(
+    user: UserSummary,
+    toggle: ServerAction<SetUserActive>,
+    me: CurrentUser,
+) -> impl IntoView {
+    let name = format!("{} {}", user.first_name, user.last_name);
+    let next = (!user.is_active).to_string();
+    let label = if user.is_active {
+        "Deactivate"
+    } else {
+        "Reactivate"
+    };
+    let manageable = user.id != me.id
+        && (me.role == Role::SuperAdmin || matches!(user.role, Role::Client | Role::Employee));
+    view! {
+        <li class="client-row" data-testid="user-row" data-email=user.email.clone()>
+            <div class="client-head">
+                <strong>{name}</strong>
+                <span class="muted">{user.email.clone()}</span>
+                <span class="role-badge">{user.role.label()}</span>
+                <span class="badge" class:badge-ok=user.is_active data-testid="user-status">
+                    {if user.is_active { "Active" } else { "Deactivated" }}
+                </span>
+            </div>
+            {manageable.then(|| view! {
+                <ActionForm action=toggle attr:class="inline-form">
+                    <input type="hidden" name="user_id" value=user.id.to_string() />
+                    <input type="hidden" name="active" value=next />
+                    <button type="submit" class="btn btn-ghost">{label}</button>
+                </ActionForm>
+            })}
+        </li>
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
