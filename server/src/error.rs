@@ -8,6 +8,4 @@ pub enum StartupError {
     Database(#[from] sea_orm::DbErr),
     #[error("i/o: {0}")]
     Io(#[from] std::io::Error),
-    #[error("{0}")]
-    App(#[from] app::api::AppError),
 }

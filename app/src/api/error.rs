@@ -119,11 +119,6 @@ impl AppError {
             _ => None,
         }
     }
-
-    /// The sentence to show above a form: the error itself unless it is only about fields.
-    pub fn form_message(&self) -> String {
-        self.to_string()
-    }
 }
 
 impl FromServerFnError for AppError {

@@ -343,20 +343,22 @@ pub async fn set_active(
         .ok_or_else(|| AppError::not_found("No such user."))?;
     let target_role = Role::parse(&target.role).ok_or(AppError::Internal)?;
     if !may_manage_user(actor.role, target_role) {
-        audit::record(
-            &txn,
-            Some(actor.user_id),
-            "authz.denied",
+        drop(txn);
+        let attempted = if active {
+            "user.reactivate"
+        } else {
+            "user.deactivate"
+        };
+        return Err(audit::denied(
+            db,
+            actor,
+            attempted,
             "user",
             Some(user_id),
-            json!({"attempted": if active { "user.reactivate" } else { "user.deactivate" }}),
             meta,
-        )
-        .await?;
-        txn.commit().await?;
-        return Err(AppError::forbidden(
             "You do not have permission to change this account.",
-        ));
+        )
+        .await);
     }
     if actor.user_id == user_id && !active {
         return Err(AppError::conflict(

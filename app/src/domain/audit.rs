@@ -45,6 +45,7 @@ pub async fn denied<C: ConnectionTrait>(
     entity_type: &str,
     entity_id: Option<Uuid>,
     meta: &RequestMeta,
+    message: &str,
 ) -> AppError {
     let data = serde_json::json!({"attempted": attempted, "role": actor.role.as_str()});
     if let Err(e) = record(
@@ -60,5 +61,7 @@ pub async fn denied<C: ConnectionTrait>(
     {
         tracing::error!(error = %e, "could not record a refused attempt");
     }
-    AppError::forbidden("You do not have permission to do that.")
+    AppError::forbidden(message)
 }
+
+pub const NOT_PERMITTED: &str = "You do not have permission to do that.";

@@ -35,7 +35,16 @@ pub async fn list(
     meta: &RequestMeta,
 ) -> Result<Vec<ClientSummary>, AppError> {
     if !allows(actor.role, Resource::ClientActivation, Action::View) {
-        return Err(audit::denied(db, actor, "client.list", "client", None, meta).await);
+        return Err(audit::denied(
+            db,
+            actor,
+            "client.list",
+            "client",
+            None,
+            meta,
+            audit::NOT_PERMITTED,
+        )
+        .await);
     }
     let rows = clients::Entity::find()
         .order_by_desc(clients::Column::CreatedAt)
@@ -44,38 +53,46 @@ pub async fn list(
         .await?;
     let mut ids: Vec<Uuid> = rows.iter().map(|c| c.user_id).collect();
     ids.extend(rows.iter().filter_map(|c| c.activated_by));
-    let people: HashMap<Uuid, users::Model> = users::Entity::find()
+    let people = people_by_id(db, ids).await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|c| summary(c, &people))
+        .collect())
+}
+
+async fn people_by_id(
+    db: &DatabaseConnection,
+    ids: Vec<Uuid>,
+) -> Result<HashMap<Uuid, users::Model>, AppError> {
+    Ok(users::Entity::find()
         .filter(users::Column::Id.is_in(ids))
         .all(db)
         .await?
         .into_iter()
         .map(|u| (u.id, u))
-        .collect();
-    let mut out = Vec::with_capacity(rows.len());
-    for c in rows {
-        let Some(user) = people.get(&c.user_id) else {
-            continue;
-        };
-        out.push(ClientSummary {
-            client_id: c.id,
-            user_id: c.user_id,
-            email: user.email.clone(),
-            first_name: user.first_name.clone(),
-            last_name: user.last_name.clone(),
-            user_active: user.is_active,
-            is_activated: c.is_activated,
-            activated_at: c.activated_at,
-            activated_by: c
-                .activated_by
-                .and_then(|id| people.get(&id))
-                .map(|u| u.email.clone()),
-            payment_status: PaymentStatus::parse(&c.payment_status)
-                .unwrap_or(PaymentStatus::Pending),
-            subscription_notes: notes_of(&c.subscription_data),
-            created_at: c.created_at,
-        });
-    }
-    Ok(out)
+        .collect())
+}
+
+/// One client's summary from their row and the users it names (client and activating admin).
+fn summary(c: clients::Model, people: &HashMap<Uuid, users::Model>) -> Option<ClientSummary> {
+    let user = people.get(&c.user_id)?;
+    Some(ClientSummary {
+        client_id: c.id,
+        user_id: c.user_id,
+        email: user.email.clone(),
+        first_name: user.first_name.clone(),
+        last_name: user.last_name.clone(),
+        user_active: user.is_active,
+        is_activated: c.is_activated,
+        activated_at: c.activated_at,
+        activated_by: c
+            .activated_by
+            .and_then(|id| people.get(&id))
+            .map(|u| u.email.clone()),
+        payment_status: PaymentStatus::parse(&c.payment_status).unwrap_or(PaymentStatus::Pending),
+        subscription_notes: notes_of(&c.subscription_data),
+        created_at: c.created_at,
+    })
 }
 
 /// Activate or deactivate a client, recording payment status and subscription notes. Activation records who and
@@ -95,7 +112,16 @@ pub async fn set_activation(
         "client.deactivate"
     };
     if !allows(actor.role, Resource::ClientActivation, Action::Update) {
-        return Err(audit::denied(db, actor, attempted, "client", Some(client_id), meta).await);
+        return Err(audit::denied(
+            db,
+            actor,
+            attempted,
+            "client",
+            Some(client_id),
+            meta,
+            audit::NOT_PERMITTED,
+        )
+        .await);
     }
     let notes = notes.trim();
     if notes.chars().count() > NOTES_MAX {
@@ -129,9 +155,9 @@ pub async fn set_activation(
     )
     .await?;
     txn.commit().await?;
-    list(db, actor, meta)
-        .await?
-        .into_iter()
-        .find(|c| c.client_id == client_id)
-        .ok_or(AppError::Internal)
+    let ids: Vec<Uuid> = std::iter::once(client.user_id)
+        .chain(client.activated_by)
+        .collect();
+    let people = people_by_id(db, ids).await?;
+    summary(client, &people).ok_or(AppError::Internal)
 }

@@ -33,7 +33,16 @@ pub async fn list(
     meta: &RequestMeta,
 ) -> Result<Page<UserSummary>, AppError> {
     if !allows(actor.role, Resource::UserManagement, Action::View) {
-        return Err(audit::denied(db, actor, "user.list", "user", None, meta).await);
+        return Err(audit::denied(
+            db,
+            actor,
+            "user.list",
+            "user",
+            None,
+            meta,
+            audit::NOT_PERMITTED,
+        )
+        .await);
     }
     if let Some(s) = &q.search {
         if s.chars().count() > 200 {

@@ -61,7 +61,7 @@ where
         value.with(|v| {
             v.as_ref()
                 .and_then(|r| r.as_ref().err())
-                .map(AppError::form_message)
+                .map(ToString::to_string)
         })
     })
 }
