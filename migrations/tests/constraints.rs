@@ -397,6 +397,7 @@ struct Job<'a> {
     priority: Option<&'a str>,
     delegated_at: DateTime<Utc>,
     deadline: Option<DateTime<Utc>>,
+    url: Option<String>,
 }
 
 impl Job<'_> {
@@ -408,6 +409,7 @@ impl Job<'_> {
             priority: None,
             delegated_at: t0(),
             deadline: None,
+            url: None,
         }
     }
 }
@@ -418,7 +420,13 @@ async fn try_insert_job(db: &DatabaseConnection, job: &Job<'_>) -> Result<Uuid, 
         ("id", v(id)),
         ("client_id", v(job.client_id)),
         ("assigned_employee_id", v(job.assigned_employee_id)),
-        ("job_url", v("https://jobs.example.com/1")),
+        (
+            "job_url",
+            v(job
+                .url
+                .clone()
+                .unwrap_or_else(|| format!("https://jobs.example.com/{id}"))),
+        ),
         ("company_name", v("Example Inc.")),
         ("job_title", v("Engineer")),
         ("deadline", v(job.deadline)),
@@ -1558,8 +1566,8 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
     );
     assert_unique_violation(try_insert_user(db, "ann@example.com", "client").await);
 
-    // Stepwise down works as well: the last migration only drops its own tables.
-    Migrator::down(db, Some(1)).await.expect("one step down");
+    // Stepwise down works as well: the last two migrations drop only their own index and tables.
+    Migrator::down(db, Some(2)).await.expect("two steps down");
     let mut remaining = all.clone();
     remaining.remove("sessions");
     remaining.remove("login_throttles");
@@ -1586,6 +1594,38 @@ fn migration_names_are_ordered_and_unique() {
             "m20261124_000004_jobs",
             "m20261124_000005_activity_notifications",
             "m20261124_000006_sessions_throttles",
+            "m20261124_000007_job_dedupe",
         ]
     );
 }
+
+async fn one_live_job_per_client_and_url(db: &DatabaseConnection) {
+    let client = insert_client(db).await;
+    let other = insert_client(db).await;
+    let url = Some("https://jobs.example.com/same".to_string());
+    let job = |client_id, status| Job {
+        status,
+        url: url.clone(),
+        ..Job::for_client(client_id)
+    };
+    assert_ok(
+        try_insert_job(db, &job(client, None)).await,
+        "the first delegation",
+    );
+    assert_unique_violation(try_insert_job(db, &job(client, None)).await);
+    assert_ok(
+        try_insert_job(db, &job(other, None)).await,
+        "the same posting for another client",
+    );
+    // A cancelled delegation does not block a new one.
+    let client2 = insert_client(db).await;
+    assert_ok(
+        try_insert_job(db, &job(client2, Some("cancelled"))).await,
+        "a cancelled delegation",
+    );
+    assert_ok(
+        try_insert_job(db, &job(client2, None)).await,
+        "the posting again after cancelling",
+    );
+}
+on_both!(one_live_job_per_client_and_url => one_live_job_per_client_and_url_sqlite, one_live_job_per_client_and_url_postgres);

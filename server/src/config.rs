@@ -51,6 +51,36 @@ pub struct Config {
     /// Trust `X-Forwarded-For` for the client IP (only behind your own reverse proxy).
     #[arg(long, env = "TRUST_PROXY", default_value_t = false, global = true)]
     pub trust_proxy: bool,
+
+    /// Folder for uploaded files when no S3 bucket is configured. Default: DATA_DIR/files.
+    #[arg(long, env = "FILES_DIR", global = true)]
+    pub files_dir: Option<PathBuf>,
+
+    /// Store uploaded files in this S3 bucket instead of a local folder.
+    #[arg(long, env = "S3_BUCKET", global = true)]
+    pub s3_bucket: Option<String>,
+
+    /// S3 endpoint for S3-compatible servers (MinIO, Ceph, ...); empty for AWS.
+    #[arg(long, env = "S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<String>,
+
+    #[arg(long, env = "S3_REGION", default_value = "us-east-1", global = true)]
+    pub s3_region: String,
+
+    #[arg(long, env = "S3_ACCESS_KEY_ID", hide_env_values = true, global = true)]
+    pub s3_access_key_id: Option<String>,
+
+    #[arg(
+        long,
+        env = "S3_SECRET_ACCESS_KEY",
+        hide_env_values = true,
+        global = true
+    )]
+    pub s3_secret_access_key: Option<String>,
+
+    /// Path-style bucket addresses (needed by most self-hosted S3 servers).
+    #[arg(long, env = "S3_PATH_STYLE", default_value_t = false, global = true)]
+    pub s3_path_style: bool,
 }
 
 impl Config {
@@ -86,6 +116,31 @@ impl Config {
             ));
         }
         Ok(origin)
+    }
+
+    /// Where uploads go: S3 when S3_BUCKET is set (keys required), else the local files folder.
+    pub fn storage(&self) -> Result<StorageChoice, StartupError> {
+        let Some(bucket) = self.s3_bucket.clone().filter(|b| !b.trim().is_empty()) else {
+            return Ok(StorageChoice::Local(
+                self.files_dir
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("files")),
+            ));
+        };
+        let (Some(key), Some(secret)) = (&self.s3_access_key_id, &self.s3_secret_access_key) else {
+            return Err(StartupError::Config(
+                "S3_BUCKET is set: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required too"
+                    .into(),
+            ));
+        };
+        Ok(StorageChoice::S3(crate::storage_s3::S3Settings {
+            bucket,
+            region: self.s3_region.clone(),
+            endpoint: self.s3_endpoint.clone().filter(|e| !e.trim().is_empty()),
+            access_key_id: key.clone(),
+            secret_access_key: secret.clone(),
+            path_style: self.s3_path_style,
+        }))
     }
 
     pub fn idle_timeout(&self) -> Duration {
@@ -125,6 +180,13 @@ impl Config {
         tracing::info!(path = %path.display(), "generated a new session signing key");
         Ok(bytes)
     }
+}
+
+/// The configured file storage.
+#[derive(Debug, Clone)]
+pub enum StorageChoice {
+    Local(PathBuf),
+    S3(crate::storage_s3::S3Settings),
 }
 
 #[cfg(unix)]

@@ -4,6 +4,8 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod security;
 pub mod startup;
+pub mod storage_s3;
 pub mod telemetry;

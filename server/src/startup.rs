@@ -6,6 +6,7 @@ use app::{
     domain::{
         session_store::DbSessionStore,
         state::{AppState, AuthConfig},
+        storage::{LocalStorage, Storage},
         throttle::ThrottleConfig,
     },
     shell, App,
@@ -21,7 +22,13 @@ use tower_sessions::{
     Expiry, SessionManagerLayer,
 };
 
-use crate::{config::Config, db, error::StartupError, security};
+use crate::{
+    config::{Config, StorageChoice},
+    db,
+    error::StartupError,
+    security,
+    storage_s3::S3Storage,
+};
 
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -30,11 +37,13 @@ pub struct Settings {
     pub auth: AuthConfig,
     pub session_key: Vec<u8>,
     pub leptos_options: LeptosOptions,
+    pub storage: Arc<dyn Storage>,
 }
 
 impl Settings {
-    pub fn from_config(config: &Config, bound: SocketAddr) -> Result<Settings, StartupError> {
+    pub async fn from_config(config: &Config, bound: SocketAddr) -> Result<Settings, StartupError> {
         Ok(Settings {
+            storage: storage(config).await?,
             auth: AuthConfig {
                 public_origin: config.public_origin(bound)?,
                 idle_timeout: config.idle_timeout(),
@@ -46,6 +55,22 @@ impl Settings {
             leptos_options: leptos_options(bound),
         })
     }
+}
+
+/// Open the configured file storage; an unreachable bucket stops startup rather than failing the first upload.
+pub async fn storage(config: &Config) -> Result<Arc<dyn Storage>, StartupError> {
+    let storage: Arc<dyn Storage> = match config.storage()? {
+        StorageChoice::Local(dir) => Arc::new(LocalStorage::new(dir)),
+        StorageChoice::S3(s) => {
+            let s3 = S3Storage::new(&s);
+            s3.ensure_bucket()
+                .await
+                .map_err(|e| StartupError::Config(format!("S3 storage: {e}")))?;
+            Arc::new(s3)
+        }
+    };
+    tracing::info!(storage = %storage.describe(), "file storage");
+    Ok(storage)
 }
 
 /// Options for serving the Leptos site: from cargo-leptos' environment when it runs us, else the defaults of
@@ -88,6 +113,7 @@ pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, Star
         db: db.clone(),
         auth: Arc::new(settings.auth),
         leptos_options: settings.leptos_options.clone(),
+        storage: settings.storage.clone(),
     };
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
@@ -104,7 +130,7 @@ pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, Star
     let routes = route_list();
     let ctx_state = state.clone();
     let options = settings.leptos_options;
-    let router = Router::new()
+    let router = crate::files::routes()
         .leptos_routes_with_context(
             &state,
             routes,
@@ -144,7 +170,7 @@ impl Application {
         db::migrate(&db).await?;
         let listener = TcpListener::bind(config.bind_addr()).await?;
         let bound = listener.local_addr()?;
-        let settings = Settings::from_config(config, bound)?;
+        let settings = Settings::from_config(config, bound).await?;
         Self::with_parts(db, listener, settings)
     }
 

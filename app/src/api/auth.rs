@@ -174,28 +174,32 @@ pub mod ssr {
         let Some(parts) = use_context::<http::request::Parts>() else {
             return RequestMeta::default();
         };
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip());
+        meta_of(&parts.headers, peer, state.auth.trust_proxy)
+    }
+
+    /// Request metadata from headers and the peer address (also used by the plain axum handlers).
+    pub fn meta_of(
+        headers: &http::HeaderMap,
+        peer: Option<std::net::IpAddr>,
+        trust_proxy: bool,
+    ) -> RequestMeta {
         let header = |name: &str| {
-            parts
-                .headers
+            headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
         };
-        let forwarded = state
-            .auth
-            .trust_proxy
+        let forwarded = trust_proxy
             .then(|| header("x-forwarded-for"))
             .flatten()
             .and_then(|v| v.split(',').next().map(|s| s.trim().to_string()))
             .filter(|s| !s.is_empty());
-        let ip = forwarded.or_else(|| {
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string())
-        });
         RequestMeta {
-            ip,
+            ip: forwarded.or_else(|| peer.map(|ip| ip.to_string())),
             user_agent: header("user-agent"),
         }
     }

@@ -35,6 +35,12 @@ pub enum AppError {
     NotFound { message: String },
     #[error("{message}")]
     Conflict { message: String },
+    /// The same job posting was delegated before: the earlier job is named so the user can open it.
+    #[error("{message}")]
+    Duplicate {
+        message: String,
+        existing_job_id: uuid::Uuid,
+    },
     #[error("Too many attempts. Try again in {} minute{}.", minutes(*retry_after_secs), plural(minutes(*retry_after_secs)))]
     TooManyRequests { retry_after_secs: u64 },
     #[error("Something went wrong on our side. Please try again in a moment.")]
@@ -102,7 +108,7 @@ impl AppError {
             AppError::Unauthenticated | AppError::InvalidCredentials => 401,
             AppError::Forbidden { .. } => 403,
             AppError::NotFound { .. } => 404,
-            AppError::Conflict { .. } => 409,
+            AppError::Conflict { .. } | AppError::Duplicate { .. } => 409,
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal => 500,
             AppError::Transport { .. } => 400,

@@ -1,9 +1,13 @@
 //! The contract shared by the browser, the server and (later) the extension: DTOs, enums, validation rules, the
 //! error type and the `#[server]` functions. No database types here.
 
+pub mod activity;
+pub mod assignments;
 pub mod auth;
 pub mod clients;
 pub mod error;
+pub mod jobs;
+pub mod resumes;
 pub mod types;
 pub mod users;
 pub mod validate;

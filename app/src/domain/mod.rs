@@ -1,14 +1,21 @@
 //! Server-only business rules. Plain async functions taking the acting user and a connection; no HTTP here.
 
+pub mod access;
 pub mod accounts;
+pub mod activity;
+pub mod assignments;
 pub mod audit;
 pub mod clients;
+pub mod distribution;
 pub mod entities;
+pub mod jobs;
 pub mod password;
 pub mod policy;
+pub mod resumes;
 pub mod session;
 pub mod session_store;
 pub mod state;
+pub mod storage;
 pub mod throttle;
 pub mod users;
 

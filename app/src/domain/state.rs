@@ -33,6 +33,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub auth: Arc<AuthConfig>,
     pub leptos_options: LeptosOptions,
+    /// Uploaded files (resumes, later screenshots).
+    pub storage: Arc<dyn super::storage::Storage>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -3,7 +3,12 @@ use std::{net::SocketAddr, path::PathBuf, sync::Arc, time::Duration};
 use app::{
     api::{validate::NewAccount, Role},
     domain::{
-        accounts, entities::users, state::AuthConfig, throttle::ThrottleConfig, Actor, RequestMeta,
+        accounts,
+        entities::users,
+        state::AuthConfig,
+        storage::{LocalStorage, Storage},
+        throttle::ThrottleConfig,
+        Actor, RequestMeta,
     },
 };
 use reqwest::{header, redirect::Policy, Client, Response};
@@ -123,6 +128,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub session_key: Vec<u8>,
     pub testdb: Arc<TestDb>,
+    /// The file storage the server uses.
+    pub storage: Arc<dyn Storage>,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -143,6 +150,9 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
         },
         session_key: vec![7u8; 64],
         leptos_options: leptos_options(addr),
+        storage: Arc::new(LocalStorage::new(
+            std::env::temp_dir().join(format!("jd-files-{}", Uuid::new_v4().simple())),
+        )),
     }
 }
 
@@ -165,6 +175,7 @@ impl TestApp {
         let mut settings = test_settings(addr);
         tweak(&mut settings);
         let session_key = settings.session_key.clone();
+        let storage = settings.storage.clone();
         let app = Application::with_parts(db.clone(), listener, settings).expect("build app");
         let server = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
@@ -174,6 +185,7 @@ impl TestApp {
             db,
             session_key,
             testdb,
+            storage,
             server,
         }
     }
@@ -280,4 +292,162 @@ pub fn location(res: &Response) -> Option<String> {
     res.headers()
         .get(header::LOCATION)
         .map(|v| v.to_str().unwrap().to_string())
+}
+
+/// Fixtures for the delegation flow, made through the domain services as an admin would.
+impl TestApp {
+    /// The admin the fixtures act as (created on first use).
+    pub async fn fixture_admin(&self) -> Actor {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let email = "fixture-admin@example.com";
+        let found = users::Entity::find()
+            .filter(users::Column::Email.eq(email))
+            .one(&self.db)
+            .await
+            .unwrap();
+        let user = match found {
+            Some(u) => u,
+            None => self.user(Role::Admin, email).await,
+        };
+        actor(&user)
+    }
+
+    /// A client, activated by an admin; returns the user and the client id.
+    pub async fn activated_client(&self, email: &str) -> (users::Model, Uuid) {
+        let user = self.user(Role::Client, email).await;
+        let cid = self.client_id(user.id).await;
+        let admin = self.fixture_admin().await;
+        app::domain::clients::set_activation(
+            &self.db,
+            &admin,
+            cid,
+            true,
+            app::api::PaymentStatus::Active,
+            "",
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+        (user, cid)
+    }
+
+    pub async fn client_id(&self, user_id: Uuid) -> Uuid {
+        app::domain::access::client_of(&self.db, user_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .id
+    }
+
+    /// An employee; returns the user and the employee id.
+    pub async fn employee(&self, email: &str) -> (users::Model, Uuid) {
+        let user = self.user(Role::Employee, email).await;
+        let e = app::domain::access::employee_of(&self.db, user.id)
+            .await
+            .unwrap()
+            .unwrap();
+        (user, e.id)
+    }
+
+    pub async fn assign(&self, client_id: Uuid, employee_id: Uuid) {
+        let admin = self.fixture_admin().await;
+        app::domain::assignments::assign(
+            &self.db,
+            &admin,
+            client_id,
+            employee_id,
+            &RequestMeta::default(),
+        )
+        .await
+        .unwrap();
+    }
+
+    /// A browser signed in as `email`.
+    pub async fn signed_in(&self, email: &str) -> Client {
+        let c = self.client();
+        let res = self.login(&c, email, PASSWORD).await;
+        assert!(res.status().is_success() || res.status().is_redirection());
+        c
+    }
+
+    /// How many refusals of `attempted` the activity log holds.
+    pub async fn denials(&self, attempted: &str) -> usize {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        app::domain::entities::activity_logs::Entity::find()
+            .filter(app::domain::entities::activity_logs::Column::ActionType.eq("authz.denied"))
+            .all(&self.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.action_data["attempted"] == attempted)
+            .count()
+    }
+
+    /// Delegate through the server function as the dashboard does; returns the response.
+    pub async fn delegate(&self, c: &Client, form: serde_json::Value) -> Response {
+        self.rpc_json(c, "jobs/delegate", serde_json::json!({ "form": form }))
+            .await
+    }
+}
+
+/// A small but real PDF (header, one object, trailer), padded to about `size` bytes.
+pub fn pdf(size: usize) -> Vec<u8> {
+    let mut v = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n".to_vec();
+    while v.len() + 40 < size {
+        v.extend_from_slice(b"% padding padding padding padding pad\n");
+    }
+    v.extend_from_slice(b"trailer\n<< /Root 1 0 R >>\n%%EOF\n");
+    v
+}
+
+/// A real S3-compatible server (moto, installed from PyPI by `.ci/bootstrap --test`) on a free loopback port,
+/// stopped when dropped. `MOTO_SERVER` names another binary.
+pub struct S3Server {
+    pub endpoint: String,
+    child: std::process::Child,
+}
+
+impl S3Server {
+    pub fn start() -> S3Server {
+        let bin = std::env::var("MOTO_SERVER")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| {
+                PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.ci/tools/venv/bin/moto_server")
+            });
+        assert!(
+            bin.exists(),
+            "{} is missing: run .ci/bootstrap --test (or set MOTO_SERVER)",
+            bin.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(&bin)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start moto_server");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "moto_server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        S3Server {
+            endpoint: format!("http://127.0.0.1:{port}"),
+            child,
+        }
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }

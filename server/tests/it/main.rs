@@ -6,9 +6,12 @@
 mod helpers;
 
 mod accounts;
+mod assignments;
 mod auth;
 mod cli;
 mod clients;
+mod jobs;
+mod resumes;
 mod security;
 mod sessions;
 mod users;

@@ -1,0 +1,343 @@
+//! Job delegation: the client's delegate and bulk forms, job lists for clients and admins, detail with timeline,
+//! cancel and (admins) reassign.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{AppError, Page};
+
+type Time = chrono::DateTime<chrono::Utc>;
+
+/// Where a job is in its life. Stored as text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Waiting for an available employee.
+    Unassigned,
+    /// Assigned, not started.
+    Pending,
+    InProgress,
+    Completed,
+    Failed,
+    Cancelled,
+    Expired,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 7] = [
+        JobStatus::Unassigned,
+        JobStatus::Pending,
+        JobStatus::InProgress,
+        JobStatus::Completed,
+        JobStatus::Failed,
+        JobStatus::Cancelled,
+        JobStatus::Expired,
+    ];
+    /// Statuses that count towards an employee's open load.
+    pub const ASSIGNED_OPEN: [JobStatus; 2] = [JobStatus::Pending, JobStatus::InProgress];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Unassigned => "unassigned",
+            JobStatus::Pending => "pending",
+            JobStatus::InProgress => "in_progress",
+            JobStatus::Completed => "completed",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+            JobStatus::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobStatus> {
+        JobStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            JobStatus::Unassigned => "Waiting for an assistant",
+            JobStatus::Pending => "Assigned",
+            JobStatus::InProgress => "In progress",
+            JobStatus::Completed => "Completed",
+            JobStatus::Failed => "Failed",
+            JobStatus::Cancelled => "Cancelled",
+            JobStatus::Expired => "Expired",
+        }
+    }
+
+    /// Not finished: may still be cancelled or reassigned.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            JobStatus::Unassigned | JobStatus::Pending | JobStatus::InProgress
+        )
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Priority {
+    Low,
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Urgent,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::Low => "low",
+            Priority::Normal => "normal",
+            Priority::High => "high",
+            Priority::Urgent => "urgent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Priority> {
+        Priority::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Priority::Low => "Low",
+            Priority::Normal => "Normal",
+            Priority::High => "High",
+            Priority::Urgent => "Urgent",
+        }
+    }
+}
+
+/// The delegate form as submitted: text fields, checked by the server (field-level errors).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DelegateForm {
+    pub job_url: String,
+    #[serde(default)]
+    pub company_name: String,
+    #[serde(default)]
+    pub job_title: String,
+    /// A resume type id of the client's own, or empty.
+    #[serde(default)]
+    pub resume_type_id: String,
+    /// `low`, `normal` (default), `high` or `urgent`.
+    #[serde(default)]
+    pub priority: String,
+    /// Empty, `YYYY-MM-DD` (end of that day, UTC), `YYYY-MM-DDTHH:MM` (UTC) or RFC 3339.
+    #[serde(default)]
+    pub deadline: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// The bulk form: one URL per line (at most 50), the rest shared by every line.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkForm {
+    pub urls: String,
+    #[serde(default)]
+    pub resume_type_id: String,
+    #[serde(default)]
+    pub priority: String,
+    #[serde(default)]
+    pub deadline: String,
+    #[serde(default)]
+    pub notes: String,
+}
+
+/// What happened to one line of a bulk delegation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum BulkOutcome {
+    Created { job_id: Uuid, status: JobStatus },
+    Duplicate { job_id: Uuid, message: String },
+    Invalid { message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkLine {
+    /// 1-based line number in the submitted text.
+    pub line: usize,
+    pub url: String,
+    pub outcome: BulkOutcome,
+}
+
+/// One job in a list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobSummary {
+    pub id: Uuid,
+    pub client_id: Uuid,
+    pub client_name: String,
+    pub job_url: String,
+    pub company_name: String,
+    pub job_title: String,
+    pub status: JobStatus,
+    pub priority: Priority,
+    pub deadline: Option<Time>,
+    pub delegated_at: Time,
+    pub assigned_at: Option<Time>,
+    pub employee_id: Option<Uuid>,
+    pub employee_name: Option<String>,
+    pub resume_type_id: Option<Uuid>,
+    pub resume_type_name: Option<String>,
+}
+
+impl JobSummary {
+    /// The title to show: "Title at Company", or the URL when the client gave neither.
+    pub fn heading(&self) -> String {
+        match (self.job_title.is_empty(), self.company_name.is_empty()) {
+            (false, false) => format!("{} at {}", self.job_title, self.company_name),
+            (false, true) => self.job_title.clone(),
+            (true, false) => self.company_name.clone(),
+            (true, true) => self.job_url.clone(),
+        }
+    }
+}
+
+/// One entry of a job's timeline (from the activity log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub at: Time,
+    pub action: String,
+    /// Who did it ("System" for automatic distribution).
+    pub actor: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobDetail {
+    pub job: JobSummary,
+    pub notes: String,
+    pub started_at: Option<Time>,
+    pub completed_at: Option<Time>,
+    pub timeline: Vec<TimelineEntry>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobSort {
+    #[default]
+    Newest,
+    Oldest,
+    Deadline,
+    Priority,
+}
+
+impl JobSort {
+    pub const ALL: [JobSort; 4] = [
+        JobSort::Newest,
+        JobSort::Oldest,
+        JobSort::Deadline,
+        JobSort::Priority,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobSort::Newest => "newest",
+            JobSort::Oldest => "oldest",
+            JobSort::Deadline => "deadline",
+            JobSort::Priority => "priority",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<JobSort> {
+        JobSort::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            JobSort::Newest => "Newest first",
+            JobSort::Oldest => "Oldest first",
+            JobSort::Deadline => "Deadline soonest",
+            JobSort::Priority => "Priority highest",
+        }
+    }
+}
+
+/// Filters of a job list. Clients see their own jobs whatever `client_id` says; admins may filter by client,
+/// employee, or unassigned only.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobQuery {
+    #[serde(default)]
+    pub status: Option<JobStatus>,
+    /// Matches title, company or URL.
+    #[serde(default)]
+    pub search: Option<String>,
+    #[serde(default)]
+    pub sort: Option<JobSort>,
+    #[serde(default)]
+    pub client_id: Option<Uuid>,
+    #[serde(default)]
+    pub employee_id: Option<Uuid>,
+    /// Only jobs waiting for an employee.
+    #[serde(default)]
+    pub unassigned: Option<bool>,
+    #[serde(default)]
+    pub page: Option<u64>,
+    #[serde(default)]
+    pub per_page: Option<u64>,
+}
+
+/// Delegate one job (activated clients). The job is assigned at once when an employee is available.
+#[server(prefix = "/rpc", endpoint = "jobs/delegate", input = leptos::server_fn::codec::Json)]
+pub async fn delegate_job(form: DelegateForm) -> Result<JobSummary, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::jobs::delegate(&state.db, &actor, &form, &meta).await
+    })
+    .await
+}
+
+/// Delegate up to 50 URLs at once; each line succeeds or fails on its own.
+#[server(prefix = "/rpc", endpoint = "jobs/delegate_bulk", input = leptos::server_fn::codec::Json)]
+pub async fn delegate_bulk(form: BulkForm) -> Result<Vec<BulkLine>, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::jobs::delegate_bulk(&state.db, &actor, &form, &meta).await
+    })
+    .await
+}
+
+/// Jobs the caller may see, filtered, sorted and paginated.
+#[server(prefix = "/rpc", endpoint = "jobs/list", input = leptos::server_fn::codec::Json)]
+pub async fn list_jobs(query: JobQuery) -> Result<Page<JobSummary>, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::jobs::list(&state.db, &actor, &query, &meta).await
+    })
+    .await
+}
+
+/// One job with its timeline.
+#[server(prefix = "/rpc", endpoint = "jobs/detail")]
+pub async fn get_job(job_id: Uuid) -> Result<JobDetail, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::jobs::detail(&state.db, &actor, job_id, &meta).await
+    })
+    .await
+}
+
+/// Cancel a job that is not finished (its client).
+#[server(prefix = "/rpc", endpoint = "jobs/cancel")]
+pub async fn cancel_job(job_id: Uuid) -> Result<JobSummary, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::jobs::cancel(&state.db, &actor, job_id, &meta).await
+    })
+    .await
+}
+
+/// Give an open job to another employee assigned to its client (admins).
+#[server(prefix = "/rpc", endpoint = "jobs/reassign")]
+pub async fn reassign_job(job_id: Uuid, employee_id: Uuid) -> Result<JobSummary, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::jobs::reassign(&state.db, &actor, job_id, employee_id, &meta).await
+    })
+    .await
+}

@@ -1,0 +1,123 @@
+//! A client's resume profile (structured) and resume types (a name and a PDF each). Uploads and downloads go
+//! through the authorizing file handlers (`/files/resumes`), not server functions.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::AppError;
+
+/// Largest accepted resume PDF.
+pub const RESUME_MAX_BYTES: usize = 10 * 1024 * 1024;
+/// Where the browser posts a resume (multipart: `name`, `file`, optional `replace`).
+pub const RESUME_UPLOAD_PATH: &str = "/files/resumes";
+
+/// The download address of a resume type's PDF.
+pub fn resume_download_path(id: Uuid) -> String {
+    format!("{RESUME_UPLOAD_PATH}/{id}")
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Experience {
+    pub title: String,
+    pub company: String,
+    #[serde(default)]
+    pub location: String,
+    /// Free text such as "2021-03".
+    #[serde(default)]
+    pub start: String,
+    /// Empty while current.
+    #[serde(default)]
+    pub end: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Education {
+    pub school: String,
+    #[serde(default)]
+    pub degree: String,
+    #[serde(default)]
+    pub field: String,
+    #[serde(default)]
+    pub start: String,
+    #[serde(default)]
+    pub end: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContactInfo {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub phone: String,
+    #[serde(default)]
+    pub location: String,
+    #[serde(default)]
+    pub linkedin: String,
+    #[serde(default)]
+    pub website: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumeProfile {
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub experience: Vec<Experience>,
+    #[serde(default)]
+    pub education: Vec<Education>,
+    #[serde(default)]
+    pub skills: Vec<String>,
+    #[serde(default)]
+    pub contact: ContactInfo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResumeTypeView {
+    pub id: Uuid,
+    pub name: String,
+    pub file_name: String,
+    pub file_size: i64,
+    pub uploaded_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A client's resumes as they (or an employee assigned to them, or an admin) see them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resumes {
+    pub client_id: Uuid,
+    pub profile: ResumeProfile,
+    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub types: Vec<ResumeTypeView>,
+}
+
+/// The caller's own resumes (clients), or a given client's (their employees, admins).
+#[server(prefix = "/rpc", endpoint = "resumes/get")]
+pub async fn get_resumes(client_id: Option<Uuid>) -> Result<Resumes, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::resumes::get(&state.db, &actor, client_id, &meta).await
+    })
+    .await
+}
+
+/// Save the caller's resume profile (clients).
+#[server(prefix = "/rpc", endpoint = "resumes/profile", input = leptos::server_fn::codec::Json)]
+pub async fn save_resume_profile(profile: ResumeProfile) -> Result<Resumes, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::resumes::save_profile(&state.db, &actor, profile, &meta).await
+    })
+    .await
+}
+
+/// Delete one of the caller's resume types and its file (clients).
+#[server(prefix = "/rpc", endpoint = "resumes/delete")]
+pub async fn delete_resume_type(id: Uuid) -> Result<(), AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::resumes::delete_type(&state.db, &*state.storage, &actor, id, &meta).await
+    })
+    .await
+}

@@ -1,0 +1,200 @@
+//! File handlers: resume PDFs in and out. Every request is authorized by the domain services; nothing under the
+//! storage is ever served directly.
+
+use std::net::SocketAddr;
+
+use app::{
+    api::{auth::ssr::meta_of, resumes::RESUME_MAX_BYTES, AppError},
+    domain::{resumes, session::require_actor, state::AppState, Actor, RequestMeta},
+};
+use axum::{
+    extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State},
+    http::{header, HeaderMap, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use crate::security::same_origin;
+
+/// Room for the PDF plus the form's other fields and multipart framing.
+const UPLOAD_BODY_LIMIT: usize = RESUME_MAX_BYTES + 64 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            app::api::resumes::RESUME_UPLOAD_PATH,
+            post(upload_resume).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/files/resumes/{id}", get(download_resume))
+}
+
+/// An `AppError` as a JSON response with its status.
+pub struct ApiError(pub AppError);
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status =
+            StatusCode::from_u16(self.0.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (status, Json(self.0)).into_response()
+    }
+}
+
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        ApiError(e)
+    }
+}
+
+async fn actor(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<(Actor, RequestMeta), AppError> {
+    let (actor, _) = require_actor(&state.db, session, &state.auth).await?;
+    Ok((
+        actor,
+        meta_of(headers, Some(peer.ip()), state.auth.trust_proxy),
+    ))
+}
+
+fn bad_form() -> AppError {
+    AppError::Validation {
+        message: "The upload was incomplete or malformed. Please try again.".into(),
+        fields: vec![],
+    }
+}
+
+/// `POST /files/resumes` (multipart: `name`, `file`, optional `replace` = a resume type id). Same-origin only.
+async fn upload_resume(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
+    mut form: Multipart,
+) -> Result<Response, ApiError> {
+    if !same_origin(&headers, &state.auth.public_origin) {
+        return Err(
+            AppError::forbidden("This request did not come from this site's own pages.").into(),
+        );
+    }
+    let (actor, meta) = actor(&state, &session, &headers, peer).await?;
+    let mut name = String::new();
+    let mut replace = None;
+    let mut file_name = String::new();
+    let mut bytes = Vec::new();
+    while let Some(mut field) = form.next_field().await.map_err(|_| bad_form())? {
+        match field.name().unwrap_or_default() {
+            "name" => name = field.text().await.map_err(|_| bad_form())?,
+            "replace" => {
+                let v = field.text().await.map_err(|_| bad_form())?;
+                if !v.trim().is_empty() {
+                    replace = Some(
+                        Uuid::parse_str(v.trim())
+                            .map_err(|_| AppError::field("replace", "No such resume."))?,
+                    );
+                }
+            }
+            "file" => {
+                file_name = field.file_name().unwrap_or_default().to_string();
+                // Read in chunks and stop as soon as the limit is passed: never buffer more than 10 MB.
+                while let Some(chunk) = field.chunk().await.map_err(|e| {
+                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        AppError::field("file", "The file is larger than 10 MB.")
+                    } else {
+                        bad_form()
+                    }
+                })? {
+                    if bytes.len() + chunk.len() > RESUME_MAX_BYTES {
+                        return Err(
+                            AppError::field("file", "The file is larger than 10 MB.").into()
+                        );
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+            _ => {}
+        }
+    }
+    let view = resumes::upload(
+        &state.db,
+        &*state.storage,
+        &actor,
+        resumes::Upload {
+            name,
+            file_name,
+            bytes,
+            replace,
+        },
+        &meta,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// `GET /files/resumes/{id}`: the PDF, to its client, admins and employees assigned to the client.
+async fn download_resume(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (actor, meta) = actor(&state, &session, &headers, peer).await?;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::not_found("No such resume."))?;
+    let (file_name, bytes) =
+        resumes::download(&state.db, &*state.storage, &actor, id, &meta).await?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(&file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+/// `attachment` with an ASCII fallback name and the exact name percent-encoded (RFC 6266 / 5987).
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn content_disposition_is_safe_for_any_name() {
+        assert_eq!(
+            super::content_disposition("Résumé \"x\".pdf"),
+            "attachment; filename=\"R_sum_ _x_.pdf\"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%22x%22.pdf"
+        );
+    }
+}
