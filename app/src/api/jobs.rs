@@ -283,7 +283,8 @@ pub struct JobQuery {
 }
 
 /// Delegate one job (activated clients). The job is assigned at once when an employee is available.
-#[server(prefix = "/rpc", endpoint = "jobs/delegate", input = leptos::server_fn::codec::Json)]
+/// Form-encoded (fields named `form[job_url]`, ...) so the page's form posts it directly.
+#[server(prefix = "/rpc", endpoint = "jobs/delegate")]
 pub async fn delegate_job(form: DelegateForm) -> Result<JobSummary, AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
@@ -293,7 +294,7 @@ pub async fn delegate_job(form: DelegateForm) -> Result<JobSummary, AppError> {
 }
 
 /// Delegate up to 50 URLs at once; each line succeeds or fails on its own.
-#[server(prefix = "/rpc", endpoint = "jobs/delegate_bulk", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/rpc", endpoint = "jobs/delegate_bulk")]
 pub async fn delegate_bulk(form: BulkForm) -> Result<Vec<BulkLine>, AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;

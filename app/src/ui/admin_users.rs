@@ -6,7 +6,7 @@ use leptos_router::{components::Form, hooks::use_query_map};
 use super::components::{field_error, form_error, Field, FormAlert};
 use crate::api::{
     users::{list_users, CreateUser, SetUserActive},
-    AppError, CurrentUser, Page, Role, UserQuery, UserSummary,
+    AppError, CurrentUser, Page, PaymentStatus, Role, UserQuery, UserSummary,
 };
 
 /// Created by the dashboard, outside any Suspense (see `admin_clients::ClientsData`).
@@ -26,8 +26,10 @@ fn query_from_url() -> Memo<UserQuery> {
             search: text("search"),
             role: text("role").as_deref().and_then(Role::parse),
             active: text("active").and_then(|v| v.parse().ok()),
-            activated: None,
-            payment_status: None,
+            activated: text("activated").and_then(|v| v.parse().ok()),
+            payment_status: text("payment_status")
+                .as_deref()
+                .and_then(PaymentStatus::parse),
             page: text("page").and_then(|v| v.parse().ok()),
             per_page: None,
         }
@@ -91,6 +93,12 @@ pub fn UsersSection(data: UsersData, me: CurrentUser) -> impl IntoView {
         if let Some(a) = q.active {
             parts.push(format!("active={a}"));
         }
+        if let Some(a) = q.activated {
+            parts.push(format!("activated={a}"));
+        }
+        if let Some(p) = q.payment_status {
+            parts.push(format!("payment_status={}", p.as_str()));
+        }
         format!("/admin/users?{}", parts.join("&"))
     };
     view! {
@@ -117,6 +125,23 @@ pub fn UsersSection(data: UsersData, me: CurrentUser) -> impl IntoView {
                         <option value="">"Any"</option>
                         <option value="true" selected=move || query.get().active == Some(true)>"Active"</option>
                         <option value="false" selected=move || query.get().active == Some(false)>"Deactivated"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-activated">"Client activation"</label>
+                    <select id="f-activated" name="activated">
+                        <option value="">"Any"</option>
+                        <option value="true" selected=move || query.get().activated == Some(true)>"Activated"</option>
+                        <option value="false" selected=move || query.get().activated == Some(false)>"Awaiting activation"</option>
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="f-payment">"Payment"</label>
+                    <select id="f-payment" name="payment_status">
+                        <option value="">"Any"</option>
+                        {PaymentStatus::ALL.into_iter().map(|p| view! {
+                            <option value=p.as_str() selected=move || query.get().payment_status == Some(p)>{p.label()}</option>
+                        }).collect_view()}
                     </select>
                 </div>
                 <button type="submit" class="btn btn-ghost">"Filter"</button>

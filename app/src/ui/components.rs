@@ -12,9 +12,15 @@ pub fn Field(
     #[prop(default = "text")] kind: &'static str,
     #[prop(default = "off")] autocomplete: &'static str,
     #[prop(optional)] hint: Option<&'static str>,
+    /// The element id; default `f-<name>`.
+    #[prop(optional)]
+    id: Option<&'static str>,
+    #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
-    let id = format!("f-{name}");
+    let id = id
+        .map(str::to_string)
+        .unwrap_or_else(|| format!("f-{name}"));
     let err_id = format!("{id}-error");
     let described = err_id.clone();
     view! {
@@ -25,6 +31,7 @@ pub fn Field(
                 name=name
                 type=kind
                 autocomplete=autocomplete
+                placeholder=placeholder
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described
             />
@@ -76,4 +83,21 @@ pub fn FormAlert(#[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
             </div>
         </Show>
     }
+}
+
+/// Percent-encode a value for a query string.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A date and time as people read it here: `2026-11-24 14:05 UTC`.
+pub fn when(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }

@@ -5,8 +5,14 @@ use leptos_meta::Title;
 use leptos_router::{components::Redirect, hooks::use_params_map};
 
 use super::{
+    admin_activity::{ActivityData, ActivitySection},
+    admin_assignments::{AssignmentsData, AssignmentsSection},
     admin_clients::{ClientsData, ClientsSection},
+    admin_jobs::{AdminJobsData, AdminJobsSection},
     admin_users::{UsersData, UsersSection},
+    client_jobs::{ClientJobsData, ClientJobsSection},
+    client_profile::{ProfileData, ProfileSection},
+    client_resumes::{ResumesData, ResumesSection},
     layout::SectionNav,
     use_auth,
 };
@@ -54,8 +60,24 @@ fn Empty(title: &'static str, text: &'static str) -> impl IntoView {
     }
 }
 
+/// A signal that is true while the dashboard shows `section`.
+fn on(section: &'static str) -> Signal<bool> {
+    let params = use_params_map();
+    Signal::derive(move || params.read().get("section").unwrap_or_default() == section)
+}
+
 #[component]
 pub fn ClientDashboard() -> impl IntoView {
+    let auth = use_auth();
+    // The resumes feed the jobs screen's resume choice too.
+    let on_jobs = on("jobs");
+    let on_resumes = on("resumes");
+    provide_context(ClientJobsData::new(on_jobs, auth.user));
+    provide_context(ResumesData::new(
+        Signal::derive(move || on_resumes.get() || on_jobs.get()),
+        auth.user,
+    ));
+    provide_context(ProfileData::new(on("profile"), auth.user));
     view! { <Guarded allowed=|r| r == Role::Client page=client_page /> }
 }
 
@@ -78,9 +100,9 @@ fn client_page(user: CurrentUser, section: String) -> AnyView {
             })}
             {match section.as_str() {
                 "" => view! { <Empty title="Overview" text="Your delegated jobs and their progress will show here." /> }.into_any(),
-                "jobs" => view! { <Empty title="Jobs" text="No jobs delegated yet." /> }.into_any(),
-                "resumes" => view! { <Empty title="Resumes" text="No resumes uploaded yet." /> }.into_any(),
-                "profile" => view! { <Empty title="Profile" text="Your resume profile will be edited here." /> }.into_any(),
+                "jobs" => view! { <ClientJobsSection data={expect_context::<ClientJobsData>()} activated /> }.into_any(),
+                "resumes" => view! { <ResumesSection data={expect_context::<ResumesData>()} /> }.into_any(),
+                "profile" => view! { <ProfileSection data={expect_context::<ProfileData>()} /> }.into_any(),
                 _ => view! { <super::layout::NotFound /> }.into_any(),
             }}
         </div>
@@ -120,6 +142,9 @@ pub fn AdminDashboard() -> impl IntoView {
     provide_context(ClientsData::new(on_clients, auth.user));
     let on_users = Signal::derive(move || params.read().get("section").as_deref() == Some("users"));
     provide_context(UsersData::new(on_users, auth.user));
+    provide_context(AssignmentsData::new(on("assignments"), auth.user));
+    provide_context(AdminJobsData::new(on("jobs"), auth.user));
+    provide_context(ActivityData::new(on("activity"), auth.user));
     view! { <Guarded allowed=Role::is_admin page=admin_page /> }
 }
 
@@ -134,9 +159,9 @@ fn admin_page(user: CurrentUser, section: String) -> AnyView {
                 "" => view! { <Empty title="Overview" text="Totals and alerts will show here." /> }.into_any(),
                 "users" => view! { <UsersSection data={expect_context::<UsersData>()} me=user.clone() /> }.into_any(),
                 "clients" => view! { <ClientsSection data={expect_context::<ClientsData>()} /> }.into_any(),
-                "assignments" => view! { <Empty title="Assignments" text="No employees assigned yet." /> }.into_any(),
-                "jobs" => view! { <Empty title="Jobs" text="No jobs yet." /> }.into_any(),
-                "activity" => view! { <Empty title="Activity" text="The activity log browser arrives with the next release." /> }.into_any(),
+                "assignments" => view! { <AssignmentsSection data={expect_context::<AssignmentsData>()} /> }.into_any(),
+                "jobs" => view! { <AdminJobsSection data={expect_context::<AdminJobsData>()} /> }.into_any(),
+                "activity" => view! { <ActivitySection data={expect_context::<ActivityData>()} /> }.into_any(),
                 _ => view! { <super::layout::NotFound /> }.into_any(),
             }}
         </div>

@@ -1,8 +1,14 @@
 //! Pages per role and shared components.
 
+mod admin_activity;
+mod admin_assignments;
 mod admin_clients;
+mod admin_jobs;
 mod admin_users;
 mod auth;
+mod client_jobs;
+mod client_profile;
+mod client_resumes;
 mod components;
 mod dashboards;
 mod layout;

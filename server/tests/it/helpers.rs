@@ -383,10 +383,30 @@ impl TestApp {
             .count()
     }
 
-    /// Delegate through the server function as the dashboard does; returns the response.
+    /// Delegate through the server function as the dashboard's form does; returns the response.
     pub async fn delegate(&self, c: &Client, form: serde_json::Value) -> Response {
-        self.rpc_json(c, "jobs/delegate", serde_json::json!({ "form": form }))
-            .await
+        self.rpc_form(c, "jobs/delegate", form).await
+    }
+
+    /// Post a JSON object's fields as the page's form does: `form[key]=value`.
+    pub async fn rpc_form(&self, c: &Client, name: &str, form: serde_json::Value) -> Response {
+        let pairs: Vec<(String, String)> = form
+            .as_object()
+            .expect("an object")
+            .iter()
+            .map(|(k, v)| {
+                let v = match v {
+                    serde_json::Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                (format!("form[{k}]"), v)
+            })
+            .collect();
+        let pairs: Vec<(&str, &str)> = pairs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        self.rpc(c, name, &pairs).await
     }
 }
 

@@ -273,7 +273,9 @@ async fn bad_delegations_get_field_errors_and_write_nothing(b: Backend) {
         "using another client's resume is logged"
     );
     // A malformed body is a 400, not a 500.
-    let res = app.rpc_json(&c, "jobs/delegate", json!({"form": 5})).await;
+    let res = app
+        .rpc(&c, "jobs/delegate", &[("form[company_name]", "no url")])
+        .await;
     assert_eq!(res.status(), 400);
 }
 
@@ -364,9 +366,9 @@ async fn only_activated_clients_delegate_and_refusals_are_logged(b: Backend) {
             .status(),
         403
     );
-    let bulk = json!({"form": {"urls": "https://x.example.com/1"}});
+    let bulk = json!({"urls": "https://x.example.com/1"});
     assert_eq!(
-        app.rpc_json(&e, "jobs/delegate_bulk", bulk).await.status(),
+        app.rpc_form(&e, "jobs/delegate_bulk", bulk).await.status(),
         403
     );
 
@@ -384,10 +386,10 @@ async fn bulk_delegation_reports_each_line_and_refuses_51(b: Backend) {
 
     let urls = "https://jobs.example.com/a\n\nnot a url\nhttps://jobs.example.com/old?utm_campaign=x\nhttps://jobs.example.com/b\nhttps://jobs.example.com/a\n";
     let res = app
-        .rpc_json(
+        .rpc_form(
             &c,
             "jobs/delegate_bulk",
-            json!({"form": {"urls": urls, "priority": "high"}}),
+            json!({"urls": urls, "priority": "high"}),
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -418,17 +420,17 @@ async fn bulk_delegation_reports_each_line_and_refuses_51(b: Backend) {
         .map(|i| format!("https://jobs.example.com/n{i}\n"))
         .collect();
     let res = app
-        .rpc_json(&c, "jobs/delegate_bulk", json!({"form": {"urls": many}}))
+        .rpc_form(&c, "jobs/delegate_bulk", json!({"urls": many}))
         .await;
     assert_eq!(res.status(), 422);
     let err: Value = res.json().await.unwrap();
     assert_eq!(err["fields"][0]["field"], "urls");
     assert!(err["fields"][0]["message"].as_str().unwrap().contains("51"));
     let res = app
-        .rpc_json(
+        .rpc_form(
             &c,
             "jobs/delegate_bulk",
-            json!({"form": {"urls": "https://jobs.example.com/z", "deadline": "2001-01-01"}}),
+            json!({"urls": "https://jobs.example.com/z", "deadline": "2001-01-01"}),
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -683,7 +685,7 @@ async fn concurrent_delegations_lose_nothing_and_balance_loads(b: Backend) {
         tasks.spawn(async move {
             c.post(url)
                 .header("origin", origin)
-                .json(&json!({"form": {"job_url": format!("https://jobs.example.com/c/{i}")}}))
+                .form(&[("form[job_url]", format!("https://jobs.example.com/c/{i}"))])
                 .send()
                 .await
                 .map(|r| r.status().as_u16())

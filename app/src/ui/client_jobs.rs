@@ -1,0 +1,416 @@
+//! The client's jobs: delegate one or many, the list (filters in the URL), a job's detail with timeline, cancel.
+
+use leptos::prelude::*;
+use leptos_router::{components::Form, hooks::use_query_map};
+use uuid::Uuid;
+
+use super::{
+    client_resumes::ResumesData,
+    components::{field_error, form_error, urlencode, when, Field, FormAlert},
+};
+use crate::api::{
+    jobs::{
+        get_job, list_jobs, BulkLine, BulkOutcome, CancelJob, DelegateBulk, DelegateJob, JobDetail,
+        JobQuery, JobSort, JobStatus, JobSummary, Priority,
+    },
+    AppError, CurrentUser, Page, Role,
+};
+
+/// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).
+#[derive(Clone, Copy)]
+pub struct ClientJobsData {
+    pub list: Resource<Result<Option<Page<JobSummary>>, AppError>>,
+    pub detail: Resource<Result<Option<JobDetail>, AppError>>,
+    pub delegate: ServerAction<DelegateJob>,
+    pub bulk: ServerAction<DelegateBulk>,
+    pub cancel: ServerAction<CancelJob>,
+}
+
+fn query_from_url() -> Memo<(JobQuery, Option<Uuid>)> {
+    let q = use_query_map();
+    Memo::new(move |_| {
+        let q = q.read();
+        let text = |k: &str| q.get(k).filter(|v| !v.trim().is_empty());
+        (
+            JobQuery {
+                status: text("status").as_deref().and_then(JobStatus::parse),
+                search: text("search"),
+                sort: text("sort").as_deref().and_then(JobSort::parse),
+                page: text("page").and_then(|v| v.parse().ok()),
+                ..Default::default()
+            },
+            text("job").and_then(|v| Uuid::parse_str(&v).ok()),
+        )
+    })
+}
+
+impl ClientJobsData {
+    pub fn new(
+        on_section: Signal<bool>,
+        user: Resource<Result<Option<CurrentUser>, AppError>>,
+    ) -> ClientJobsData {
+        let delegate = ServerAction::<DelegateJob>::new();
+        let bulk = ServerAction::<DelegateBulk>::new();
+        let cancel = ServerAction::<CancelJob>::new();
+        let query = query_from_url();
+        let changes = move || {
+            (
+                delegate.version().get(),
+                bulk.version().get(),
+                cancel.version().get(),
+            )
+        };
+        let list = Resource::new(
+            move || (on_section.get(), query.get().0, changes()),
+            move |(on, q, _)| async move {
+                if !on {
+                    return Ok(None);
+                }
+                match user.await {
+                    Ok(Some(u)) if u.role == Role::Client => list_jobs(q).await.map(Some),
+                    _ => Ok(None),
+                }
+            },
+        );
+        let detail = Resource::new(
+            move || (on_section.get(), query.get().1, changes()),
+            move |(on, id, _)| async move {
+                let (true, Some(id)) = (on, id) else {
+                    return Ok(None);
+                };
+                match user.await {
+                    Ok(Some(u)) if u.role == Role::Client => get_job(id).await.map(Some),
+                    _ => Ok(None),
+                }
+            },
+        );
+        ClientJobsData {
+            list,
+            detail,
+            delegate,
+            bulk,
+            cancel,
+        }
+    }
+}
+
+fn job_link(id: Uuid) -> String {
+    format!("/client/jobs?job={id}")
+}
+
+#[component]
+pub fn ClientJobsSection(data: ClientJobsData, activated: bool) -> impl IntoView {
+    view! {
+        <DelegateCard data activated />
+        <JobDetailCard data />
+        <JobList data />
+    }
+}
+
+/// The resume choice shared by both forms.
+#[component]
+fn ResumeSelect(id: &'static str, #[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
+    let resumes = expect_context::<ResumesData>().list;
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=id>"Resume"</label>
+            <select id=id name="form[resume_type_id]">
+                <option value="">"No specific resume"</option>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        let types = resumes.await.ok().flatten().map(|r| r.types).unwrap_or_default();
+                        types
+                            .into_iter()
+                            .map(|t| view! { <option value=t.id.to_string()>{t.name}</option> })
+                            .collect_view()
+                    })}
+                </Transition>
+            </select>
+            <p class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+        </div>
+    }
+}
+
+#[component]
+fn PrioritySelect(id: &'static str) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>"Priority"</label>
+            <select id=id name="form[priority]">
+                {Priority::ALL
+                    .into_iter()
+                    .map(|p| view! { <option value=p.as_str() selected=p == Priority::Normal>{p.label()}</option> })
+                    .collect_view()}
+            </select>
+        </div>
+    }
+}
+
+#[component]
+fn DelegateCard(data: ClientJobsData, activated: bool) -> impl IntoView {
+    let ClientJobsData { delegate, bulk, .. } = data;
+    let v = delegate.value();
+    let err = move |f: &'static str| field_error(v, f);
+    let bv = bulk.value();
+    let berr = move |f: &'static str| field_error(bv, f);
+    // A duplicate names the earlier job; other failures show as one message.
+    let outcome = move || match v.get() {
+        Some(Ok(job)) => Some(
+            view! {
+                <div class="alert alert-ok" role="status" data-testid="delegated">
+                    {match job.employee_name.clone() {
+                        Some(name) => format!("Delegated. Assigned to {name}."),
+                        None => "Delegated. It waits for an available assistant.".to_string(),
+                    }}
+                    " "
+                    <a href=job_link(job.id)>"Open the job"</a>
+                </div>
+            }
+            .into_any(),
+        ),
+        Some(Err(AppError::Duplicate {
+            message,
+            existing_job_id,
+        })) => Some(
+            view! {
+                <div class="alert alert-error" role="alert" data-testid="duplicate">
+                    {message} " " <a href=job_link(existing_job_id)>"Open the earlier job"</a>
+                </div>
+            }
+            .into_any(),
+        ),
+        _ => None,
+    };
+    let general = Signal::derive(move || match v.get() {
+        Some(Err(AppError::Duplicate { .. })) | Some(Err(AppError::Validation { .. })) => None,
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    });
+    view! {
+        <section class="card" data-testid="delegate-card">
+            <h2>"Delegate a job"</h2>
+            {(!activated).then(|| view! {
+                <p class="muted">"You can delegate as soon as an administrator activates your account."</p>
+            })}
+            <ActionForm action=delegate attr:class="form-grid" attr:data-testid="delegate-form" attr:novalidate=true>
+                <Field label="Job posting address" name="form[job_url]" id="job-url" kind="url"
+                    placeholder="https://…" error=err("job_url") />
+                <Field label="Company" name="form[company_name]" id="job-company" error=err("company_name") />
+                <Field label="Job title" name="form[job_title]" id="job-title" error=err("job_title") />
+                <ResumeSelect id="job-resume" error=err("resume_type_id") />
+                <PrioritySelect id="job-priority" />
+                <Field label="Deadline (optional)" name="form[deadline]" id="job-deadline" kind="date"
+                    error=err("deadline") />
+                <div class="field field-wide" class:has-error=move || err("notes").get().is_some()>
+                    <label for="job-notes">"Notes for your assistant"</label>
+                    <textarea id="job-notes" name="form[notes]" rows="3" maxlength="5000"></textarea>
+                    <p class="field-error" role="alert">{move || err("notes").get().unwrap_or_default()}</p>
+                </div>
+                <FormAlert error=general />
+                {outcome}
+                <button type="submit" class="btn btn-primary" disabled=!activated
+                    data-testid="delegate-submit">"Delegate"</button>
+            </ActionForm>
+            <details class="bulk" data-testid="bulk">
+                <summary>"Delegate several at once (up to 50)"</summary>
+                <ActionForm action=bulk attr:class="form-grid" attr:novalidate=true>
+                    <div class="field field-wide" class:has-error=move || berr("urls").get().is_some()>
+                        <label for="bulk-urls">"Job addresses, one per line"</label>
+                        <textarea id="bulk-urls" name="form[urls]" rows="6"></textarea>
+                        <p class="field-error" role="alert">{move || berr("urls").get().unwrap_or_default()}</p>
+                    </div>
+                    <ResumeSelect id="bulk-resume" error=berr("resume_type_id") />
+                    <PrioritySelect id="bulk-priority" />
+                    <Field label="Deadline (optional)" name="form[deadline]" id="bulk-deadline" kind="date"
+                        error=berr("deadline") />
+                    <Field label="Notes" name="form[notes]" id="bulk-notes" error=berr("notes") />
+                    <FormAlert error=Signal::derive(move || match bv.get() {
+                        Some(Err(AppError::Validation { .. })) => None,
+                        other => form_error(Signal::derive(move || other.clone())).get(),
+                    }) />
+                    <button type="submit" class="btn" disabled=!activated>"Delegate all"</button>
+                </ActionForm>
+                {move || bv.get().and_then(Result::ok).map(|lines| view! { <BulkResults lines /> })}
+            </details>
+        </section>
+    }
+}
+
+#[component]
+fn BulkResults(lines: Vec<BulkLine>) -> impl IntoView {
+    let created = lines
+        .iter()
+        .filter(|l| matches!(l.outcome, BulkOutcome::Created { .. }))
+        .count();
+    view! {
+        <p data-testid="bulk-summary">{format!("{created} of {} delegated.", lines.len())}</p>
+        <ul class="bulk-results">
+            {lines.into_iter().map(|l| {
+                let (class, text, link) = match l.outcome {
+                    BulkOutcome::Created { job_id, status } => ("ok", status.label().to_string(), Some(job_id)),
+                    BulkOutcome::Duplicate { job_id, message } => ("warn", message, Some(job_id)),
+                    BulkOutcome::Invalid { message } => ("bad", message, None),
+                };
+                view! {
+                    <li class=format!("bulk-{class}")>
+                        <span class="muted small">{format!("Line {}: ", l.line)}</span>
+                        <span class="url">{l.url}</span>" — "{text}
+                        {link.map(|id| view! { " " <a href=job_link(id)>"Open"</a> })}
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+}
+
+fn status_badge(s: JobStatus) -> impl IntoView {
+    view! { <span class=format!("badge status-{}", s.as_str()) data-testid="job-status">{s.label()}</span> }
+}
+
+#[component]
+fn JobDetailCard(data: ClientJobsData) -> impl IntoView {
+    let ClientJobsData { detail, cancel, .. } = data;
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(Some(d)) => view! { <JobDetailView detail=d cancel /> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn JobDetailView(detail: JobDetail, cancel: ServerAction<CancelJob>) -> impl IntoView {
+    let job = detail.job;
+    let open = job.status.is_open();
+    view! {
+        <section class="card" data-testid="job-detail">
+            <p><a href="/client/jobs">"← All jobs"</a></p>
+            <h2>{job.heading()}</h2>
+            <p class="job-url"><a href=job.job_url.clone() target="_blank" rel="noopener noreferrer">{job.job_url.clone()}</a></p>
+            <dl class="facts">
+                <dt>"Status"</dt><dd>{status_badge(job.status)}</dd>
+                <dt>"Assistant"</dt><dd data-testid="job-employee">{job.employee_name.clone().unwrap_or_else(|| "Not assigned yet".into())}</dd>
+                <dt>"Priority"</dt><dd>{job.priority.label()}</dd>
+                <dt>"Resume"</dt><dd>{job.resume_type_name.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Deadline"</dt><dd>{job.deadline.map(when).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Delegated"</dt><dd>{when(job.delegated_at)}</dd>
+            </dl>
+            {(!detail.notes.is_empty()).then(|| view! { <p class="notes">{detail.notes.clone()}</p> })}
+            <h3>"Timeline"</h3>
+            <ol class="timeline" data-testid="timeline">
+                {detail.timeline.into_iter().map(|t| view! {
+                    <li>
+                        <strong>{t.action}</strong>" "{t.detail}
+                        <span class="muted small">{format!(" · {} · {}", t.actor, when(t.at))}</span>
+                    </li>
+                }).collect_view()}
+            </ol>
+            {open.then(|| view! {
+                <ActionForm action=cancel attr:class="inline-form">
+                    <input type="hidden" name="job_id" value=job.id.to_string() />
+                    <button type="submit" class="btn btn-danger" data-testid="cancel-job">"Cancel this job"</button>
+                </ActionForm>
+                <FormAlert error=form_error(cancel.value()) />
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn JobList(data: ClientJobsData) -> impl IntoView {
+    let list = data.list;
+    let query = query_from_url();
+    let page_link = move |page: u64| {
+        let q = query.get().0;
+        let mut parts = vec![format!("page={page}")];
+        if let Some(s) = q.status {
+            parts.push(format!("status={}", s.as_str()));
+        }
+        if let Some(s) = q.search {
+            parts.push(format!("search={}", urlencode(&s)));
+        }
+        if let Some(s) = q.sort {
+            parts.push(format!("sort={}", s.as_str()));
+        }
+        format!("/client/jobs?{}", parts.join("&"))
+    };
+    view! {
+        <section class="card" data-testid="jobs-list">
+            <h2>"Your jobs"</h2>
+            <Form method="GET" action="/client/jobs" attr:class="filters">
+                <div class="field">
+                    <label for="jf-search">"Search"</label>
+                    <input id="jf-search" name="search" type="search" placeholder="Title, company or address"
+                        prop:value=move || query.get().0.search.unwrap_or_default() />
+                </div>
+                <div class="field">
+                    <label for="jf-status">"Status"</label>
+                    <select id="jf-status" name="status">
+                        <option value="">"Any"</option>
+                        {JobStatus::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || query.get().0.status == Some(s)>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <div class="field">
+                    <label for="jf-sort">"Sort"</label>
+                    <select id="jf-sort" name="sort">
+                        {JobSort::ALL.into_iter().map(|s| view! {
+                            <option value=s.as_str() selected=move || query.get().0.sort.unwrap_or_default() == s>{s.label()}</option>
+                        }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="btn">"Apply"</button>
+            </Form>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(Some(p)) if p.items.is_empty() => view! { <p class="muted" data-testid="no-jobs">"No jobs here yet."</p> }.into_any(),
+                        Ok(Some(p)) => {
+                            let pages = p.total.div_ceil(p.per_page).max(1);
+                            let current = p.page;
+                            view! {
+                                <ul class="job-list">
+                                    {p.items.into_iter().map(|j| view! { <JobRow job=j /> }).collect_view()}
+                                </ul>
+                                <nav class="pager" aria-label="Pages">
+                                    <span class="muted">{format!("{} job{} · page {current} of {pages}", p.total, if p.total == 1 { "" } else { "s" })}</span>
+                                    {(current > 1).then(|| view! { <a href=page_link(current - 1)>"Previous"</a> })}
+                                    {(current < pages).then(|| view! { <a href=page_link(current + 1)>"Next"</a> })}
+                                </nav>
+                            }
+                            .into_any()
+                        }
+                        Ok(None) => ().into_any(),
+                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn JobRow(job: JobSummary) -> impl IntoView {
+    view! {
+        <li class="job-row" data-testid="job-row">
+            <div class="job-head">
+                <a href=job_link(job.id) class="job-title">{job.heading()}</a>
+                {status_badge(job.status)}
+            </div>
+            <p class="muted small">
+                {format!(
+                    "{} · {} priority · delegated {}",
+                    job.employee_name.clone().unwrap_or_else(|| "Waiting for an assistant".into()),
+                    job.priority.label(),
+                    when(job.delegated_at),
+                )}
+            </p>
+        </li>
+    }
+}

@@ -1,0 +1,165 @@
+import { test, expect, Locator, Page } from '@playwright/test';
+import { ADMIN, fitsWidth, hydrated, login, logout, shot } from './helpers';
+
+// The main flow of issue 3: sign-up → activation → employee → assignment → profile → resume → delegation →
+// automatic assignment → the admin sees it in the activity log. Runs at desktop and phone size.
+test.describe.configure({ mode: 'serial' });
+
+const PASSWORD = 'long enough password';
+const who = (p: string) => ({
+  client: `ann.${p}@example.com`,
+  employee: `worker.${p}@example.com`,
+});
+
+function pdf(): Buffer {
+  return Buffer.from('%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n');
+}
+
+/** Pick the option whose text contains `text`. */
+async function choose(select: Locator, text: string) {
+  const value = await select.locator('option', { hasText: text }).getAttribute('value');
+  await select.selectOption(value ?? '');
+}
+
+async function section(page: Page, name: string, url: RegExp) {
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name }).click();
+  await expect(page).toHaveURL(url);
+}
+
+test('a client signs up', async ({ page }, info) => {
+  const { client } = who(info.project.name);
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByLabel('First name').fill('Ann');
+  await page.getByLabel('Last name').fill('Applicant');
+  await page.getByLabel('Email').fill(client);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/client$/);
+  await expect(page.getByTestId('awaiting-activation')).toBeVisible();
+  await logout(page);
+});
+
+test('an admin activates the client, creates an employee and assigns them', async ({ page }, info) => {
+  const { client, employee } = who(info.project.name);
+  await login(page, ADMIN.email, ADMIN.password);
+  await expect(page).toHaveURL(/\/admin$/);
+
+  await section(page, 'Clients', /\/admin\/clients$/);
+  const row = page.locator(`li[data-email="${client}"]`);
+  await row.getByRole('button', { name: 'Activate' }).click();
+  await expect(row.getByTestId('client-status')).toHaveText('Active');
+
+  await section(page, 'Users', /\/admin\/users/);
+  const create = page.getByTestId('create-user');
+  await create.getByLabel('Role').selectOption('employee');
+  await create.getByLabel('First name').fill('Wanda');
+  await create.getByLabel('Last name').fill(`Worker ${info.project.name}`);
+  await create.getByLabel('Email').fill(employee);
+  await create.getByLabel('Password').fill('employee password');
+  await create.getByRole('button', { name: 'Create account' }).click();
+  await expect(create.getByRole('status')).toContainText(`Created ${employee}`);
+
+  await section(page, 'Assignments', /\/admin\/assignments$/);
+  const assignments = page.getByTestId('assignments-section');
+  await choose(assignments.locator('#assign-client'), client);
+  await choose(assignments.locator('#assign-employee'), employee);
+  await assignments.getByRole('button', { name: 'Assign', exact: true }).click();
+  const card = page.locator(`[data-testid="employee-card"][data-email="${employee}"]`);
+  await expect(card).toContainText('Ann Applicant');
+  await fitsWidth(page);
+  await shot(page, info, '10-admin-assignments');
+  await logout(page);
+});
+
+test('the client fills the profile, uploads a resume and delegates a job that is assigned at once', async ({ page }, info) => {
+  const { client } = who(info.project.name);
+  await login(page, client, PASSWORD);
+  await expect(page).toHaveURL(/\/client$/);
+
+  // Profile: structured forms, with a field-level error first.
+  await section(page, 'Profile', /\/client\/profile$/);
+  await hydrated(page);
+  const profile = page.getByTestId('profile-form');
+  await profile.getByLabel('Professional summary').fill('Backend engineer with ten years of experience.');
+  await profile.getByTestId('add-experience').click();
+  await profile.getByLabel('Job title').fill('Senior engineer');
+  await profile.getByLabel('Company').first().fill('Acme');
+  await profile.getByLabel('Skills, separated by commas').fill('Rust, SQL, PostgreSQL');
+  await profile.getByLabel('Email').fill('not-an-email');
+  await profile.getByTestId('save-profile').click();
+  await expect(profile.getByText('Enter a valid email address.')).toBeVisible();
+  await profile.getByLabel('Email').fill(client);
+  await profile.getByTestId('save-profile').click();
+  await expect(profile.getByTestId('profile-saved')).toBeVisible();
+  await fitsWidth(page);
+  await shot(page, info, '11-client-profile');
+
+  // Resumes: a renamed file is refused; a real PDF uploads with progress.
+  await section(page, 'Resumes', /\/client\/resumes$/);
+  await hydrated(page);
+  const upload = page.getByTestId('upload-form');
+  await upload.getByLabel('Name').fill('Engineer');
+  await upload.getByLabel('PDF file').setInputFiles({ name: 'photo.pdf', mimeType: 'application/pdf', buffer: Buffer.from('\x89PNG not a pdf') });
+  await upload.getByRole('button', { name: 'Upload' }).click();
+  await expect(upload.getByText('This file is not a PDF')).toBeVisible();
+  await upload.getByLabel('PDF file').setInputFiles({ name: 'ann-cv.pdf', mimeType: 'application/pdf', buffer: pdf() });
+  await upload.getByRole('button', { name: 'Upload' }).click();
+  await expect(upload.getByTestId('upload-done')).toBeVisible();
+  const resume = page.locator('[data-testid="resume-row"][data-name="Engineer"]');
+  await expect(resume).toContainText('ann-cv.pdf');
+  await fitsWidth(page);
+  await shot(page, info, '12-client-resumes');
+
+  // Delegate: bad address first, then a good one with tracking parameters that are dropped.
+  await section(page, 'Jobs', /\/client\/jobs$/);
+  await hydrated(page);
+  const form = page.getByTestId('delegate-form');
+  await form.getByLabel('Job posting address').fill('not a url');
+  await form.getByTestId('delegate-submit').click();
+  await expect(form.getByText('Enter a full web address')).toBeVisible();
+  const url = `https://jobs.example.com/${info.project.name}/123?utm_source=newsletter`;
+  await form.getByLabel('Job posting address').fill(url);
+  await form.getByLabel('Company').fill('Globex');
+  await form.getByLabel('Job title').fill('Platform engineer');
+  await form.getByLabel('Resume').selectOption({ label: 'Engineer' });
+  await form.getByLabel('Priority').selectOption('high');
+  await form.getByTestId('delegate-submit').click();
+  await expect(form.getByTestId('delegated')).toContainText(`Assigned to Wanda Worker ${info.project.name}`);
+
+  // The same posting again: pointed at the earlier job.
+  await form.getByTestId('delegate-submit').click();
+  await expect(form.getByTestId('duplicate')).toContainText('already delegated');
+
+  const row = page.getByTestId('job-row').filter({ hasText: 'Platform engineer at Globex' });
+  await expect(row.getByTestId('job-status')).toHaveText('Assigned');
+  await row.getByRole('link', { name: 'Platform engineer at Globex' }).click();
+  const detail = page.getByTestId('job-detail');
+  await expect(detail.getByTestId('job-employee')).toHaveText(`Wanda Worker ${info.project.name}`);
+  await expect(detail.getByTestId('timeline')).toContainText('Delegated');
+  await expect(detail.getByTestId('timeline')).toContainText('Assigned');
+  await expect(detail).toContainText(`https://jobs.example.com/${info.project.name}/123`);
+  await expect(detail).not.toContainText('utm_source');
+  await fitsWidth(page);
+  await shot(page, info, '13-client-job');
+  await logout(page);
+});
+
+test('the admin sees the delegation in the activity log and the jobs screen', async ({ page }, info) => {
+  const { client } = who(info.project.name);
+  await login(page, ADMIN.email, ADMIN.password);
+  await expect(page).toHaveURL(/\/admin$/);
+  await page.goto(`/admin/activity?user=${encodeURIComponent(client)}`);
+  await hydrated(page);
+  const rows = page.getByTestId('activity-row');
+  await expect(rows.filter({ hasText: 'job.delegate' })).toHaveCount(1);
+  await expect(rows.filter({ hasText: 'resume.upload' })).toHaveCount(1);
+  await fitsWidth(page);
+  await shot(page, info, '14-admin-activity');
+
+  await section(page, 'Jobs', /\/admin\/jobs/);
+  await expect(page.getByTestId('admin-job-row').filter({ hasText: 'Platform engineer at Globex' }).first()).toBeVisible();
+  await fitsWidth(page);
+  await shot(page, info, '15-admin-jobs');
+  await logout(page);
+});
