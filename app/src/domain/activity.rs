@@ -84,15 +84,10 @@ pub async fn list(
     }
     let mut select = log::Entity::find();
     if let Some(u) = q.user.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let escaped = u
-            .to_lowercase()
-            .replace('\\', "\\\\")
-            .replace('%', "\\%")
-            .replace('_', "\\_");
         let mut sub = Query::select();
         sub.column(users::Column::Id).from(users::Entity).and_where(
             Expr::expr(Func::lower(Expr::col(users::Column::Email)))
-                .like(LikeExpr::new(format!("%{escaped}%")).escape('\\')),
+                .like(LikeExpr::new(super::users::like_pattern(u)).escape('\\')),
         );
         select = select.filter(log::Column::UserId.in_subquery(sub.to_owned()));
     }

@@ -490,15 +490,6 @@ async fn create(
     Ok(job)
 }
 
-fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .to_lowercase()
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 /// Jobs the actor may see: a client their own, an employee those assigned to them, admins all.
 pub async fn list(
     db: &DatabaseConnection,
@@ -548,7 +539,7 @@ pub async fn list(
         }
     }
     if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-        let pattern = like_pattern(s);
+        let pattern = super::users::like_pattern(s);
         let m = |c: jobs::Column| {
             Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'))
         };

@@ -16,8 +16,9 @@ use crate::api::{AppError, Page, Role, UserQuery, UserSummary};
 pub const PER_PAGE_DEFAULT: u64 = 25;
 pub const PER_PAGE_MAX: u64 = 100;
 
-/// `%` and `_` typed by the user are matched literally.
-fn like_pattern(q: &str) -> String {
+/// A case-insensitive "contains" pattern for LIKE with `\\` as escape: `%` and `_` typed by the user are matched
+/// literally.
+pub(crate) fn like_pattern(q: &str) -> String {
     let escaped = q
         .to_lowercase()
         .replace('\\', "\\\\")
