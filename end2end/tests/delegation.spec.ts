@@ -145,6 +145,53 @@ test('the client fills the profile, uploads a resume and delegates a job that is
   await logout(page);
 });
 
+test('the employee starts the job and completes it with a screenshot; the client sees the proof', async ({ page }, info) => {
+  const { client, employee } = who(info.project.name);
+  await login(page, employee, 'employee password');
+  await expect(page).toHaveURL(/\/employee$/);
+  await hydrated(page);
+  await expect(page.getByTestId('open-count')).toHaveText('1');
+  const row = page.getByTestId('queue-row').filter({ hasText: 'Platform engineer at Globex' });
+  await row.getByRole('link', { name: 'Platform engineer at Globex' }).click();
+  const job = page.getByTestId('work-job');
+  await expect(job.getByTestId('client-profile')).toContainText('Backend engineer with ten years of experience.');
+  await expect(job.getByTestId('client-profile')).toContainText('Senior engineer');
+  await expect(job.getByTestId('resume-link')).toContainText('Engineer');
+  await fitsWidth(page);
+  await job.getByTestId('start-job').click();
+  await expect(job.getByTestId('job-status')).toHaveText('In progress');
+
+  // A file that is not an image is refused; a real PNG completes the job.
+  const form = job.getByTestId('complete-form');
+  await form.getByLabel('Screenshot (PNG or JPEG)').setInputFiles({ name: 'fake.png', mimeType: 'image/png', buffer: Buffer.from('not an image') });
+  await form.getByTestId('complete-job').click();
+  await expect(form.getByText('Attach a PNG or JPEG screenshot.')).toBeVisible();
+  const png = await page.screenshot({ clip: { x: 0, y: 0, width: 300, height: 200 } });
+  await form.getByLabel('Screenshot (PNG or JPEG)').setInputFiles({ name: 'proof.png', mimeType: 'image/png', buffer: png });
+  await form.getByLabel('Notes for the client').fill('Applied with the Engineer resume.');
+  await form.getByTestId('complete-job').click();
+  await expect(job.getByTestId('completion')).toContainText('Application submitted');
+  await expect(page.getByTestId('today-count')).toHaveText('1');
+  await shot(page, info, '16-employee-completed');
+  await logout(page);
+
+  await login(page, client, PASSWORD);
+  await expect(page).toHaveURL(/\/client$/);
+  await page.goto('/client/jobs');
+  await hydrated(page);
+  const mine = page.getByTestId('job-row').filter({ hasText: 'Platform engineer at Globex' });
+  await expect(mine.getByTestId('job-status')).toHaveText('Completed');
+  await mine.getByRole('link', { name: 'Platform engineer at Globex' }).click();
+  const detail = page.getByTestId('job-detail');
+  await expect(detail.getByTestId('completion')).toContainText('Applied with the Engineer resume.');
+  const proof = detail.getByTestId('proof');
+  await expect(proof).toBeVisible();
+  expect(await proof.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await fitsWidth(page);
+  await shot(page, info, '17-client-proof');
+  await logout(page);
+});
+
 test('the admin sees the delegation in the activity log and the jobs screen', async ({ page }, info) => {
   const { client } = who(info.project.name);
   await login(page, ADMIN.email, ADMIN.password);

@@ -4,8 +4,8 @@
 use std::net::SocketAddr;
 
 use app::{
-    api::{auth::ssr::meta_of, resumes::RESUME_MAX_BYTES, AppError},
-    domain::{resumes, session::require_actor, state::AppState, Actor, RequestMeta},
+    api::{auth::ssr::meta_of, resumes::RESUME_MAX_BYTES, work::SCREENSHOT_MAX_BYTES, AppError},
+    domain::{resumes, session::require_actor, state::AppState, work, Actor, RequestMeta},
 };
 use axum::{
     extract::{ConnectInfo, DefaultBodyLimit, Multipart, Path, State},
@@ -29,6 +29,103 @@ pub fn routes() -> Router<AppState> {
             post(upload_resume).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route("/files/resumes/{id}", get(download_resume))
+        .route(
+            "/files/jobs/{id}/complete",
+            post(complete_job).layer(DefaultBodyLimit::max(COMPLETE_BODY_LIMIT)),
+        )
+        .route("/files/proofs/{id}", get(download_proof))
+}
+
+const COMPLETE_BODY_LIMIT: usize = SCREENSHOT_MAX_BYTES + 64 * 1024;
+
+/// Read one multipart file field in chunks, refusing (as a field error) as soon as it passes `max` bytes.
+async fn read_limited(
+    field: &mut axum::extract::multipart::Field<'_>,
+    max: usize,
+    name: &str,
+    too_big: &str,
+) -> Result<Vec<u8>, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::field(name, too_big)
+        } else {
+            bad_form()
+        }
+    })? {
+        if bytes.len() + chunk.len() > max {
+            return Err(AppError::field(name, too_big));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// `POST /files/jobs/{id}/complete` (multipart: `outcome`, `notes`, `failure_reason`, `screenshot`). Same-origin
+/// only; the employee the job is assigned to.
+async fn complete_job(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    mut form: Multipart,
+) -> Result<Response, ApiError> {
+    if !same_origin(&headers, &state.auth.public_origin) {
+        return Err(
+            AppError::forbidden("This request did not come from this site's own pages.").into(),
+        );
+    }
+    let (actor, meta) = actor(&state, &session, &headers, peer).await?;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::not_found("No such job."))?;
+    let mut c = work::Completion {
+        outcome: String::new(),
+        notes: String::new(),
+        failure_reason: String::new(),
+        screenshot: None,
+    };
+    while let Some(mut field) = form.next_field().await.map_err(|_| bad_form())? {
+        match field.name().unwrap_or_default() {
+            "outcome" => c.outcome = field.text().await.map_err(|_| bad_form())?,
+            "notes" => c.notes = field.text().await.map_err(|_| bad_form())?,
+            "failure_reason" => c.failure_reason = field.text().await.map_err(|_| bad_form())?,
+            "screenshot" => {
+                c.screenshot = Some(
+                    read_limited(
+                        &mut field,
+                        SCREENSHOT_MAX_BYTES,
+                        "screenshot",
+                        "The screenshot is larger than 10 MB.",
+                    )
+                    .await?,
+                )
+            }
+            _ => {}
+        }
+    }
+    let job = work::complete(&state.db, &*state.storage, &actor, id, c, &meta).await?;
+    Ok(Json(job).into_response())
+}
+
+/// `GET /files/proofs/{job_id}`: the proof screenshot, to the job's client, admins and its employee.
+async fn download_proof(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (actor, meta) = actor(&state, &session, &headers, peer).await?;
+    let id = Uuid::parse_str(&id).map_err(|_| AppError::not_found("No such job."))?;
+    let (content_type, bytes) = work::proof(&state.db, &*state.storage, &actor, id, &meta).await?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(res)
 }
 
 /// An `AppError` as a JSON response with its status.
@@ -101,20 +198,13 @@ async fn upload_resume(
             "file" => {
                 file_name = field.file_name().unwrap_or_default().to_string();
                 // Read in chunks and stop as soon as the limit is passed: never buffer more than 10 MB.
-                while let Some(chunk) = field.chunk().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        AppError::field("file", "The file is larger than 10 MB.")
-                    } else {
-                        bad_form()
-                    }
-                })? {
-                    if bytes.len() + chunk.len() > RESUME_MAX_BYTES {
-                        return Err(
-                            AppError::field("file", "The file is larger than 10 MB.").into()
-                        );
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
+                bytes = read_limited(
+                    &mut field,
+                    RESUME_MAX_BYTES,
+                    "file",
+                    "The file is larger than 10 MB.",
+                )
+                .await?;
             }
             _ => {}
         }

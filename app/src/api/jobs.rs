@@ -215,6 +215,8 @@ pub struct JobDetail {
     pub started_at: Option<Time>,
     pub completed_at: Option<Time>,
     pub timeline: Vec<TimelineEntry>,
+    /// How it ended, once the employee completed it.
+    pub completion: Option<super::work::CompletionView>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

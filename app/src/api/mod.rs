@@ -11,6 +11,7 @@ pub mod resumes;
 pub mod types;
 pub mod users;
 pub mod validate;
+pub mod work;
 
 pub use error::{AppError, FieldError};
 pub use types::{ClientSummary, CurrentUser, Page, PaymentStatus, Role, UserQuery, UserSummary};

@@ -37,16 +37,25 @@ struct Pick {
 
 /// The employee who should take the client's next job, if any.
 pub async fn pick<C: ConnectionTrait>(db: &C, client_id: Uuid) -> Result<Option<Uuid>, AppError> {
+    pick_except(db, client_id, None).await
+}
+
+/// As [`pick`], never choosing `except` (an employee handing a job back).
+pub async fn pick_except<C: ConnectionTrait>(
+    db: &C,
+    client_id: Uuid,
+    except: Option<Uuid>,
+) -> Result<Option<Uuid>, AppError> {
     let backend = db.get_database_backend();
     let sql = "SELECT e.id AS id FROM employees e \
          JOIN client_employee_assignments a ON a.employee_id = e.id AND a.client_id = $1 AND a.is_active = TRUE \
          JOIN users u ON u.id = e.user_id AND u.is_active = TRUE \
-         WHERE e.is_available = TRUE \
+         WHERE e.is_available = TRUE AND ($2 IS NULL OR e.id <> $2) \
          ORDER BY (SELECT COUNT(*) FROM job_delegations j \
                    WHERE j.assigned_employee_id = e.id AND j.status IN ('pending', 'in_progress')) ASC, \
                   e.last_assigned_at ASC NULLS FIRST, e.id ASC \
          LIMIT 1";
-    let row = Pick::find_by_statement(stmt(backend, sql, vec![client_id.into()]))
+    let row = Pick::find_by_statement(stmt(backend, sql, vec![client_id.into(), except.into()]))
         .one(db)
         .await?;
     Ok(row.map(|r| r.id))

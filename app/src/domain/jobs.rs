@@ -711,6 +711,17 @@ fn describe(
         ),
         "job.unassign" => ("Returned to the pool".into(), String::new()),
         "job.cancel" => ("Cancelled".into(), String::new()),
+        "job.start" => ("Started".into(), String::new()),
+        "job.complete" => match data.get("outcome").and_then(|v| v.as_str()) {
+            Some("failed") => (
+                "Could not be submitted".into(),
+                data.get("reason")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
+            _ => ("Submitted".into(), String::new()),
+        },
         other => (other.to_string(), String::new()),
     }
 }
@@ -792,12 +803,14 @@ pub async fn detail(
         .collect();
     let notes = job.notes.clone();
     let (started_at, completed_at) = (job.started_at, job.completed_at);
+    let completion = super::work::completion_of(db, job.id).await?;
     Ok(JobDetail {
         job: summaries(db, vec![job]).await?.remove(0),
         notes,
         started_at,
         completed_at,
         timeline,
+        completion,
     })
 }
 

@@ -18,6 +18,7 @@ pub mod state;
 pub mod storage;
 pub mod throttle;
 pub mod users;
+pub mod work;
 
 use crate::api::AppError;
 use sea_orm::DbErr;

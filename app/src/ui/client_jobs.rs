@@ -285,7 +285,7 @@ fn JobDetailCard(data: ClientJobsData) -> impl IntoView {
 
 #[component]
 fn JobDetailView(detail: JobDetail, cancel: ServerAction<CancelJob>) -> impl IntoView {
-    let job = detail.job;
+    let job = detail.job.clone();
     let open = job.status.is_open();
     view! {
         <section class="card" data-testid="job-detail">
@@ -301,6 +301,7 @@ fn JobDetailView(detail: JobDetail, cancel: ServerAction<CancelJob>) -> impl Int
                 <dt>"Delegated"</dt><dd>{when(job.delegated_at)}</dd>
             </dl>
             {(!detail.notes.is_empty()).then(|| view! { <p class="notes">{detail.notes.clone()}</p> })}
+            <super::employee_work::Completion detail=detail.clone() />
             <h3>"Timeline"</h3>
             <ol class="timeline" data-testid="timeline">
                 {detail.timeline.into_iter().map(|t| view! {

@@ -174,7 +174,7 @@ fn UploadForm(uploaded: RwSignal<u32>, replace: Option<(uuid::Uuid, String)>) ->
     }
 }
 
-/// Post the form with XMLHttpRequest (fetch cannot report upload progress) and report back.
+/// Post the form and report back: success bumps `uploaded`; errors go to their fields or the form alert.
 #[cfg(feature = "hydrate")]
 fn send(
     ev: leptos::ev::SubmitEvent,
@@ -184,64 +184,24 @@ fn send(
     done: RwSignal<bool>,
     uploaded: RwSignal<u32>,
 ) {
-    use wasm_bindgen::{closure::Closure, JsCast};
-    let fail = move |m: &str| message.set(Some(m.to_string()));
-    let Some(form) = ev
-        .target()
-        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
-    else {
-        return;
-    };
-    let (Ok(data), Ok(xhr)) = (
-        web_sys::FormData::new_with_form(&form),
-        web_sys::XmlHttpRequest::new(),
-    ) else {
-        fail("Your browser could not send the file.");
-        return;
-    };
     errors.set(Vec::new());
     message.set(None);
     done.set(false);
-    progress.set(Some(0.0));
-    if let Ok(upload) = xhr.upload() {
-        let on_progress =
-            Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
-                if e.length_computable() && e.total() > 0.0 {
-                    progress.set(Some(e.loaded() / e.total()));
-                }
-            });
-        upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
-        on_progress.forget();
-    }
-    let x = xhr.clone();
-    let on_done = Closure::<dyn FnMut()>::new(move || {
-        progress.set(None);
-        let status = x.status().unwrap_or(0);
-        let body = x.response_text().ok().flatten().unwrap_or_default();
-        if status == 201 {
-            done.set(true);
-            form.reset();
-            uploaded.update(|n| *n += 1);
-            return;
-        }
-        match serde_json::from_str::<AppError>(&body) {
-            Ok(AppError::Validation { fields, message: m }) if !fields.is_empty() => {
-                errors.set(fields);
-                let _ = m;
+    super::components::post_form(
+        ev,
+        RESUME_UPLOAD_PATH.to_string(),
+        progress,
+        move |form, status, body| {
+            if status == 201 {
+                done.set(true);
+                form.reset();
+                uploaded.update(|n| *n += 1);
+                return;
             }
-            Ok(e) => message.set(Some(e.to_string())),
-            Err(_) if status == 413 => message.set(Some("The file is larger than 10 MB.".into())),
-            Err(_) => message.set(Some(format!(
-                "The upload failed (HTTP {status}). Please try again."
-            ))),
-        }
-    });
-    xhr.set_onloadend(Some(on_done.as_ref().unchecked_ref()));
-    on_done.forget();
-    if xhr.open("POST", RESUME_UPLOAD_PATH).is_err()
-        || xhr.send_with_opt_form_data(Some(&data)).is_err()
-    {
-        progress.set(None);
-        fail("Could not reach the server. Check your connection and try again.");
-    }
+            match super::components::upload_error(status, &body) {
+                Ok(fields) => errors.set(fields),
+                Err(m) => message.set(Some(m)),
+            }
+        },
+    );
 }

@@ -101,3 +101,65 @@ pub fn urlencode(s: &str) -> String {
 pub fn when(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
+
+/// What a failed upload said: field errors when there are some, else one sentence.
+#[cfg(feature = "hydrate")]
+pub fn upload_error(status: u16, body: &str) -> Result<Vec<crate::api::FieldError>, String> {
+    match serde_json::from_str::<AppError>(body) {
+        Ok(AppError::Validation { fields, .. }) if !fields.is_empty() => Ok(fields),
+        Ok(e) => Err(e.to_string()),
+        Err(_) if status == 413 => Err("The file is larger than 10 MB.".into()),
+        Err(_) => Err(format!(
+            "The upload failed (HTTP {status}). Please try again."
+        )),
+    }
+}
+
+/// Post a form (with its files) by XMLHttpRequest, which reports upload progress (fetch does not), and call `done`
+/// with the form, the HTTP status and the response body. Status 0 means the server could not be reached.
+#[cfg(feature = "hydrate")]
+pub fn post_form(
+    ev: leptos::ev::SubmitEvent,
+    url: String,
+    progress: RwSignal<Option<f64>>,
+    done: impl Fn(web_sys::HtmlFormElement, u16, String) + 'static,
+) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let Some(form) = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+    else {
+        return;
+    };
+    let (Ok(data), Ok(xhr)) = (
+        web_sys::FormData::new_with_form(&form),
+        web_sys::XmlHttpRequest::new(),
+    ) else {
+        done(form, 0, String::new());
+        return;
+    };
+    progress.set(Some(0.0));
+    if let Ok(upload) = xhr.upload() {
+        let on_progress =
+            Closure::<dyn FnMut(web_sys::ProgressEvent)>::new(move |e: web_sys::ProgressEvent| {
+                if e.length_computable() && e.total() > 0.0 {
+                    progress.set(Some(e.loaded() / e.total()));
+                }
+            });
+        upload.set_onprogress(Some(on_progress.as_ref().unchecked_ref()));
+        on_progress.forget();
+    }
+    let x = xhr.clone();
+    let f = form.clone();
+    let on_done = Closure::<dyn FnMut()>::new(move || {
+        progress.set(None);
+        let status = x.status().unwrap_or(0);
+        let body = x.response_text().ok().flatten().unwrap_or_default();
+        done(f.clone(), status, body);
+    });
+    xhr.set_onloadend(Some(on_done.as_ref().unchecked_ref()));
+    on_done.forget();
+    if xhr.open("POST", &url).is_err() || xhr.send_with_opt_form_data(Some(&data)).is_err() {
+        progress.set(None);
+    }
+}

@@ -13,6 +13,7 @@ use super::{
     client_jobs::{ClientJobsData, ClientJobsSection},
     client_profile::{ProfileData, ProfileSection},
     client_resumes::{ResumesData, ResumesSection},
+    employee_work::{HistorySection, QueueSection, StatsCard, WorkData},
     layout::SectionNav,
     use_auth,
 };
@@ -112,6 +113,10 @@ fn client_page(user: CurrentUser, section: String) -> AnyView {
 
 #[component]
 pub fn EmployeeDashboard() -> impl IntoView {
+    let auth = use_auth();
+    let params = use_params_map();
+    let section = Signal::derive(move || params.read().get("section").unwrap_or_default());
+    provide_context(WorkData::new(section, auth.user));
     view! { <Guarded allowed=|r| r == Role::Employee page=employee_page /> }
 }
 
@@ -123,9 +128,9 @@ fn employee_page(user: CurrentUser, section: String) -> AnyView {
             <h1>{format!("Hello, {}", user.first_name)}</h1>
             <SectionNav role=Role::Employee />
             {match section.as_str() {
-                "" => view! { <Empty title="Queue" text="No jobs assigned to you right now." /> }.into_any(),
-                "history" => view! { <Empty title="History" text="Jobs you complete will be listed here." /> }.into_any(),
-                "stats" => view! { <Empty title="My stats" text="Your numbers appear once you complete jobs." /> }.into_any(),
+                "" => view! { <QueueSection data={expect_context::<WorkData>()} /> }.into_any(),
+                "history" => view! { <HistorySection data={expect_context::<WorkData>()} /> }.into_any(),
+                "stats" => view! { <StatsCard data={expect_context::<WorkData>()} /> }.into_any(),
                 _ => view! { <super::layout::NotFound /> }.into_any(),
             }}
         </div>

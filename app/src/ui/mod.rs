@@ -11,6 +11,7 @@ mod client_profile;
 mod client_resumes;
 mod components;
 mod dashboards;
+mod employee_work;
 mod layout;
 
 use leptos::prelude::*;

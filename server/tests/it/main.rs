@@ -15,3 +15,4 @@ mod resumes;
 mod security;
 mod sessions;
 mod users;
+mod work;

@@ -1,0 +1,111 @@
+//! The employee's work: the queue, start, complete with a proof screenshot, hand back; personal counters. The
+//! completion itself (a multipart upload) goes to `/files/jobs/{id}/complete`; proofs are served by
+//! `/files/proofs/{job_id}`.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{jobs::JobSummary, AppError};
+
+/// Largest accepted screenshot file.
+pub const SCREENSHOT_MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// Where the employee posts a completion (multipart: `outcome`, `notes`, `failure_reason`, `screenshot`).
+pub fn complete_path(job_id: Uuid) -> String {
+    format!("/files/jobs/{job_id}/complete")
+}
+
+/// The proof screenshot of a completed job (its client, the employee, admins).
+pub fn proof_path(job_id: Uuid) -> String {
+    format!("/files/proofs/{job_id}")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The application was submitted.
+    Submitted,
+    /// It could not be submitted; a reason is required.
+    Failed,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Submitted => "submitted",
+            Outcome::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        match s {
+            "submitted" => Some(Outcome::Submitted),
+            "failed" => Some(Outcome::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// How a job ended, as its client and admins see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompletionView {
+    pub outcome: Outcome,
+    pub notes: String,
+    pub failure_reason: Option<String>,
+    pub completed_at: chrono::DateTime<chrono::Utc>,
+    pub completed_by: Option<String>,
+    pub has_proof: bool,
+}
+
+/// The employee's own numbers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmployeeStats {
+    pub employee_id: Uuid,
+    pub is_available: bool,
+    pub open_jobs: u64,
+    pub completed_today: u64,
+    pub completed_this_week: u64,
+    /// From start to completion, over every job they completed.
+    pub average_minutes: Option<f64>,
+}
+
+/// The caller's open jobs (employees): most urgent first, then nearest deadline; optionally one client's.
+#[server(prefix = "/rpc", endpoint = "work/queue")]
+pub async fn employee_queue(client_id: Option<Uuid>) -> Result<Vec<JobSummary>, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::work::queue(&state.db, &actor, client_id, &meta).await
+    })
+    .await
+}
+
+/// Start a job assigned to the caller.
+#[server(prefix = "/rpc", endpoint = "work/start")]
+pub async fn start_job(job_id: Uuid) -> Result<JobSummary, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::work::start(&state.db, &actor, job_id, &meta).await
+    })
+    .await
+}
+
+/// Hand a job back: it returns to the pool and goes to another employee of the client if one is available.
+#[server(prefix = "/rpc", endpoint = "work/return")]
+pub async fn return_job(job_id: Uuid) -> Result<JobSummary, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::work::return_to_pool(&state.db, &actor, job_id, &meta).await
+    })
+    .await
+}
+
+/// The caller's counters and availability (employees).
+#[server(prefix = "/rpc", endpoint = "work/stats")]
+pub async fn my_stats() -> Result<EmployeeStats, AppError> {
+    super::auth::ssr::run(async {
+        let (state, actor, meta) = super::auth::ssr_actor().await?;
+        crate::domain::work::stats(&state.db, &actor, &meta).await
+    })
+    .await
+}

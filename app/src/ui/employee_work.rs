@@ -1,0 +1,464 @@
+//! The employee's dashboard: availability and counters, the queue (filter by client), a job with everything needed
+//! to apply (posting, the client's profile and resume, notes), start, complete with a screenshot, hand back.
+
+use leptos::prelude::*;
+use leptos_router::{components::Form, hooks::use_query_map};
+use uuid::Uuid;
+
+use super::components::{form_error, when, FormAlert};
+use crate::api::{
+    assignments::SetAvailability,
+    jobs::{get_job, list_jobs, JobDetail, JobQuery, JobSummary},
+    resumes::{get_resumes, resume_download_path, Resumes},
+    work::{
+        complete_path, employee_queue, my_stats, proof_path, EmployeeStats, ReturnJob, StartJob,
+    },
+    AppError, CurrentUser, FieldError, Page, Role,
+};
+
+/// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).
+#[derive(Clone, Copy)]
+pub struct WorkData {
+    pub stats: Resource<Result<Option<EmployeeStats>, AppError>>,
+    pub queue: Resource<Result<Option<Vec<JobSummary>>, AppError>>,
+    pub detail: Resource<Result<Option<(JobDetail, Resumes)>, AppError>>,
+    pub history: Resource<Result<Option<Page<JobSummary>>, AppError>>,
+    pub start: ServerAction<StartJob>,
+    pub give_back: ServerAction<ReturnJob>,
+    pub availability: ServerAction<SetAvailability>,
+    /// Bumped after each completion.
+    pub completed: RwSignal<u32>,
+}
+
+impl WorkData {
+    pub fn new(
+        section: Signal<String>,
+        user: Resource<Result<Option<CurrentUser>, AppError>>,
+    ) -> WorkData {
+        let start = ServerAction::<StartJob>::new();
+        let give_back = ServerAction::<ReturnJob>::new();
+        let availability = ServerAction::<SetAvailability>::new();
+        let completed = RwSignal::new(0u32);
+        let q = use_query_map();
+        let client = Memo::new(move |_| {
+            q.read()
+                .get("client")
+                .and_then(|v| Uuid::parse_str(&v).ok())
+        });
+        let job = Memo::new(move |_| q.read().get("job").and_then(|v| Uuid::parse_str(&v).ok()));
+        let changes = move || {
+            (
+                start.version().get(),
+                give_back.version().get(),
+                availability.version().get(),
+                completed.get(),
+            )
+        };
+        let employee =
+            move || async move { matches!(user.await, Ok(Some(u)) if u.role == Role::Employee) };
+        let stats = Resource::new(
+            move || (section.get(), changes()),
+            move |(s, _)| async move {
+                if !(s.is_empty() || s == "stats") || !employee().await {
+                    return Ok(None);
+                }
+                my_stats().await.map(Some)
+            },
+        );
+        let queue = Resource::new(
+            move || (section.get(), client.get(), changes()),
+            move |(s, client, _)| async move {
+                if !s.is_empty() || !employee().await {
+                    return Ok(None);
+                }
+                employee_queue(client).await.map(Some)
+            },
+        );
+        let detail = Resource::new(
+            move || (section.get(), job.get(), changes()),
+            move |(s, job, _)| async move {
+                let (true, Some(id)) = (s.is_empty() || s == "history", job) else {
+                    return Ok(None);
+                };
+                if !employee().await {
+                    return Ok(None);
+                }
+                let d = get_job(id).await?;
+                let r = get_resumes(Some(d.job.client_id)).await?;
+                Ok(Some((d, r)))
+            },
+        );
+        let history = Resource::new(
+            move || (section.get(), changes()),
+            move |(s, _)| async move {
+                if s != "history" || !employee().await {
+                    return Ok(None);
+                }
+                list_jobs(JobQuery {
+                    per_page: Some(50),
+                    ..Default::default()
+                })
+                .await
+                .map(Some)
+            },
+        );
+        WorkData {
+            stats,
+            queue,
+            detail,
+            history,
+            start,
+            give_back,
+            availability,
+            completed,
+        }
+    }
+}
+
+fn minutes(m: Option<f64>) -> String {
+    match m {
+        None => "—".into(),
+        Some(m) if m < 90.0 => format!("{m:.0} min"),
+        Some(m) => format!("{:.1} h", m / 60.0),
+    }
+}
+
+/// Availability and the employee's counters.
+#[component]
+pub fn StatsCard(data: WorkData) -> impl IntoView {
+    let WorkData {
+        stats,
+        availability,
+        ..
+    } = data;
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match stats.await {
+                    Ok(Some(s)) => {
+                        let next = (!s.is_available).to_string();
+                        view! {
+                            <section class="card stats-card" data-testid="stats">
+                                <div class="stat-row">
+                                    <div class="stat"><span class="stat-num" data-testid="open-count">{s.open_jobs}</span><span class="muted small">"open"</span></div>
+                                    <div class="stat"><span class="stat-num" data-testid="today-count">{s.completed_today}</span><span class="muted small">"done today"</span></div>
+                                    <div class="stat"><span class="stat-num">{s.completed_this_week}</span><span class="muted small">"this week"</span></div>
+                                    <div class="stat"><span class="stat-num">{minutes(s.average_minutes)}</span><span class="muted small">"average"</span></div>
+                                </div>
+                                <ActionForm action=availability attr:class="inline-form">
+                                    <input type="hidden" name="employee_id" value=s.employee_id.to_string() />
+                                    <input type="hidden" name="available" value=next />
+                                    <span class="badge" class:badge-ok=s.is_available data-testid="my-availability">
+                                        {if s.is_available { "Available" } else { "Unavailable" }}
+                                    </span>
+                                    " "
+                                    <button type="submit" class="btn">{if s.is_available { "Pause new jobs" } else { "I'm available" }}</button>
+                                </ActionForm>
+                                <FormAlert error=form_error(availability.value()) />
+                            </section>
+                        }
+                        .into_any()
+                    }
+                    Ok(None) => ().into_any(),
+                    Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+pub fn QueueSection(data: WorkData) -> impl IntoView {
+    let queue = data.queue;
+    let q = use_query_map();
+    let client = move || q.read().get("client").unwrap_or_default();
+    view! {
+        <StatsCard data />
+        <JobPanel data base="/employee" />
+        <section class="card" data-testid="queue">
+            <h2>"Your queue"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match queue.await {
+                        Ok(Some(jobs)) => {
+                            let mut clients: Vec<(Uuid, String)> = jobs.iter().map(|j| (j.client_id, j.client_name.clone())).collect();
+                            clients.sort();
+                            clients.dedup();
+                            view! {
+                                <Form method="GET" action="/employee" attr:class="filters">
+                                    <div class="field">
+                                        <label for="q-client">"Client"</label>
+                                        <select id="q-client" name="client">
+                                            <option value="">"All clients"</option>
+                                            {clients.into_iter().map(|(id, name)| {
+                                                let id = id.to_string();
+                                                let selected = client() == id;
+                                                view! { <option value=id selected=selected>{name}</option> }
+                                            }).collect_view()}
+                                        </select>
+                                    </div>
+                                    <button type="submit" class="btn">"Show"</button>
+                                </Form>
+                                {if jobs.is_empty() {
+                                    view! { <p class="muted" data-testid="queue-empty">"No jobs assigned to you right now."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="job-list">
+                                            {jobs.into_iter().map(|j| view! { <QueueRow job=j /> }).collect_view()}
+                                        </ul>
+                                    }
+                                    .into_any()
+                                }}
+                            }
+                            .into_any()
+                        }
+                        Ok(None) => ().into_any(),
+                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn QueueRow(job: JobSummary) -> impl IntoView {
+    view! {
+        <li class="job-row" data-testid="queue-row">
+            <div class="job-head">
+                <a href=format!("/employee?job={}", job.id) class="job-title">{job.heading()}</a>
+                <span class=format!("badge status-{}", job.status.as_str()) data-testid="job-status">{job.status.label()}</span>
+            </div>
+            <p class="muted small">
+                {format!("{} · {} priority{}", job.client_name, job.priority.label(),
+                    job.deadline.map(|d| format!(" · due {}", when(d))).unwrap_or_default())}
+            </p>
+        </li>
+    }
+}
+
+/// The job chosen in the URL (`?job=`), with what the employee needs and can do.
+#[component]
+fn JobPanel(data: WorkData, base: &'static str) -> impl IntoView {
+    let detail = data.detail;
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(Some((d, r))) => view! { <WorkJob detail=d resumes=r data base /> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn WorkJob(
+    detail: JobDetail,
+    resumes: Resumes,
+    data: WorkData,
+    base: &'static str,
+) -> impl IntoView {
+    let WorkData {
+        start,
+        give_back,
+        completed,
+        ..
+    } = data;
+    let job = detail.job.clone();
+    let resume = job.resume_type_id.map(|id| {
+        (
+            id,
+            job.resume_type_name
+                .clone()
+                .unwrap_or_else(|| "Resume".into()),
+        )
+    });
+    let p = resumes.profile;
+    view! {
+        <section class="card" data-testid="work-job">
+            <p><a href=base>"← Back to the list"</a></p>
+            <h2>{job.heading()}</h2>
+            <p class="job-url"><a href=job.job_url.clone() target="_blank" rel="noopener noreferrer" data-testid="posting-link">{format!("Open the posting: {}", job.job_url)}</a></p>
+            <dl class="facts">
+                <dt>"Client"</dt><dd>{job.client_name.clone()}</dd>
+                <dt>"Status"</dt><dd><span class=format!("badge status-{}", job.status.as_str()) data-testid="job-status">{job.status.label()}</span></dd>
+                <dt>"Priority"</dt><dd>{job.priority.label()}</dd>
+                <dt>"Deadline"</dt><dd>{job.deadline.map(when).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Resume"</dt>
+                <dd>{match resume {
+                    Some((id, name)) => view! { <a href=resume_download_path(id) rel="external" data-testid="resume-link">{format!("Download “{name}”")}</a> }.into_any(),
+                    None => view! { <span>"The client chose none"</span> }.into_any(),
+                }}</dd>
+            </dl>
+            {(!detail.notes.is_empty()).then(|| view! { <h3>"Client's notes"</h3><p class="notes">{detail.notes.clone()}</p> })}
+            <details class="profile" open=true>
+                <summary>"Client's resume profile"</summary>
+                <div data-testid="client-profile">
+                    {(!p.summary.is_empty()).then(|| view! { <p>{p.summary.clone()}</p> })}
+                    {(!p.experience.is_empty()).then(|| view! {
+                        <h4>"Experience"</h4>
+                        <ul>{p.experience.iter().map(|e| view! { <li>{format!("{} — {}{}", e.title, e.company, match (e.start.is_empty(), e.end.is_empty()) {
+                            (true, true) => String::new(),
+                            (false, true) => format!(" ({}–present)", e.start),
+                            _ => format!(" ({}–{})", e.start, e.end),
+                        })}</li> }).collect_view()}</ul>
+                    })}
+                    {(!p.education.is_empty()).then(|| view! {
+                        <h4>"Education"</h4>
+                        <ul>{p.education.iter().map(|e| view! { <li>{format!("{} {} {}", e.school, e.degree, e.field)}</li> }).collect_view()}</ul>
+                    })}
+                    {(!p.skills.is_empty()).then(|| view! { <p><strong>"Skills: "</strong>{p.skills.join(", ")}</p> })}
+                    <p class="muted small">{[p.contact.email.clone(), p.contact.phone.clone(), p.contact.location.clone(), p.contact.linkedin.clone(), p.contact.website.clone()]
+                        .into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</p>
+                </div>
+            </details>
+            {match job.status {
+                crate::api::jobs::JobStatus::Pending => view! {
+                    <div class="row-actions">
+                        <ActionForm action=start attr:class="inline-form">
+                            <input type="hidden" name="job_id" value=job.id.to_string() />
+                            <button type="submit" class="btn btn-primary" data-testid="start-job">"Start"</button>
+                        </ActionForm>
+                        <GiveBack id=job.id action=give_back />
+                    </div>
+                    <FormAlert error=form_error(start.value()) />
+                }.into_any(),
+                crate::api::jobs::JobStatus::InProgress => view! {
+                    <CompleteForm id=job.id completed />
+                    <div class="row-actions"><GiveBack id=job.id action=give_back /></div>
+                }.into_any(),
+                _ => view! { <Completion detail=detail.clone() /> }.into_any(),
+            }}
+            <FormAlert error=form_error(give_back.value()) />
+        </section>
+    }
+}
+
+#[component]
+fn GiveBack(id: Uuid, action: ServerAction<ReturnJob>) -> impl IntoView {
+    view! {
+        <ActionForm action attr:class="inline-form">
+            <input type="hidden" name="job_id" value=id.to_string() />
+            <button type="submit" class="btn btn-ghost" data-testid="return-job">"Hand back to the pool"</button>
+        </ActionForm>
+    }
+}
+
+/// How the job ended (also shown to the client).
+#[component]
+pub fn Completion(detail: JobDetail) -> impl IntoView {
+    detail.completion.map(|c| {
+        let id = detail.job.id;
+        view! {
+            <div class="completion" data-testid="completion">
+                <h3>{match c.outcome {
+                    crate::api::work::Outcome::Submitted => "Application submitted",
+                    crate::api::work::Outcome::Failed => "Could not be submitted",
+                }}</h3>
+                <p class="muted small">{format!("{}{}", when(c.completed_at), c.completed_by.map(|b| format!(" by {b}")).unwrap_or_default())}</p>
+                {c.failure_reason.map(|r| view! { <p data-testid="failure-reason"><strong>"Reason: "</strong>{r}</p> })}
+                {(!c.notes.is_empty()).then(|| view! { <p class="notes">{c.notes.clone()}</p> })}
+                {c.has_proof.then(|| view! {
+                    <a href=proof_path(id) target="_blank" rel="external">
+                        <img class="proof" src=proof_path(id) alt="Screenshot of the submitted application" data-testid="proof" />
+                    </a>
+                })}
+            </div>
+        }
+    })
+}
+
+/// Outcome, notes, reason and the screenshot, sent with upload progress.
+#[component]
+fn CompleteForm(id: Uuid, completed: RwSignal<u32>) -> impl IntoView {
+    let progress = RwSignal::new(None::<f64>);
+    let errors = RwSignal::new(Vec::<FieldError>::new());
+    let message = RwSignal::new(None::<String>);
+    let field = move |f: &'static str| {
+        Signal::derive(move || {
+            errors.with(|e| e.iter().find(|x| x.field == f).map(|x| x.message.clone()))
+        })
+    };
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        errors.set(Vec::new());
+        message.set(None);
+        #[cfg(feature = "hydrate")]
+        super::components::post_form(ev, complete_path(id), progress, move |_, status, body| {
+            if status == 200 {
+                completed.update(|n| *n += 1);
+                return;
+            }
+            match super::components::upload_error(status, &body) {
+                Ok(fields) => errors.set(fields),
+                Err(m) => message.set(Some(m)),
+            }
+        });
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, completed);
+    };
+    view! {
+        <form class="form-grid complete-form" method="post" enctype="multipart/form-data" action=complete_path(id)
+            on:submit=on_submit data-testid="complete-form" novalidate>
+            <fieldset class="field field-wide outcome">
+                <legend>"Outcome"</legend>
+                <label><input type="radio" name="outcome" value="submitted" checked=true />" Submitted"</label>
+                <label><input type="radio" name="outcome" value="failed" />" Could not submit"</label>
+                <p class="field-error" role="alert">{move || field("outcome").get().unwrap_or_default()}</p>
+            </fieldset>
+            <div class="field" class:has-error=move || field("screenshot").get().is_some()>
+                <label for="c-shot">"Screenshot (PNG or JPEG)"</label>
+                <input id="c-shot" name="screenshot" type="file" accept="image/png,image/jpeg" />
+                <p class="field-error" role="alert">{move || field("screenshot").get().unwrap_or_default()}</p>
+            </div>
+            <div class="field" class:has-error=move || field("failure_reason").get().is_some()>
+                <label for="c-reason">"Reason, if it could not be submitted"</label>
+                <input id="c-reason" name="failure_reason" type="text" maxlength="2000" />
+                <p class="field-error" role="alert">{move || field("failure_reason").get().unwrap_or_default()}</p>
+            </div>
+            <div class="field field-wide">
+                <label for="c-notes">"Notes for the client"</label>
+                <textarea id="c-notes" name="notes" rows="2" maxlength="5000"></textarea>
+            </div>
+            {move || progress.get().map(|p| view! { <progress max="100" value=format!("{:.0}", p * 100.0)></progress> })}
+            <FormAlert error=message />
+            <button type="submit" class="btn btn-primary" data-testid="complete-job">"Mark as completed"</button>
+        </form>
+    }
+}
+
+#[component]
+pub fn HistorySection(data: WorkData) -> impl IntoView {
+    let history = data.history;
+    view! {
+        <JobPanel data base="/employee/history" />
+        <section class="card" data-testid="history">
+            <h2>"Your jobs"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match history.await {
+                        Ok(Some(p)) if p.items.is_empty() => view! { <p class="muted">"Jobs you work on will be listed here."</p> }.into_any(),
+                        Ok(Some(p)) => view! {
+                            <ul class="job-list">
+                                {p.items.into_iter().map(|j| view! {
+                                    <li class="job-row">
+                                        <div class="job-head">
+                                            <a class="job-title" href=format!("/employee/history?job={}", j.id)>{j.heading()}</a>
+                                            <span class=format!("badge status-{}", j.status.as_str())>{j.status.label()}</span>
+                                        </div>
+                                        <p class="muted small">{format!("{} · delegated {}", j.client_name, when(j.delegated_at))}</p>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
