@@ -145,12 +145,33 @@ test('the client fills the profile, uploads a resume and delegates a job that is
   await logout(page);
 });
 
-test('the employee starts the job and completes it with a screenshot; the client sees the proof', async ({ page }, info) => {
+test('the employee sees new jobs live, completes one with a screenshot; the client sees the proof live', async ({ page, browser }, info) => {
   const { client, employee } = who(info.project.name);
   await login(page, employee, 'employee password');
   await expect(page).toHaveURL(/\/employee$/);
   await hydrated(page);
   await expect(page.getByTestId('open-count')).toHaveText('1');
+
+  // The client, in another browser, delegates a second job: it appears in the open queue without a reload.
+  const clientContext = await browser.newContext({
+    baseURL: info.project.use.baseURL,
+    viewport: info.project.use.viewport ?? undefined,
+  });
+  const cp = await clientContext.newPage();
+  await login(cp, client, PASSWORD);
+  await expect(cp).toHaveURL(/\/client$/);
+  await cp.goto('/client/jobs');
+  await hydrated(cp);
+  const delegate = cp.getByTestId('delegate-form');
+  await delegate.getByLabel('Job posting address').fill(`https://jobs.example.com/${info.project.name}/456`);
+  await delegate.getByLabel('Company').fill('Initech');
+  await delegate.getByLabel('Job title').fill('Data engineer');
+  await delegate.getByTestId('delegate-submit').click();
+  await expect(delegate.getByTestId('delegated')).toBeVisible();
+  await expect(page.getByTestId('queue-row').filter({ hasText: 'Data engineer at Initech' })).toBeVisible({ timeout: 5_000 });
+  await expect(page.getByTestId('open-count')).toHaveText('2');
+  await expect(page.getByTestId('unread')).toHaveText('2');
+
   const row = page.getByTestId('queue-row').filter({ hasText: 'Platform engineer at Globex' });
   await row.getByRole('link', { name: 'Platform engineer at Globex' }).click();
   const job = page.getByTestId('work-job');
@@ -160,6 +181,10 @@ test('the employee starts the job and completes it with a screenshot; the client
   await fitsWidth(page);
   await job.getByTestId('start-job').click();
   await expect(job.getByTestId('job-status')).toHaveText('In progress');
+
+  // The client's open page follows along.
+  await cp.getByTestId('job-row').filter({ hasText: 'Platform engineer at Globex' }).getByRole('link').click();
+  await expect(cp.getByTestId('job-detail').getByTestId('job-status')).toHaveText('In progress');
 
   // A file that is not an image is refused; a real PNG completes the job.
   const form = job.getByTestId('complete-form');
@@ -175,21 +200,20 @@ test('the employee starts the job and completes it with a screenshot; the client
   await shot(page, info, '16-employee-completed');
   await logout(page);
 
-  await login(page, client, PASSWORD);
-  await expect(page).toHaveURL(/\/client$/);
-  await page.goto('/client/jobs');
-  await hydrated(page);
-  const mine = page.getByTestId('job-row').filter({ hasText: 'Platform engineer at Globex' });
-  await expect(mine.getByTestId('job-status')).toHaveText('Completed');
-  await mine.getByRole('link', { name: 'Platform engineer at Globex' }).click();
-  const detail = page.getByTestId('job-detail');
+  // Without a reload: the client sees the proof and a notification.
+  const detail = cp.getByTestId('job-detail');
+  await expect(detail.getByTestId('job-status')).toHaveText('Completed', { timeout: 5_000 });
   await expect(detail.getByTestId('completion')).toContainText('Applied with the Engineer resume.');
   const proof = detail.getByTestId('proof');
   await expect(proof).toBeVisible();
-  expect(await proof.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
-  await fitsWidth(page);
-  await shot(page, info, '17-client-proof');
-  await logout(page);
+  await expect.poll(() => proof.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(0);
+  await cp.getByTestId('bell').locator('summary').click();
+  await expect(cp.getByTestId('notification').first()).toContainText('Application submitted: Platform engineer at Globex');
+  await fitsWidth(cp);
+  await shot(cp, info, '17-client-proof');
+  await cp.getByTestId('read-all').click();
+  await expect(cp.getByTestId('unread')).toHaveCount(0);
+  await clientContext.close();
 });
 
 test('the admin sees the delegation in the activity log and the jobs screen', async ({ page }, info) => {
@@ -199,7 +223,7 @@ test('the admin sees the delegation in the activity log and the jobs screen', as
   await page.goto(`/admin/activity?user=${encodeURIComponent(client)}`);
   await hydrated(page);
   const rows = page.getByTestId('activity-row');
-  await expect(rows.filter({ hasText: 'job.delegate' })).toHaveCount(1);
+  await expect(rows.filter({ hasText: 'job.delegate' })).toHaveCount(2);
   await expect(rows.filter({ hasText: 'resume.upload' })).toHaveCount(1);
   await fitsWidth(page);
   await shot(page, info, '14-admin-activity');
@@ -209,4 +233,32 @@ test('the admin sees the delegation in the activity log and the jobs screen', as
   await fitsWidth(page);
   await shot(page, info, '15-admin-jobs');
   await logout(page);
+});
+
+test('every screen hydrates when opened directly (reload, bookmark)', async ({ page }, info) => {
+  const { client, employee } = who(info.project.name);
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(`${page.url()}: ${e.message}`));
+  const visit = async (paths: string[]) => {
+    for (const path of paths) {
+      await page.goto(path);
+      await hydrated(page);
+    }
+  };
+  await login(page, ADMIN.email, ADMIN.password);
+  await expect(page).toHaveURL(/\/admin$/);
+  await visit(['/admin/users', '/admin/clients', '/admin/assignments', '/admin/jobs', '/admin/activity']);
+  await logout(page);
+  await login(page, client, PASSWORD);
+  await expect(page).toHaveURL(/\/client$/);
+  await visit(['/client/resumes', '/client/profile', '/client/jobs']);
+  // Interactive after a direct load: the delegate form answers.
+  await page.getByTestId('delegate-form').getByTestId('delegate-submit').click();
+  await expect(page.getByTestId('delegate-form').getByText('Enter the job posting')).toBeVisible();
+  await logout(page);
+  await login(page, employee, 'employee password');
+  await expect(page).toHaveURL(/\/employee$/);
+  await visit(['/employee', '/employee/history', '/employee/stats']);
+  await logout(page);
+  expect(errors).toEqual([]);
 });

@@ -104,6 +104,7 @@ async fn complete_job(
         }
     }
     let job = work::complete(&state.db, &*state.storage, &actor, id, c, &meta).await?;
+    app::api::auth::ssr::touch_job(&state, job.id, vec![]).await;
     Ok(Json(job).into_response())
 }
 

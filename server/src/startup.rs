@@ -114,6 +114,7 @@ pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, Star
         auth: Arc::new(settings.auth),
         leptos_options: settings.leptos_options.clone(),
         storage: settings.storage.clone(),
+        events: Default::default(),
     };
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
@@ -131,6 +132,7 @@ pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, Star
     let ctx_state = state.clone();
     let options = settings.leptos_options;
     let router = crate::files::routes()
+        .merge(crate::events::routes())
         .leptos_routes_with_context(
             &state,
             routes,

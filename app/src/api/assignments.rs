@@ -65,7 +65,10 @@ pub async fn get_assignments() -> Result<AssignmentOverview, AppError> {
 pub async fn assign_employee(client_id: Uuid, employee_id: Uuid) -> Result<(), AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::assignments::assign(&state.db, &actor, client_id, employee_id, &meta).await
+        crate::domain::assignments::assign(&state.db, &actor, client_id, employee_id, &meta)
+            .await?;
+        super::auth::ssr::touch_client(&state, client_id, vec![]).await;
+        Ok(())
     })
     .await
 }
@@ -75,7 +78,13 @@ pub async fn assign_employee(client_id: Uuid, employee_id: Uuid) -> Result<(), A
 pub async fn unassign_employee(client_id: Uuid, employee_id: Uuid) -> Result<(), AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::assignments::unassign(&state.db, &actor, client_id, employee_id, &meta).await
+        crate::domain::assignments::unassign(&state.db, &actor, client_id, employee_id, &meta)
+            .await?;
+        let gone = crate::domain::events::employee_users(&state.db, vec![employee_id])
+            .await
+            .unwrap_or_default();
+        super::auth::ssr::touch_client(&state, client_id, gone).await;
+        Ok(())
     })
     .await
 }
@@ -92,7 +101,19 @@ pub async fn set_availability(employee_id: Uuid, available: bool) -> Result<(), 
             available,
             &meta,
         )
-        .await
+        .await?;
+        // Waiting jobs may have moved to this employee: refresh them and every client they serve.
+        let me = crate::domain::events::employee_users(&state.db, vec![employee_id])
+            .await
+            .unwrap_or_default();
+        for c in crate::domain::access::clients_served(&state.db, employee_id)
+            .await
+            .unwrap_or_default()
+        {
+            super::auth::ssr::touch_client(&state, c, me.clone()).await;
+        }
+        state.events.publish(me);
+        Ok(())
     })
     .await
 }

@@ -204,6 +204,28 @@ pub mod ssr {
         }
     }
 
+    /// After a change to a job: tell everyone it concerns (plus `also`, user ids) to refresh.
+    pub async fn touch_job(state: &AppState, job_id: uuid::Uuid, also: Vec<uuid::Uuid>) {
+        match crate::domain::events::people_of_job(&state.db, job_id).await {
+            Ok(mut users) => {
+                users.extend(also);
+                state.events.publish(users)
+            }
+            Err(e) => tracing::warn!(error = %e, "could not work out who to tell about a change"),
+        }
+    }
+
+    /// After a change to a client's jobs or employees: tell the client, their employees and `also`.
+    pub async fn touch_client(state: &AppState, client_id: uuid::Uuid, also: Vec<uuid::Uuid>) {
+        match crate::domain::events::people_of_client(&state.db, client_id).await {
+            Ok(mut users) => {
+                users.extend(also);
+                state.events.publish(users)
+            }
+            Err(e) => tracing::warn!(error = %e, "could not work out who to tell about a change"),
+        }
+    }
+
     /// Run a server function body and give its error the right HTTP status.
     pub async fn run<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
         let result = body.await;

@@ -25,7 +25,7 @@ pub async fn set_client_activation(
 ) -> Result<ClientSummary, AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::clients::set_activation(
+        let summary = crate::domain::clients::set_activation(
             &state.db,
             &actor,
             client_id,
@@ -34,7 +34,9 @@ pub async fn set_client_activation(
             &subscription_notes,
             &meta,
         )
-        .await
+        .await?;
+        state.events.publish(vec![summary.user_id]);
+        Ok(summary)
     })
     .await
 }

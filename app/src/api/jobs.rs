@@ -290,7 +290,9 @@ pub struct JobQuery {
 pub async fn delegate_job(form: DelegateForm) -> Result<JobSummary, AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::jobs::delegate(&state.db, &actor, &form, &meta).await
+        let job = crate::domain::jobs::delegate(&state.db, &actor, &form, &meta).await?;
+        super::auth::ssr::touch_job(&state, job.id, vec![]).await;
+        Ok(job)
     })
     .await
 }
@@ -300,7 +302,11 @@ pub async fn delegate_job(form: DelegateForm) -> Result<JobSummary, AppError> {
 pub async fn delegate_bulk(form: BulkForm) -> Result<Vec<BulkLine>, AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::jobs::delegate_bulk(&state.db, &actor, &form, &meta).await
+        let lines = crate::domain::jobs::delegate_bulk(&state.db, &actor, &form, &meta).await?;
+        if let Ok(Some(c)) = crate::domain::access::client_of(&state.db, actor.user_id).await {
+            super::auth::ssr::touch_client(&state, c.id, vec![]).await;
+        }
+        Ok(lines)
     })
     .await
 }
@@ -330,7 +336,9 @@ pub async fn get_job(job_id: Uuid) -> Result<JobDetail, AppError> {
 pub async fn cancel_job(job_id: Uuid) -> Result<JobSummary, AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::jobs::cancel(&state.db, &actor, job_id, &meta).await
+        let job = crate::domain::jobs::cancel(&state.db, &actor, job_id, &meta).await?;
+        super::auth::ssr::touch_job(&state, job.id, vec![]).await;
+        Ok(job)
     })
     .await
 }
@@ -340,7 +348,10 @@ pub async fn cancel_job(job_id: Uuid) -> Result<JobSummary, AppError> {
 pub async fn reassign_job(job_id: Uuid, employee_id: Uuid) -> Result<JobSummary, AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::jobs::reassign(&state.db, &actor, job_id, employee_id, &meta).await
+        let job =
+            crate::domain::jobs::reassign(&state.db, &actor, job_id, employee_id, &meta).await?;
+        super::auth::ssr::touch_job(&state, job.id, vec![]).await;
+        Ok(job)
     })
     .await
 }

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clients;
 pub mod error;
 pub mod jobs;
+pub mod notifications;
 pub mod resumes;
 pub mod types;
 pub mod users;

@@ -85,7 +85,9 @@ pub async fn employee_queue(client_id: Option<Uuid>) -> Result<Vec<JobSummary>, 
 pub async fn start_job(job_id: Uuid) -> Result<JobSummary, AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::work::start(&state.db, &actor, job_id, &meta).await
+        let job = crate::domain::work::start(&state.db, &actor, job_id, &meta).await?;
+        super::auth::ssr::touch_job(&state, job.id, vec![]).await;
+        Ok(job)
     })
     .await
 }
@@ -95,7 +97,9 @@ pub async fn start_job(job_id: Uuid) -> Result<JobSummary, AppError> {
 pub async fn return_job(job_id: Uuid) -> Result<JobSummary, AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::work::return_to_pool(&state.db, &actor, job_id, &meta).await
+        let job = crate::domain::work::return_to_pool(&state.db, &actor, job_id, &meta).await?;
+        super::auth::ssr::touch_job(&state, job.id, vec![actor.user_id]).await;
+        Ok(job)
     })
     .await
 }

@@ -106,3 +106,18 @@ pub async fn lock_client<C: ConnectionTrait>(db: &C, client_id: Uuid) -> Result<
     .await?;
     Ok(())
 }
+
+/// The clients an employee is (actively) assigned to.
+pub async fn clients_served<C: ConnectionTrait>(
+    db: &C,
+    employee_id: Uuid,
+) -> Result<Vec<Uuid>, AppError> {
+    Ok(assignments::Entity::find()
+        .filter(assignments::Column::EmployeeId.eq(employee_id))
+        .filter(assignments::Column::IsActive.eq(true))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| a.client_id)
+        .collect())
+}

@@ -154,6 +154,17 @@ pub async fn set_activation(
         meta,
     )
     .await?;
+    if activate {
+        super::notifications::notify(
+            &txn,
+            client.user_id,
+            "client_activated",
+            "Your account is active",
+            "You can now delegate job applications.",
+            Some("/client/jobs".into()),
+        )
+        .await?;
+    }
     txn.commit().await?;
     let ids: Vec<Uuid> = std::iter::once(client.user_id)
         .chain(client.activated_by)

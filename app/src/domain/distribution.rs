@@ -86,6 +86,22 @@ pub async fn assign_to<C: ConnectionTrait>(
     }
     .update(db)
     .await?;
+    if let Some(e) = employees::Entity::find_by_id(employee_id).one(db).await? {
+        let heading = super::jobs::summaries(db, vec![job.clone()])
+            .await?
+            .pop()
+            .map(|j| j.heading())
+            .unwrap_or_default();
+        super::notifications::notify(
+            db,
+            e.user_id,
+            "job_assigned",
+            &format!("New job: {heading}"),
+            "A job was assigned to you.",
+            Some(format!("/employee?job={}", job.id)),
+        )
+        .await?;
+    }
     let action = if by.is_some() {
         "job.reassign"
     } else {

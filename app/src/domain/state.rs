@@ -35,6 +35,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Uploaded files (resumes, later screenshots).
     pub storage: Arc<dyn super::storage::Storage>,
+    /// Live updates for open pages.
+    pub events: super::events::EventBus,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -395,6 +395,35 @@ pub async fn complete(
             meta,
         )
         .await?;
+        if let Some(client) = super::entities::clients::Entity::find_by_id(job.client_id)
+            .one(&txn)
+            .await?
+        {
+            let heading = summaries(&txn, vec![job.clone()])
+                .await?
+                .pop()
+                .map(|j| j.heading())
+                .unwrap_or_default();
+            let (kind, title) = match outcome {
+                Outcome::Submitted => {
+                    ("job_completed", format!("Application submitted: {heading}"))
+                }
+                Outcome::Failed => ("job_failed", format!("Could not submit: {heading}")),
+            };
+            super::notifications::notify(
+                &txn,
+                client.user_id,
+                kind,
+                &title,
+                if outcome == Outcome::Submitted {
+                    "See the proof screenshot."
+                } else {
+                    reason.as_str()
+                },
+                Some(format!("/client/jobs?job={}", job.id)),
+            )
+            .await?;
+        }
         txn.commit().await?;
         Ok(job)
     }

@@ -53,8 +53,10 @@ impl ClientJobsData {
         let bulk = ServerAction::<DelegateBulk>::new();
         let cancel = ServerAction::<CancelJob>::new();
         let query = query_from_url();
+        let live = super::live::use_live();
         let changes = move || {
             (
+                live.get(),
                 delegate.version().get(),
                 bulk.version().get(),
                 cancel.version().get(),
@@ -107,25 +109,28 @@ pub fn ClientJobsSection(data: ClientJobsData, activated: bool) -> impl IntoView
     }
 }
 
-/// The resume choice shared by both forms.
+/// The resume choice shared by both forms. The whole select waits for the list (a Suspense boundary inside a
+/// `<select>` would not survive the HTML parser, and hydration would fail).
 #[component]
 fn ResumeSelect(id: &'static str, #[prop(into)] error: Signal<Option<String>>) -> impl IntoView {
     let resumes = expect_context::<ResumesData>().list;
     view! {
         <div class="field" class:has-error=move || error.get().is_some()>
             <label for=id>"Resume"</label>
-            <select id=id name="form[resume_type_id]">
-                <option value="">"No specific resume"</option>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        let types = resumes.await.ok().flatten().map(|r| r.types).unwrap_or_default();
-                        types
-                            .into_iter()
-                            .map(|t| view! { <option value=t.id.to_string()>{t.name}</option> })
-                            .collect_view()
-                    })}
-                </Transition>
-            </select>
+            <Transition fallback=move || view! { <select id=id name="form[resume_type_id]"><option value="">"No specific resume"</option></select> }>
+                {move || Suspend::new(async move {
+                    let types = resumes.await.ok().flatten().map(|r| r.types).unwrap_or_default();
+                    view! {
+                        <select id=id name="form[resume_type_id]">
+                            <option value="">"No specific resume"</option>
+                            {types
+                                .into_iter()
+                                .map(|t| view! { <option value=t.id.to_string()>{t.name}</option> })
+                                .collect_view()}
+                        </select>
+                    }
+                })}
+            </Transition>
             <p class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
         </div>
     }

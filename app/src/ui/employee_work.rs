@@ -46,8 +46,10 @@ impl WorkData {
                 .and_then(|v| Uuid::parse_str(&v).ok())
         });
         let job = Memo::new(move |_| q.read().get("job").and_then(|v| Uuid::parse_str(&v).ok()));
+        let live = super::live::use_live();
         let changes = move || {
             (
+                live.get(),
                 start.version().get(),
                 give_back.version().get(),
                 availability.version().get(),

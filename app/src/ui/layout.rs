@@ -3,12 +3,42 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::components::when;
 use super::{use_auth, PRODUCT_NAME};
-use crate::api::{CurrentUser, Role};
+use crate::api::{
+    notifications::{get_notifications, MarkAllRead, MarkRead, Notifications},
+    AppError, CurrentUser, Role,
+};
+
+/// The bell's data: created with the header, outside its Transition (a resource made inside would be re-created
+/// on every pass of server rendering).
+#[derive(Clone, Copy)]
+struct BellData {
+    list: Resource<Result<Option<Notifications>, AppError>>,
+    read: ServerAction<MarkRead>,
+    read_all: ServerAction<MarkAllRead>,
+}
 
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = use_auth();
+    let live = super::live::use_live();
+    let read = ServerAction::<MarkRead>::new();
+    let read_all = ServerAction::<MarkAllRead>::new();
+    let list = Resource::new(
+        move || (live.get(), read.version().get(), read_all.version().get()),
+        move |_| async move {
+            match auth.user.await {
+                Ok(Some(_)) => get_notifications().await.map(Some),
+                _ => Ok(None),
+            }
+        },
+    );
+    provide_context(BellData {
+        list,
+        read,
+        read_all,
+    });
     view! {
         <header class="topbar">
             <a class="brand" href="/">{PRODUCT_NAME}</a>
@@ -35,6 +65,7 @@ fn UserMenu(user: CurrentUser) -> impl IntoView {
     let auth = use_auth();
     view! {
         <div class="user-menu">
+            <Bell />
             <span class="who" data-testid="current-user">
                 <span class="who-name">{user.display_name()}</span>
                 <span class="role-badge">{user.role.label()}</span>
@@ -96,5 +127,63 @@ pub fn NotFound() -> impl IntoView {
             <p>"There is nothing at this address."</p>
             <p><a href="/">"Go to your dashboard"</a></p>
         </section>
+    }
+}
+
+/// The notification bell: the unread count, live, and the latest notifications with mark read / mark all read.
+#[component]
+fn Bell() -> impl IntoView {
+    let BellData {
+        list,
+        read,
+        read_all,
+    } = expect_context::<BellData>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let Ok(Some(n)) = list.await else { return ().into_any() };
+                let unread = n.unread;
+                view! {
+                    <details class="bell" data-testid="bell">
+                        <summary aria-label=format!("Notifications, {unread} unread")>
+                            <span aria-hidden="true">"◔"</span>
+                            <span class="bell-label">"Notifications"</span>
+                            {(unread > 0).then(|| view! { <span class="bell-count" data-testid="unread">{unread}</span> })}
+                        </summary>
+                        <div class="bell-panel">
+                            {if n.items.is_empty() {
+                                view! { <p class="muted small">"Nothing yet."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ActionForm action=read_all attr:class="inline-form">
+                                        <button type="submit" class="btn btn-ghost small" data-testid="read-all">"Mark all read"</button>
+                                    </ActionForm>
+                                    <ul class="bell-list">
+                                        {n.items.into_iter().map(|i| view! {
+                                            <li class:unread=!i.is_read data-testid="notification">
+                                                {match i.link.clone() {
+                                                    Some(l) => view! { <a href=l><strong>{i.title.clone()}</strong></a> }.into_any(),
+                                                    None => view! { <strong>{i.title.clone()}</strong> }.into_any(),
+                                                }}
+                                                <p class="small">{i.message.clone()}</p>
+                                                <span class="muted small">{when(i.created_at)}</span>
+                                                {(!i.is_read).then(|| view! {
+                                                    <ActionForm action=read attr:class="inline-form">
+                                                        <input type="hidden" name="id" value=i.id.to_string() />
+                                                        <button type="submit" class="btn btn-ghost small">"Mark read"</button>
+                                                    </ActionForm>
+                                                })}
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                }
+                                .into_any()
+                            }}
+                        </div>
+                    </details>
+                }
+                .into_any()
+            })}
+        </Transition>
     }
 }

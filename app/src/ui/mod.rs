@@ -13,6 +13,7 @@ mod components;
 mod dashboards;
 mod employee_work;
 mod layout;
+mod live;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -114,7 +115,8 @@ pub fn use_auth() -> Auth {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    Auth::provide();
+    let auth = Auth::provide();
+    live::Live::provide(auth.user);
 
     // Lets people (and end-to-end tests) know the page is interactive.
     Effect::new(move |_| {
@@ -126,22 +128,30 @@ pub fn App() -> impl IntoView {
     view! {
         <Stylesheet id="leptos" href="/pkg/jobdelegate.css" />
         <Title formatter=|t: String| if t.is_empty() { PRODUCT_NAME.to_string() } else { format!("{t} · {PRODUCT_NAME}") } />
+        // The header (which suspends on the signed-in user) is rendered inside each route, not around <Routes>:
+        // a Suspense outside the routes breaks hydration of every route that suspends (leptos-rs/leptos#3707).
         <Router>
-            <layout::Header />
-            <main class="page">
-                <Routes fallback=|| view! { <layout::NotFound /> }>
-                    <Route path=path!("/") view=auth::Home ssr=SsrMode::Async />
-                    <Route path=path!("/setup") view=auth::SetupPage ssr=SsrMode::Async />
-                    <Route path=path!("/login") view=auth::LoginPage ssr=SsrMode::Async />
-                    <Route path=path!("/signup") view=auth::SignupPage ssr=SsrMode::Async />
-                    <Route path=path!("/client") view=dashboards::ClientDashboard ssr=SsrMode::Async />
-                    <Route path=path!("/client/:section") view=dashboards::ClientDashboard ssr=SsrMode::Async />
-                    <Route path=path!("/employee") view=dashboards::EmployeeDashboard ssr=SsrMode::Async />
-                    <Route path=path!("/employee/:section") view=dashboards::EmployeeDashboard ssr=SsrMode::Async />
-                    <Route path=path!("/admin") view=dashboards::AdminDashboard ssr=SsrMode::Async />
-                    <Route path=path!("/admin/:section") view=dashboards::AdminDashboard ssr=SsrMode::Async />
-                </Routes>
-            </main>
+            <Routes fallback=|| view! { <Page><layout::NotFound /></Page> }>
+                <Route path=path!("/") view=|| view! { <Page><auth::Home /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/setup") view=|| view! { <Page><auth::SetupPage /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/login") view=|| view! { <Page><auth::LoginPage /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=|| view! { <Page><auth::SignupPage /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/client") view=|| view! { <Page><dashboards::ClientDashboard /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/client/:section") view=|| view! { <Page><dashboards::ClientDashboard /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/employee") view=|| view! { <Page><dashboards::EmployeeDashboard /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/employee/:section") view=|| view! { <Page><dashboards::EmployeeDashboard /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=|| view! { <Page><dashboards::AdminDashboard /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/admin/:section") view=|| view! { <Page><dashboards::AdminDashboard /></Page> } ssr=SsrMode::Async />
+            </Routes>
         </Router>
+    }
+}
+
+/// Every page: the header, then the page's own content.
+#[component]
+fn Page(children: Children) -> impl IntoView {
+    view! {
+        <layout::Header />
+        <main class="page">{children()}</main>
     }
 }

@@ -11,6 +11,7 @@ mod auth;
 mod cli;
 mod clients;
 mod jobs;
+mod live;
 mod resumes;
 mod security;
 mod sessions;
