@@ -114,7 +114,7 @@ pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, Star
         auth: Arc::new(settings.auth),
         leptos_options: settings.leptos_options.clone(),
         storage: settings.storage.clone(),
-        events: Default::default(),
+        events: app::domain::events::EventBus::for_database(&db),
     };
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))

@@ -12,25 +12,111 @@ use super::entities::{
 };
 use crate::api::AppError;
 
+/// The PostgreSQL channel replicas use to tell each other whom to refresh.
+pub const PG_CHANNEL: &str = "jd_events";
+/// User ids per NOTIFY (PostgreSQL payloads stop at 8000 bytes; an id takes 37).
+const IDS_PER_NOTIFY: usize = 150;
+
 #[derive(Clone)]
 pub struct EventBus {
     tx: broadcast::Sender<Arc<[Uuid]>>,
+    /// On PostgreSQL, events go through NOTIFY so that every replica hears them (including this one, through its
+    /// own LISTEN); otherwise they stay in this process.
+    pg: Option<sea_orm::DatabaseConnection>,
 }
 
 impl Default for EventBus {
     fn default() -> Self {
         EventBus {
             tx: broadcast::channel(1024).0,
+            pg: None,
         }
     }
 }
 
 impl EventBus {
-    /// Tell these users (ids of `users`) that something of theirs changed. Nobody listening is fine.
-    pub fn publish(&self, users: Vec<Uuid>) {
-        if !users.is_empty() {
-            let _ = self.tx.send(users.into());
+    /// A bus for this database: on PostgreSQL it listens on [`PG_CHANNEL`] (reconnecting by itself) and publishes
+    /// with NOTIFY, so replicas behind one database share their events. Needs a running tokio runtime.
+    pub fn for_database(db: &sea_orm::DatabaseConnection) -> EventBus {
+        let mut bus = EventBus::default();
+        if db.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return bus;
         }
+        let pool = db.get_postgres_connection_pool().clone();
+        let tx = bus.tx.clone();
+        tokio::spawn(async move {
+            use sea_orm::sqlx::postgres::PgListener;
+            loop {
+                let listener = async {
+                    let mut l = PgListener::connect_with(&pool).await?;
+                    l.listen(PG_CHANNEL).await?;
+                    Ok::<_, sea_orm::sqlx::Error>(l)
+                };
+                let mut listener = match listener.await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "event listener could not connect; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                        continue;
+                    }
+                };
+                loop {
+                    match listener.recv().await {
+                        Ok(n) => {
+                            let users: Vec<Uuid> = n
+                                .payload()
+                                .split(',')
+                                .filter_map(|s| Uuid::parse_str(s).ok())
+                                .collect();
+                            if !users.is_empty() {
+                                let _ = tx.send(users.into());
+                            }
+                        }
+                        Err(e) => {
+                            tracing::warn!(error = %e, "event listener lost its connection");
+                            break;
+                        }
+                    }
+                }
+            }
+        });
+        bus.pg = Some(db.clone());
+        bus
+    }
+
+    /// Tell these users (ids of `users`) that something of theirs changed. Nobody listening is fine.
+    pub fn publish(&self, mut users: Vec<Uuid>) {
+        users.sort();
+        users.dedup();
+        if users.is_empty() {
+            return;
+        }
+        let Some(db) = self.pg.clone() else {
+            let _ = self.tx.send(users.into());
+            return;
+        };
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            for chunk in users.chunks(IDS_PER_NOTIFY) {
+                let payload = chunk
+                    .iter()
+                    .map(Uuid::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",");
+                let sent = db
+                    .execute_raw(sea_orm::Statement::from_sql_and_values(
+                        sea_orm::DbBackend::Postgres,
+                        "SELECT pg_notify($1, $2)",
+                        [PG_CHANNEL.into(), payload.into()],
+                    ))
+                    .await;
+                if let Err(e) = sent {
+                    // At least this replica's pages hear it.
+                    tracing::warn!(error = %e, "NOTIFY failed; delivering locally only");
+                    let _ = tx.send(Arc::from(chunk));
+                }
+            }
+        });
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<[Uuid]>> {

@@ -12,6 +12,37 @@ both!(
     open_pages_hear_about_their_changes_within_a_second,
 );
 
+/// Two replicas on one PostgreSQL database: a page open on one hears a change made through the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replicas_share_live_events_through_postgresql() {
+    let a = TestApp::spawn(Backend::Postgres).await;
+    let b = TestApp::spawn_on(a.testdb.clone(), |_| {}).await;
+    let (_, cid) = a.activated_client("jo@example.com").await;
+    let (_, e1) = a.employee("e1@example.com").await;
+    a.assign(cid, e1).await;
+    let mut stream = a
+        .signed_in("e1@example.com")
+        .await
+        .get(format!("{}/events", a.base))
+        .send()
+        .await
+        .unwrap();
+    assert!(next_event(&mut stream, "ready", Duration::from_secs(2)).await);
+    // LISTEN is set up in the background as the replica starts; give it a moment.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let c = b.signed_in("jo@example.com").await;
+    assert_eq!(
+        b.delegate(&c, json!({"job_url": "https://jobs.example.com/1"}))
+            .await
+            .status(),
+        200
+    );
+    assert!(
+        next_event(&mut stream, "refresh", Duration::from_secs(1)).await,
+        "a change through replica B reaches a page on replica A within a second"
+    );
+}
+
 async fn notifications(app: &TestApp, c: &Client) -> Value {
     let res = app.rpc(c, "notifications", &[]).await;
     assert_eq!(res.status(), 200);
