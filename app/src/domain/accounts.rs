@@ -372,6 +372,24 @@ pub async fn set_active(
     if !active {
         end_sessions_of(&txn, user_id).await?;
     }
+    // An employee's unfinished jobs must not wait for someone who can no longer sign in; one who is back takes
+    // waiting jobs of their clients.
+    if target_role == Role::Employee {
+        if let Some(e) = super::access::employee_of(&txn, user_id).await? {
+            if active {
+                super::assignments::distribute_for(&txn, e.id, meta).await?;
+            } else {
+                super::assignments::release_jobs_of(
+                    &txn,
+                    actor,
+                    e.id,
+                    "employee deactivated",
+                    meta,
+                )
+                .await?;
+            }
+        }
+    }
     audit::record(
         &txn,
         Some(actor.user_id),

@@ -366,3 +366,67 @@ pub async fn set_availability(
     txn.commit().await?;
     Ok(())
 }
+
+/// Return every unfinished job of the employee to the pool and redistribute each client's waiting jobs (the
+/// employee is no longer a candidate: deactivated or unassigned). Client locks are taken in id order.
+pub async fn release_jobs_of<C: ConnectionTrait>(
+    txn: &C,
+    actor: &Actor,
+    employee_id: Uuid,
+    reason: &str,
+    meta: &RequestMeta,
+) -> Result<usize, AppError> {
+    let open = jobs::Entity::find()
+        .filter(jobs::Column::AssignedEmployeeId.eq(employee_id))
+        .filter(jobs::Column::Status.is_in(JobStatus::ASSIGNED_OPEN.map(|s| s.as_str())))
+        .all(txn)
+        .await?;
+    let mut clients: Vec<Uuid> = open.iter().map(|j| j.client_id).collect();
+    clients.sort();
+    clients.dedup();
+    for c in &clients {
+        access::lock_client(txn, *c).await?;
+    }
+    let n = open.len();
+    for job in open {
+        let id = job.id;
+        let mut am: jobs::ActiveModel = job.into();
+        am.assigned_employee_id = Set(None);
+        am.status = Set(JobStatus::Unassigned.as_str().into());
+        am.assigned_at = Set(None);
+        am.started_at = Set(None);
+        am.updated_at = Set(now());
+        am.update(txn).await?;
+        audit::record(
+            txn,
+            Some(actor.user_id),
+            "job.unassign",
+            "job",
+            Some(id),
+            json!({"from_employee_id": employee_id, "reason": reason}),
+            meta,
+        )
+        .await?;
+    }
+    for c in &clients {
+        distribution::distribute_waiting(txn, *c, meta).await?;
+    }
+    Ok(n)
+}
+
+/// Hand waiting jobs of the employee's clients out (the employee became a candidate again).
+pub async fn distribute_for<C: ConnectionTrait>(
+    txn: &C,
+    employee_id: Uuid,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    let mut clients = access::clients_served(txn, employee_id).await?;
+    clients.sort();
+    for c in &clients {
+        access::lock_client(txn, *c).await?;
+    }
+    for c in &clients {
+        distribution::distribute_waiting(txn, *c, meta).await?;
+    }
+    Ok(())
+}

@@ -20,6 +20,7 @@ both!(
     clients_and_unassigned_employees_cannot_touch_anothers_jobs,
     lists_filter_search_sort_and_paginate,
     admins_reassign_within_the_clients_employees,
+    a_deactivated_employees_jobs_go_to_someone_who_can_do_them,
     concurrent_delegations_lose_nothing_and_balance_loads,
 );
 
@@ -721,4 +722,81 @@ async fn concurrent_delegations_lose_nothing_and_balance_loads(b: Backend) {
         .unwrap()
         .len();
     assert_eq!(assigned, n);
+}
+
+async fn a_deactivated_employees_jobs_go_to_someone_who_can_do_them(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (_, cid) = app.activated_client("jo@example.com").await;
+    let (u1, e1) = app.employee("e1@example.com").await;
+    app.assign(cid, e1).await;
+    let c = app.signed_in("jo@example.com").await;
+    let mut ids = Vec::new();
+    for i in 0..2 {
+        let job: Value = app
+            .delegate(&c, form(&format!("https://jobs.example.com/{i}")))
+            .await
+            .json()
+            .await
+            .unwrap();
+        ids.push(job["id"].as_str().unwrap().to_string());
+    }
+    let (_, e2) = app.employee("e2@example.com").await;
+    app.assign(cid, e2).await;
+    let a = app.signed_in("fixture-admin@example.com").await;
+    let res = app
+        .rpc(
+            &a,
+            "admin/user_active",
+            &[("user_id", &u1.id.to_string()), ("active", "false")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    for id in &ids {
+        assert_eq!(
+            job_row(&app, id).await.assigned_employee_id,
+            Some(e2),
+            "moved to the active employee"
+        );
+    }
+    // Back again: new work can reach them.
+    app.rpc(
+        &a,
+        "admin/user_active",
+        &[("user_id", &e2_user(&app).await), ("active", "false")],
+    )
+    .await;
+    for id in &ids {
+        assert_eq!(
+            job_row(&app, id).await.status,
+            "unassigned",
+            "nobody left: they wait"
+        );
+    }
+    let res = app
+        .rpc(
+            &a,
+            "admin/user_active",
+            &[("user_id", &u1.id.to_string()), ("active", "true")],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    for id in &ids {
+        assert_eq!(
+            job_row(&app, id).await.assigned_employee_id,
+            Some(e1),
+            "handed out on reactivation"
+        );
+    }
+}
+
+async fn e2_user(app: &TestApp) -> String {
+    use app::domain::entities::users;
+    users::Entity::find()
+        .filter(users::Column::Email.eq("e2@example.com"))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
 }
