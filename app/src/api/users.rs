@@ -51,7 +51,17 @@ pub async fn create_user(
 pub async fn set_user_active(user_id: Uuid, active: bool) -> Result<(), AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::accounts::set_active(&state.db, &actor, user_id, active, &meta).await?;
+        let user =
+            crate::domain::accounts::set_active(&state.db, &actor, user_id, active, &meta).await?;
+        // An employee's jobs may have moved: refresh the pages of everyone serving their clients.
+        if let Ok(Some(e)) = crate::domain::access::employee_of(&state.db, user.id).await {
+            for c in crate::domain::access::clients_served(&state.db, e.id)
+                .await
+                .unwrap_or_default()
+            {
+                super::auth::ssr::touch_client(&state, c, vec![user.id]).await;
+            }
+        }
         Ok(())
     })
     .await
