@@ -229,9 +229,15 @@ test('the admin sees the delegation in the activity log and the jobs screen', as
   await shot(page, info, '14-admin-activity');
 
   await section(page, 'Jobs', /\/admin\/jobs/);
-  await expect(page.getByTestId('admin-job-row').filter({ hasText: 'Platform engineer at Globex' }).first()).toBeVisible();
+  const adminRow = page.getByTestId('admin-job-row').filter({ hasText: 'Platform engineer at Globex' }).filter({ hasText: `Worker ${info.project.name}` });
+  await expect(adminRow).toBeVisible();
   await fitsWidth(page);
   await shot(page, info, '15-admin-jobs');
+  await adminRow.getByTestId('job-timeline-link').click();
+  const detail = page.getByTestId('job-detail');
+  await expect(detail.getByTestId('timeline')).toContainText('Submitted');
+  await expect(detail.getByTestId('proof')).toBeVisible();
+  await expect(detail.getByTestId('cancel-job')).toHaveCount(0);
   await logout(page);
 });
 

@@ -11,7 +11,10 @@ use super::{
 };
 use crate::api::{
     assignments::{get_assignments, AssignmentOverview, EmployeeLoad},
-    jobs::{list_jobs, JobQuery, JobSort, JobStatus, JobSummary, Priority, ReassignJob},
+    jobs::{
+        get_job, list_jobs, JobDetail, JobQuery, JobSort, JobStatus, JobSummary, Priority,
+        ReassignJob,
+    },
     AppError, CurrentUser, Page,
 };
 
@@ -23,6 +26,8 @@ pub struct AdminJobsData {
     pub list: Resource<Result<Option<Page<JobSummary>>, AppError>>,
     pub overview: Resource<Result<Option<AssignmentOverview>, AppError>>,
     pub reassign: ServerAction<ReassignJob>,
+    /// The job opened with `?job=`, with its timeline.
+    pub detail: Resource<Result<Option<JobDetail>, AppError>>,
 }
 
 fn query_from_url() -> Memo<JobQuery> {
@@ -107,11 +112,26 @@ impl AdminJobsData {
                 }
             },
         );
+        let q = use_query_map();
+        let job = Memo::new(move |_| q.read().get("job").and_then(|v| Uuid::parse_str(&v).ok()));
+        let detail = Resource::new(
+            move || (on_section.get(), job.get(), reassign.version().get()),
+            move |(on_section, job, _)| async move {
+                let (true, Some(id)) = (on_section, job) else {
+                    return Ok(None);
+                };
+                match user.await {
+                    Ok(Some(u)) if u.role.is_admin() => get_job(id).await.map(Some),
+                    _ => Ok(None),
+                }
+            },
+        );
         AdminJobsData {
             query,
             list,
             overview,
             reassign,
+            detail,
         }
     }
 }
@@ -123,6 +143,7 @@ pub fn AdminJobsSection(data: AdminJobsData) -> impl IntoView {
         list,
         overview,
         reassign,
+        detail,
     } = data;
     // The job of the latest reassignment, so its error shows on its own row.
     let last_job = RwSignal::new(None::<Uuid>);
@@ -143,6 +164,15 @@ pub fn AdminJobsSection(data: AdminJobsData) -> impl IntoView {
         })
     };
     view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(Some(d)) => view! { <super::client_jobs::JobDetailView detail=d cancel=None back="/admin/jobs" /> }.into_any(),
+                    Ok(None) => ().into_any(),
+                    Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
         <section class="card" data-testid="admin-jobs-section">
             <h2>"Jobs"</h2>
             {move || reassigned().map(|m| view! { <p class="alert alert-ok" role="status" data-testid="reassign-ok">{m}</p> })}
@@ -377,6 +407,7 @@ fn JobRow(
                 <div><dt>"Delegated"</dt><dd>{when(job.delegated_at)}</dd></div>
                 {job.deadline.map(|d| view! { <div><dt>"Deadline"</dt><dd>{when(d)}</dd></div> })}
             </dl>
+            <p class="small"><a href=format!("/admin/jobs?job={id}") data-testid="job-timeline-link">"Details and timeline"</a></p>
             {form}
         </li>
     }

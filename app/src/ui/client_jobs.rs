@@ -279,7 +279,7 @@ fn JobDetailCard(data: ClientJobsData) -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(Some(d)) => view! { <JobDetailView detail=d cancel /> }.into_any(),
+                    Ok(Some(d)) => view! { <JobDetailView detail=d cancel=Some(cancel) /> }.into_any(),
                     Ok(None) => ().into_any(),
                     Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
                 }
@@ -288,13 +288,18 @@ fn JobDetailCard(data: ClientJobsData) -> impl IntoView {
     }
 }
 
+/// A job with its facts, how it ended and its timeline; `cancel` for its client while it is open.
 #[component]
-fn JobDetailView(detail: JobDetail, cancel: ServerAction<CancelJob>) -> impl IntoView {
+pub fn JobDetailView(
+    detail: JobDetail,
+    cancel: Option<ServerAction<CancelJob>>,
+    #[prop(default = "/client/jobs")] back: &'static str,
+) -> impl IntoView {
     let job = detail.job.clone();
-    let open = job.status.is_open();
+    let cancel = cancel.filter(|_| job.status.is_open());
     view! {
         <section class="card" data-testid="job-detail">
-            <p><a href="/client/jobs">"← All jobs"</a></p>
+            <p><a href=back>"← All jobs"</a></p>
             <h2>{job.heading()}</h2>
             <p class="job-url"><a href=job.job_url.clone() target="_blank" rel="noopener noreferrer">{job.job_url.clone()}</a></p>
             <dl class="facts">
@@ -316,7 +321,7 @@ fn JobDetailView(detail: JobDetail, cancel: ServerAction<CancelJob>) -> impl Int
                     </li>
                 }).collect_view()}
             </ol>
-            {open.then(|| view! {
+            {cancel.map(|cancel| view! {
                 <ActionForm action=cancel attr:class="inline-form">
                     <input type="hidden" name="job_id" value=job.id.to_string() />
                     <button type="submit" class="btn btn-danger" data-testid="cancel-job">"Cancel this job"</button>
