@@ -78,6 +78,24 @@ pub struct Config {
     )]
     pub s3_secret_access_key: Option<String>,
 
+    /// Folder for outgoing mail as `.eml` files when SMTP_URL is not set. Default: DATA_DIR/outbox.
+    #[arg(long, env = "OUTBOX_DIR", global = true)]
+    pub outbox_dir: Option<PathBuf>,
+
+    /// Send mail over SMTP: `smtp://user:pass@host:587` (STARTTLS), `smtps://user:pass@host:465`, or
+    /// `smtp://host:25?tls=none` for a local relay.
+    #[arg(long, env = "SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender of every email.
+    #[arg(
+        long,
+        env = "MAIL_FROM",
+        default_value = "JobDelegate <no-reply@localhost>",
+        global = true
+    )]
+    pub mail_from: String,
+
     /// Path-style bucket addresses (needed by most self-hosted S3 servers).
     #[arg(long, env = "S3_PATH_STYLE", default_value_t = false, global = true)]
     pub s3_path_style: bool,
@@ -141,6 +159,25 @@ impl Config {
             secret_access_key: secret.clone(),
             path_style: self.s3_path_style,
         }))
+    }
+
+    /// The mailer: SMTP when SMTP_URL is set, else `.eml` files in the outbox folder.
+    pub fn mailer(&self, origin: &str) -> Result<crate::mailer::Mailer, StartupError> {
+        let from = self
+            .mail_from
+            .parse()
+            .map_err(|e| StartupError::Config(format!("MAIL_FROM: {e}")))?;
+        match self.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            Some(url) => crate::mailer::Mailer::smtp(url, from, origin.to_string())
+                .map_err(StartupError::Config),
+            None => Ok(crate::mailer::Mailer::outbox(
+                self.outbox_dir
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("outbox")),
+                from,
+                origin.to_string(),
+            )?),
+        }
     }
 
     pub fn idle_timeout(&self) -> Duration {

@@ -33,5 +33,6 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
 /// Apply every pending migration. A failure stops startup: never serve on a half-migrated schema.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
     Migrator::up(db, None).await?;
+    crate::queue::migrate(db).await?;
     Ok(())
 }

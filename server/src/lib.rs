@@ -6,6 +6,8 @@ pub mod db;
 pub mod error;
 pub mod events;
 pub mod files;
+pub mod mailer;
+pub mod queue;
 pub mod security;
 pub mod startup;
 pub mod storage_s3;

@@ -38,11 +38,17 @@ pub struct Settings {
     pub session_key: Vec<u8>,
     pub leptos_options: LeptosOptions,
     pub storage: Arc<dyn Storage>,
+    /// Sends the queued emails.
+    pub mailer: Arc<crate::mailer::Mailer>,
 }
 
 impl Settings {
     pub async fn from_config(config: &Config, bound: SocketAddr) -> Result<Settings, StartupError> {
+        let origin = config.public_origin(bound)?;
+        let mailer = Arc::new(config.mailer(&origin)?);
+        tracing::info!(mail = %mailer.describe(), "mail");
         Ok(Settings {
+            mailer,
             storage: storage(config).await?,
             auth: AuthConfig {
                 public_origin: config.public_origin(bound)?,
@@ -163,6 +169,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: DatabaseConnection,
+    mailer: Arc<crate::mailer::Mailer>,
 }
 
 impl Application {
@@ -182,11 +189,13 @@ impl Application {
         listener: TcpListener,
         settings: Settings,
     ) -> Result<Application, StartupError> {
+        let mailer = settings.mailer.clone();
         let router = router(db.clone(), settings)?;
         Ok(Application {
             listener,
             router,
             db,
+            mailer,
         })
     }
 
@@ -206,6 +215,8 @@ impl Application {
                 }
             }
         });
+        // The background workers run in-process.
+        let workers = crate::queue::spawn_workers(self.db.clone(), self.mailer.clone());
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         let result = axum::serve(
             self.listener,
@@ -215,6 +226,7 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await;
         sweeper.abort();
+        workers.abort();
         Ok(result?)
     }
 }

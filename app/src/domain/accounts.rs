@@ -2,7 +2,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, Set, SqlErr, Statement, TransactionTrait,
+    EntityTrait, PaginatorTrait, QueryFilter, Set, SqlErr, Statement,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -160,7 +160,7 @@ pub async fn setup_super_admin(
 ) -> Result<users::Model, AppError> {
     let _guard = SETUP_LOCK.lock().await;
     let hash = password::hash(account.password.expose().to_string()).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     if txn.get_database_backend() == DatabaseBackend::Postgres {
         txn.execute_raw(Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
@@ -198,7 +198,7 @@ pub async fn signup_client(
 ) -> Result<users::Model, AppError> {
     ensure_email_free(db, &account.email).await?;
     let hash = password::hash(account.password.expose().to_string()).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let user = insert_account(&txn, Role::Client, &account, hash, None).await?;
     audit::record(
         &txn,
@@ -232,7 +232,7 @@ pub async fn create_user(
     }
     ensure_email_free(db, &account.email).await?;
     let hash = password::hash(account.password.expose().to_string()).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let user = insert_account(&txn, role, &account, hash, actor.map(|a| a.user_id)).await?;
     audit::record(
         &txn,
@@ -336,7 +336,7 @@ pub async fn set_active(
     active: bool,
     meta: &RequestMeta,
 ) -> Result<users::Model, AppError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let target = users::Entity::find_by_id(user_id)
         .one(&txn)
         .await?

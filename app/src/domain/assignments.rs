@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    FromQueryResult, QueryFilter, QueryOrder, Set, SqlErr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -191,7 +191,7 @@ pub async fn assign(
             "This employee's account is deactivated. Reactivate it first.",
         ));
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     access::lock_client(&txn, client.id).await?;
     if access::serves(&txn, employee.id, client.id).await? {
         return Err(AppError::conflict(
@@ -246,7 +246,7 @@ pub async fn unassign(
         return Err(refuse(db, actor, "assignment.end", "client", Some(client_id), meta).await);
     }
     let (client, employee) = employee_and_client(db, client_id, employee_id).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     access::lock_client(&txn, client.id).await?;
     let Some(row) = assignments::Entity::find()
         .filter(assignments::Column::ClientId.eq(client.id))
@@ -340,7 +340,7 @@ pub async fn set_availability(
         .map(|a| a.client_id)
         .collect();
     client_ids.sort();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     // Client locks first, in id order (as every other writer takes them), then the employee row.
     for c in &client_ids {
         access::lock_client(&txn, *c).await?;

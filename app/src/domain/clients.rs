@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, TransactionTrait,
+    QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -130,7 +130,7 @@ pub async fn set_activation(
             format!("Use at most {NOTES_MAX} characters."),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let client = clients::Entity::find_by_id(client_id)
         .one(&txn)
         .await?

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr, TransactionTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, Set, SqlErr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -416,7 +416,7 @@ async fn create(
     new: NewJob,
     meta: &RequestMeta,
 ) -> Result<jobs::Model, AppError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     access::lock_client(&txn, client.id).await?;
     if let Some(rt) = new.common.resume_type_id {
         if super::resumes::type_of_client(&txn, client.id, rt)
@@ -835,7 +835,7 @@ pub async fn cancel(
         )
         .await);
     }
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     access::lock_client(&txn, client.id).await?;
     let job = jobs::Entity::find_by_id(id)
         .one(&txn)
@@ -887,7 +887,7 @@ pub async fn reassign(
         .await);
     }
     let job = load(db, id).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     access::lock_client(&txn, job.client_id).await?;
     let job = jobs::Entity::find_by_id(id)
         .one(&txn)

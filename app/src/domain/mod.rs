@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod notifications;
 pub mod password;
 pub mod policy;
+pub mod queue;
 pub mod resumes;
 pub mod session;
 pub mod session_store;
@@ -49,4 +50,18 @@ pub struct RequestMeta {
 
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
+}
+
+/// Start a transaction that will write. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`, waiting up to
+/// the busy timeout) instead of upgrading a read snapshot later, which SQLite refuses outright when another writer
+/// (a request, the queue worker) committed in between. PostgreSQL ignores the mode.
+pub async fn begin_write(
+    db: &sea_orm::DatabaseConnection,
+) -> Result<sea_orm::DatabaseTransaction, sea_orm::DbErr> {
+    use sea_orm::TransactionTrait;
+    db.begin_with_options(sea_orm::TransactionOptions {
+        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
 }

@@ -29,12 +29,30 @@ pub async fn notify<C: ConnectionTrait>(
         title: Set(title.chars().take(200).collect()),
         message: Set(message.into()),
         is_read: Set(false),
-        metadata: Set(json!({ "link": link })),
+        metadata: Set(json!({ "link": link.clone() })),
         created_at: Set(now()),
         read_at: Set(None),
     }
     .insert(db)
     .await?;
+    // The same news by email, queued in the same transaction.
+    if let Some(u) = super::entities::users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+    {
+        super::queue::enqueue(
+            db,
+            super::queue::HIGH,
+            &super::queue::HighJob::Email(super::queue::Email {
+                to: u.email.clone(),
+                name: super::jobs::full_name(&u),
+                subject: title.chars().take(200).collect(),
+                body: message.into(),
+                link,
+            }),
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, Set, SqlErr, TransactionTrait,
+    QueryOrder, Set, SqlErr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -329,7 +329,7 @@ pub async fn save_profile(
     let client =
         access::require_client(db, actor, "resume.profile_update", "resume_profile", meta).await?;
     let p = clean_profile(profile)?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let row = ensure_profile(&txn, client.id).await?;
     let mut am: resume_profiles::ActiveModel = row.into();
     am.professional_summary = Set(p.summary.clone());
@@ -466,7 +466,7 @@ pub async fn upload(
     storage.put(&key, up.bytes, "application/pdf").await?;
     let file_name = clean_file_name(&up.file_name);
     let written: Result<resume_types::Model, AppError> = async {
-        let txn = db.begin().await?;
+        let txn = super::begin_write(db).await?;
         let profile = ensure_profile(&txn, client.id).await?;
         let row = match &existing {
             Some(t) => {
@@ -573,7 +573,7 @@ pub async fn delete_type(
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
     let row = own_type(db, actor, id, "resume.delete", meta).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     resume_types::Entity::delete_by_id(row.id)
         .exec(&txn)
         .await?;

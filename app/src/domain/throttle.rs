@@ -6,9 +6,7 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
 
 use super::entities::login_throttles as lt;
 use crate::api::AppError;
@@ -77,7 +75,7 @@ pub async fn record_failure(
     cfg: &ThrottleConfig,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let existing = lt::Entity::find_by_id(key.to_string()).one(&txn).await?;
     match existing {
         None => {

@@ -6,7 +6,7 @@ use std::io::Cursor;
 use chrono::{Datelike, Duration, Utc};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -144,7 +144,7 @@ pub async fn start(
     meta: &RequestMeta,
 ) -> Result<JobSummary, AppError> {
     let (employee, job) = own_job(db, actor, job_id, "job.start", meta).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let job = locked(
         &txn,
         &job,
@@ -194,7 +194,7 @@ pub async fn return_to_pool(
     meta: &RequestMeta,
 ) -> Result<JobSummary, AppError> {
     let (employee, job) = own_job(db, actor, job_id, "job.return", meta).await?;
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let job = locked(&txn, &job, employee.id, &JobStatus::ASSIGNED_OPEN, |s| {
         format!(
             "This job is {} and cannot be handed back.",
@@ -354,7 +354,7 @@ pub async fn complete(
         _ => None,
     };
     let written: Result<jobs::Model, AppError> = async {
-        let txn = db.begin().await?;
+        let txn = super::begin_write(db).await?;
         let job = locked(&txn, &job, employee.id, &[JobStatus::InProgress], |s| {
             format!(
                 "This job is {} and cannot be completed.",

@@ -130,6 +130,8 @@ pub struct TestApp {
     pub testdb: Arc<TestDb>,
     /// The file storage the server uses.
     pub storage: Arc<dyn Storage>,
+    /// Where this server's mail goes (`.eml` files).
+    pub outbox: PathBuf,
     server: tokio::task::JoinHandle<()>,
 }
 
@@ -153,6 +155,14 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
         storage: Arc::new(LocalStorage::new(
             std::env::temp_dir().join(format!("jd-files-{}", Uuid::new_v4().simple())),
         )),
+        mailer: Arc::new(
+            server::mailer::Mailer::outbox(
+                std::env::temp_dir().join(format!("jd-outbox-{}", Uuid::new_v4().simple())),
+                "JobDelegate <no-reply@localhost>".parse().unwrap(),
+                format!("http://{addr}"),
+            )
+            .unwrap(),
+        ),
     }
 }
 
@@ -176,6 +186,11 @@ impl TestApp {
         tweak(&mut settings);
         let session_key = settings.session_key.clone();
         let storage = settings.storage.clone();
+        let outbox = settings
+            .mailer
+            .outbox_dir()
+            .map(PathBuf::from)
+            .unwrap_or_default();
         let app = Application::with_parts(db.clone(), listener, settings).expect("build app");
         let server = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
@@ -186,6 +201,7 @@ impl TestApp {
             session_key,
             testdb,
             storage,
+            outbox,
             server,
         }
     }
@@ -469,5 +485,29 @@ impl Drop for S3Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// The `.eml` files in an outbox, as text.
+pub fn outbox_mail(dir: &std::path::Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .filter(|e| e.path().extension().is_some_and(|x| x == "eml"))
+                .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Wait up to `secs` for the outbox to hold `n` messages.
+pub async fn wait_for_mail(dir: &std::path::Path, n: usize, secs: u64) -> Vec<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    loop {
+        let mail = outbox_mail(dir);
+        if mail.len() >= n || std::time::Instant::now() > deadline {
+            return mail;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }

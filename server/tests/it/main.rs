@@ -12,6 +12,7 @@ mod cli;
 mod clients;
 mod jobs;
 mod live;
+mod mail;
 mod resumes;
 mod security;
 mod sessions;

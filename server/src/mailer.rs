@@ -1,0 +1,124 @@
+//! Sending email with lettre: HTML and text bodies; written as `.eml` files into an outbox folder by default, over
+//! SMTP when `SMTP_URL` is set.
+
+use std::path::PathBuf;
+
+use app::domain::queue::Email;
+use lettre::{
+    message::{header::ContentType, Mailbox, MultiPart, SinglePart},
+    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
+
+pub enum Transport {
+    Outbox(AsyncFileTransport<Tokio1Executor>, PathBuf),
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+    /// The site's address, for links in messages.
+    origin: String,
+}
+
+impl Mailer {
+    /// Write messages as `.eml` files into `dir` (created if missing).
+    pub fn outbox(dir: PathBuf, from: Mailbox, origin: String) -> std::io::Result<Mailer> {
+        std::fs::create_dir_all(&dir)?;
+        Ok(Mailer {
+            transport: Transport::Outbox(AsyncFileTransport::new(&dir), dir),
+            from,
+            origin,
+        })
+    }
+
+    /// Send over SMTP: `smtp://user:pass@host:587` (STARTTLS), `smtps://…:465` (TLS), or `smtp://host:25?tls=none`
+    /// (plain, for a local relay).
+    pub fn smtp(url: &str, from: Mailbox, origin: String) -> Result<Mailer, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("SMTP_URL: {e}"))?
+            .build();
+        Ok(Mailer {
+            transport: Transport::Smtp(transport),
+            from,
+            origin,
+        })
+    }
+
+    /// The outbox folder, when mail is written to files.
+    pub fn outbox_dir(&self) -> Option<&std::path::Path> {
+        match &self.transport {
+            Transport::Outbox(_, dir) => Some(dir),
+            Transport::Smtp(_) => None,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match &self.transport {
+            Transport::Outbox(_, dir) => format!("outbox:{}", dir.display()),
+            Transport::Smtp(_) => "smtp".into(),
+        }
+    }
+
+    /// Build the message (text and HTML alternatives) for an email job.
+    pub fn message(&self, e: &Email) -> Result<Message, String> {
+        let to: Mailbox = format!("{} <{}>", e.name.replace(['<', '>', '"'], ""), e.to)
+            .parse()
+            .or_else(|_| e.to.parse())
+            .map_err(|err| format!("bad recipient: {err}"))?;
+        let link = e.link.as_ref().map(|l| format!("{}{l}", self.origin));
+        let text = match &link {
+            Some(l) => format!("{}\n\n{}\n\nOpen: {l}\n", e.subject, e.body),
+            None => format!("{}\n\n{}\n", e.subject, e.body),
+        };
+        let html = format!(
+            "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>{}</h2><p>{}</p>{}</body></html>",
+            escape(&e.subject),
+            escape(&e.body),
+            link.as_ref()
+                .map(|l| format!("<p><a href=\"{}\">Open in JobDelegate</a></p>", escape(l)))
+                .unwrap_or_default()
+        );
+        Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(e.subject.clone())
+            .multipart(
+                MultiPart::alternative()
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_PLAIN)
+                            .body(text),
+                    )
+                    .singlepart(
+                        SinglePart::builder()
+                            .header(ContentType::TEXT_HTML)
+                            .body(html),
+                    ),
+            )
+            .map_err(|err| format!("could not build the message: {err}"))
+    }
+
+    pub async fn send(&self, e: &Email) -> Result<(), String> {
+        let message = self.message(e)?;
+        match &self.transport {
+            Transport::Outbox(t, _) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|err| err.to_string()),
+            Transport::Smtp(t) => t
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|err| err.to_string()),
+        }
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -1,0 +1,102 @@
+//! Issue 4: email goes through the durable queue, enqueued in the transaction of the change that causes it.
+
+use app::domain::queue;
+use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+use serde_json::{json, Value};
+
+use crate::{both, helpers::*};
+
+both!(
+    a_change_sends_its_email_through_the_queue,
+    a_rolled_back_change_sends_nothing,
+);
+
+async fn a_change_sends_its_email_through_the_queue(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (_, cid) = app.activated_client("jo@example.com").await;
+    let (_, e1) = app.employee("e1@example.com").await;
+    app.assign(cid, e1).await;
+    // Activation already queued the client's "account is active" email.
+    let mail = wait_for_mail(&app.outbox, 1, 10).await;
+    assert_eq!(mail.len(), 1, "the activation email");
+    assert!(
+        mail[0].contains("To: \"Test Client\" <jo@example.com>")
+            || mail[0].contains("To: Test Client <jo@example.com>"),
+        "{}",
+        mail[0]
+    );
+    assert!(mail[0].contains("Subject: Your account is active"));
+
+    let c = app.signed_in("jo@example.com").await;
+    let job: Value = app
+        .delegate(&c, json!({"job_url": "https://jobs.example.com/1", "job_title": "Dev", "company_name": "Acme"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let mail = wait_for_mail(&app.outbox, 2, 10).await;
+    let assigned = mail
+        .iter()
+        .find(|m| m.contains("Subject: New job: Dev at Acme"))
+        .expect("the employee's email");
+    assert!(assigned.contains("e1@example.com"));
+    assert!(assigned.contains("Content-Type: text/plain"));
+    assert!(assigned.contains("Content-Type: text/html"));
+    let link = format!("{}/employee?job={}", app.base, job["id"].as_str().unwrap());
+    // Bodies are quoted-printable: undo soft line breaks and `=3D` before looking for the link.
+    let decoded = assigned
+        .replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=");
+    assert!(
+        decoded.contains(&link),
+        "an absolute link to the job: {assigned}"
+    );
+}
+
+async fn a_rolled_back_change_sends_nothing(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (user, _) = app.activated_client("jo@example.com").await;
+    wait_for_mail(&app.outbox, 1, 10).await;
+    // A notification (and its email) written in a transaction that rolls back leaves nothing behind.
+    let txn = app.db.begin().await.unwrap();
+    app::domain::notifications::notify(&txn, user.id, "test", "Never sent", "rolled back", None)
+        .await
+        .unwrap();
+    txn.rollback().await.unwrap();
+    // A committed one is delivered.
+    let txn = app.db.begin().await.unwrap();
+    app::domain::notifications::notify(&txn, user.id, "test", "Sent", "committed", None)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    let mail = wait_for_mail(&app.outbox, 2, 10).await;
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    let mail = if mail.len() < 3 {
+        outbox_mail(&app.outbox)
+    } else {
+        mail
+    };
+    assert_eq!(mail.len(), 2, "activation + the committed one");
+    assert!(mail.iter().any(|m| m.contains("Subject: Sent")));
+    assert!(!mail.iter().any(|m| m.contains("Never sent")));
+    // The queue holds exactly those two jobs, both done.
+    let table = match app.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "apalis.jobs",
+        _ => "Jobs",
+    };
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            format!(
+                "SELECT COUNT(*) AS n FROM {table} WHERE job_type = '{}' AND status = 'Done'",
+                queue::HIGH
+            ),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    let done: i64 = row.try_get("", "n").unwrap();
+    assert_eq!(done, 2);
+}
