@@ -82,8 +82,8 @@ pub struct Config {
     #[arg(long, env = "OUTBOX_DIR", global = true)]
     pub outbox_dir: Option<PathBuf>,
 
-    /// Send mail over SMTP: `smtp://user:pass@host:587` (STARTTLS), `smtps://user:pass@host:465`, or
-    /// `smtp://host:25?tls=none` for a local relay.
+    /// Send mail over SMTP: `smtps://user:pass@host:465` (TLS), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), or `smtp://host:25` (unencrypted, for a relay on the same machine).
     #[arg(long, env = "SMTP_URL", hide_env_values = true, global = true)]
     pub smtp_url: Option<String>,
 

@@ -32,8 +32,8 @@ impl Mailer {
         })
     }
 
-    /// Send over SMTP: `smtp://user:pass@host:587` (STARTTLS), `smtps://…:465` (TLS), or `smtp://host:25?tls=none`
-    /// (plain, for a local relay).
+    /// Send over SMTP: `smtps://user:pass@host:465` (TLS), `smtp://user:pass@host:587?tls=required` (STARTTLS), or
+    /// `smtp://host:25` (unencrypted: only for a relay on the same machine).
     pub fn smtp(url: &str, from: Mailbox, origin: String) -> Result<Mailer, String> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("SMTP_URL: {e}"))?

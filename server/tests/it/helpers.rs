@@ -511,3 +511,75 @@ pub async fn wait_for_mail(dir: &std::path::Path, n: usize, secs: u64) -> Vec<St
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// A real SMTP server (aiosmtpd, installed from PyPI by `.ci/bootstrap --test`) on a free loopback port, delivering
+/// into a Maildir; stopped when dropped.
+pub struct SmtpServer {
+    pub port: u16,
+    pub maildir: PathBuf,
+    child: std::process::Child,
+}
+
+impl SmtpServer {
+    pub fn start() -> SmtpServer {
+        let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.ci/tools/venv/bin/python");
+        assert!(
+            python.exists(),
+            "{} is missing: run .ci/bootstrap --test",
+            python.display()
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let maildir = std::env::temp_dir().join(format!("jd-maildir-{}", Uuid::new_v4().simple()));
+        let child = std::process::Command::new(&python)
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd");
+        let started = std::time::Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "aiosmtpd did not start"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        SmtpServer {
+            port,
+            maildir,
+            child,
+        }
+    }
+
+    /// Messages delivered so far, as text.
+    pub fn received(&self) -> Vec<String> {
+        std::fs::read_dir(self.maildir.join("new"))
+            .map(|d| {
+                d.filter_map(Result::ok)
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.maildir);
+    }
+}

@@ -9,7 +9,39 @@ use crate::{both, helpers::*};
 both!(
     a_change_sends_its_email_through_the_queue,
     a_rolled_back_change_sends_nothing,
+    mail_reaches_a_real_smtp_server,
 );
+
+async fn mail_reaches_a_real_smtp_server(b: Backend) {
+    let smtp = SmtpServer::start();
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let app = TestApp::spawn_with(b, move |s| {
+        s.mailer = std::sync::Arc::new(
+            server::mailer::Mailer::smtp(
+                &url,
+                "JobDelegate <no-reply@example.com>".parse().unwrap(),
+                s.auth.public_origin.clone(),
+            )
+            .unwrap(),
+        );
+    })
+    .await;
+    app.activated_client("jo@example.com").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut got = smtp.received();
+    while got.is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        got = smtp.received();
+    }
+    assert_eq!(
+        got.len(),
+        1,
+        "the activation email arrived at the SMTP server"
+    );
+    assert!(got[0].contains("Subject: Your account is active"));
+    assert!(got[0].contains("jo@example.com"));
+    assert!(got[0].contains("From: JobDelegate <no-reply@example.com>"));
+}
 
 async fn a_change_sends_its_email_through_the_queue(b: Backend) {
     let app = TestApp::spawn(b).await;
