@@ -1,4 +1,4 @@
-//! Subcommands: `serve` (default), `migrate`, `create-admin`.
+//! Subcommands: `serve` (default), `worker`, `migrate`, `create-admin`.
 
 use std::io::BufRead;
 
@@ -25,12 +25,21 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Migrate the database and serve the site (the default).
-    Serve,
+    /// Migrate the database and serve the site (the default), with the background workers in-process.
+    Serve(ServeArgs),
+    /// Run only the background workers (email and other queued jobs), no web server.
+    Worker,
     /// Apply pending database migrations, then exit.
     Migrate,
     /// Create a super admin (or, with --admin, an admin) account.
     CreateAdmin(CreateAdmin),
+}
+
+#[derive(Debug, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Do not run background workers in this process (run `server worker` elsewhere).
+    #[arg(long)]
+    pub no_workers: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -50,10 +59,24 @@ pub struct CreateAdmin {
 }
 
 pub async fn run(cli: Cli) -> Result<(), StartupError> {
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
+    match cli
+        .command
+        .unwrap_or_else(|| Command::Serve(ServeArgs::default()))
+    {
+        Command::Serve(args) => {
             let app = Application::build(&cli.config).await?;
-            app.run_until_stopped().await
+            app.with_workers(!args.no_workers).run_until_stopped().await
+        }
+        Command::Worker => {
+            let conn = db::connect(&cli.config.database_url()).await?;
+            db::migrate(&conn).await?;
+            let origin = cli.config.public_origin(cli.config.bind_addr())?;
+            let mailer = std::sync::Arc::new(cli.config.mailer(&origin)?);
+            tracing::info!(mail = %mailer.describe(), "worker started");
+            let workers = crate::queue::spawn_workers(conn, mailer, cli.config.queue_heartbeat());
+            crate::startup::shutdown_signal().await;
+            workers.abort();
+            Ok(())
         }
         Command::Migrate => {
             let conn = db::connect(&cli.config.database_url()).await?;

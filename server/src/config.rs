@@ -87,6 +87,16 @@ pub struct Config {
     #[arg(long, env = "SMTP_URL", hide_env_values = true, global = true)]
     pub smtp_url: Option<String>,
 
+    /// Seconds between a queue worker's heartbeats; a worker silent for three is taken for dead and the job it
+    /// held runs again elsewhere.
+    #[arg(
+        long,
+        env = "QUEUE_HEARTBEAT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub queue_heartbeat_secs: u64,
+
     /// Sender of every email.
     #[arg(
         long,
@@ -178,6 +188,10 @@ impl Config {
                 origin.to_string(),
             )?),
         }
+    }
+
+    pub fn queue_heartbeat(&self) -> Duration {
+        Duration::from_secs(self.queue_heartbeat_secs.max(1))
     }
 
     pub fn idle_timeout(&self) -> Duration {

@@ -46,7 +46,11 @@ async fn handle(job: HighJob, mailer: Data<Arc<Mailer>>) -> Result<(), BoxDynErr
 
 /// Run the high lane until the task is dropped. Worker names are unique per start, so a job a killed worker held
 /// is picked up again once that worker is seen dead.
-pub fn spawn_workers(db: DatabaseConnection, mailer: Arc<Mailer>) -> tokio::task::JoinHandle<()> {
+pub fn spawn_workers(
+    db: DatabaseConnection,
+    mailer: Arc<Mailer>,
+    heartbeat: Duration,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let name = format!("high-{}", uuid::Uuid::now_v7().simple());
         let backoff = match ExponentialBackoffMaker::new(
@@ -70,7 +74,7 @@ pub fn spawn_workers(db: DatabaseConnection, mailer: Arc<Mailer>) -> tokio::task
                         .with_config(
                             apalis_postgres::Config::default()
                                 .queue(HIGH)
-                                .heartbeat_interval(Duration::from_secs(10))
+                                .heartbeat_interval(heartbeat)
                                 .missed_heartbeats(3),
                         );
                 WorkerBuilder::new(name)
@@ -88,7 +92,7 @@ pub fn spawn_workers(db: DatabaseConnection, mailer: Arc<Mailer>) -> tokio::task
                     apalis_sqlite::SqliteStorage::new(db.get_sqlite_connection_pool()).with_config(
                         apalis_sqlite::Config::default()
                             .queue(HIGH)
-                            .heartbeat_interval(Duration::from_secs(10))
+                            .heartbeat_interval(heartbeat)
                             .missed_heartbeats(3),
                     );
                 WorkerBuilder::new(name)

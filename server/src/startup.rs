@@ -40,6 +40,8 @@ pub struct Settings {
     pub storage: Arc<dyn Storage>,
     /// Sends the queued emails.
     pub mailer: Arc<crate::mailer::Mailer>,
+    /// How often a queue worker proves it is alive; one silent for three beats is dead and its jobs run again.
+    pub queue_heartbeat: Duration,
 }
 
 impl Settings {
@@ -49,6 +51,7 @@ impl Settings {
         tracing::info!(mail = %mailer.describe(), "mail");
         Ok(Settings {
             mailer,
+            queue_heartbeat: config.queue_heartbeat(),
             storage: storage(config).await?,
             auth: AuthConfig {
                 public_origin: config.public_origin(bound)?,
@@ -170,6 +173,8 @@ pub struct Application {
     router: Router,
     db: DatabaseConnection,
     mailer: Arc<crate::mailer::Mailer>,
+    workers: bool,
+    heartbeat: Duration,
 }
 
 impl Application {
@@ -190,13 +195,22 @@ impl Application {
         settings: Settings,
     ) -> Result<Application, StartupError> {
         let mailer = settings.mailer.clone();
+        let heartbeat = settings.queue_heartbeat;
         let router = router(db.clone(), settings)?;
         Ok(Application {
             listener,
             router,
             db,
             mailer,
+            workers: true,
+            heartbeat,
         })
+    }
+
+    /// Run the background workers in this process (the default) or not.
+    pub fn with_workers(mut self, on: bool) -> Application {
+        self.workers = on;
+        self
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -216,7 +230,9 @@ impl Application {
             }
         });
         // The background workers run in-process.
-        let workers = crate::queue::spawn_workers(self.db.clone(), self.mailer.clone());
+        let workers = self.workers.then(|| {
+            crate::queue::spawn_workers(self.db.clone(), self.mailer.clone(), self.heartbeat)
+        });
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         let result = axum::serve(
             self.listener,
@@ -226,7 +242,9 @@ impl Application {
         .with_graceful_shutdown(shutdown_signal())
         .await;
         sweeper.abort();
-        workers.abort();
+        if let Some(w) = workers {
+            w.abort();
+        }
         Ok(result?)
     }
 }
@@ -242,7 +260,7 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(App)).clone()
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };

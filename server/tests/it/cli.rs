@@ -20,7 +20,7 @@ fn help_lists_the_subcommands() {
     let out = server().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for sub in ["serve", "migrate", "create-admin"] {
+    for sub in ["serve", "worker", "migrate", "create-admin"] {
         assert!(text.contains(sub), "{sub} missing from:\n{text}");
     }
     assert!(
@@ -31,8 +31,109 @@ fn help_lists_the_subcommands() {
 
 both!(
     create_admin_makes_a_super_admin_and_closes_setup,
-    create_admin_refuses_bad_input_clearly
+    create_admin_refuses_bad_input_clearly,
+    a_job_held_by_a_killed_worker_runs_again_after_restart,
 );
+
+/// `server worker` is killed (SIGKILL) while it holds an email job; a new worker sends the email.
+async fn a_job_held_by_a_killed_worker_runs_again_after_restart(b: Backend) {
+    use sea_orm::{ConnectionTrait, TransactionTrait};
+    let db = TestDb::new(b).await;
+    let conn = server::db::connect(&db.url).await.unwrap();
+    server::db::migrate(&conn).await.unwrap();
+    let account =
+        app::api::validate::NewAccount::parse("jo@example.com", PASSWORD, "Jo", "Seeker").unwrap();
+    let user = app::domain::accounts::signup_client(&conn, account, &Default::default())
+        .await
+        .unwrap();
+
+    // An SMTP "server" that accepts connections and never answers: the first worker hangs mid-send.
+    let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = hole.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for c in hole.incoming() {
+            held.push(c);
+        }
+    });
+    let dir = std::env::temp_dir().join(format!("jd-worker-{}", uuid::Uuid::new_v4().simple()));
+    let outbox = dir.join("outbox");
+    let worker = |smtp: Option<String>| {
+        let mut cmd = server();
+        cmd.arg("worker")
+            .env("DATABASE_URL", &db.url)
+            .env("DATA_DIR", &dir)
+            .env("OUTBOX_DIR", &outbox)
+            .env("QUEUE_HEARTBEAT_SECS", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        match smtp {
+            Some(url) => cmd.env("SMTP_URL", url),
+            None => cmd.env_remove("SMTP_URL"),
+        };
+        cmd.spawn().unwrap()
+    };
+    let mut first = worker(Some(format!("smtp://127.0.0.1:{port}")));
+
+    let txn = conn.begin().await.unwrap();
+    app::domain::notifications::notify(
+        &txn,
+        user.id,
+        "test",
+        "Survives a crash",
+        "Sent after a restart.",
+        None,
+    )
+    .await
+    .unwrap();
+    txn.commit().await.unwrap();
+
+    // Wait until the first worker holds the job, then kill it outright.
+    let table = match conn.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "apalis.jobs",
+        _ => "Jobs",
+    };
+    let held = |conn: &sea_orm::DatabaseConnection| {
+        let sql = format!(
+            "SELECT COUNT(*) AS n FROM {table} WHERE lock_by IS NOT NULL AND status <> 'Done'"
+        );
+        let conn = conn.clone();
+        async move {
+            let row = conn
+                .query_one_raw(sea_orm::Statement::from_string(
+                    conn.get_database_backend(),
+                    sql,
+                ))
+                .await
+                .unwrap()
+                .unwrap();
+            row.try_get::<i64>("", "n").unwrap()
+        }
+    };
+    let started = std::time::Instant::now();
+    while held(&conn).await == 0 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the first worker never took the job"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    first.kill().unwrap();
+    first.wait().unwrap();
+    assert!(
+        outbox_mail(&outbox).is_empty(),
+        "nothing was sent before the crash"
+    );
+
+    // A new worker (mail to the outbox this time) finds the orphaned job and sends it.
+    let mut second = worker(None);
+    let mail = wait_for_mail(&outbox, 1, 40).await;
+    second.kill().unwrap();
+    second.wait().unwrap();
+    assert_eq!(mail.len(), 1, "the job ran again after the restart");
+    assert!(mail[0].contains("Subject: Survives a crash"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
 async fn create_admin_makes_a_super_admin_and_closes_setup(b: Backend) {
     let db = TestDb::new(b).await;

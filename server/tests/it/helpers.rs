@@ -163,6 +163,7 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
             )
             .unwrap(),
         ),
+        queue_heartbeat: Duration::from_secs(10),
     }
 }
 
