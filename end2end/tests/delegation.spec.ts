@@ -253,7 +253,8 @@ test('every screen hydrates when opened directly (reload, bookmark)', async ({ p
   };
   await login(page, ADMIN.email, ADMIN.password);
   await expect(page).toHaveURL(/\/admin$/);
-  await visit(['/admin/users', '/admin/clients', '/admin/assignments', '/admin/jobs', '/admin/activity']);
+  await visit(['/admin/users', '/admin/clients', '/admin/assignments', '/admin/jobs', '/admin/activity', '/admin/queue']);
+  await expect(page.getByTestId('no-failed')).toBeVisible();
   await logout(page);
   await login(page, client, PASSWORD);
   await expect(page).toHaveURL(/\/client$/);

@@ -8,6 +8,7 @@ pub mod clients;
 pub mod error;
 pub mod jobs;
 pub mod notifications;
+pub mod queue;
 pub mod resumes;
 pub mod types;
 pub mod users;

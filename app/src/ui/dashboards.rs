@@ -9,6 +9,7 @@ use super::{
     admin_assignments::{AssignmentsData, AssignmentsSection},
     admin_clients::{ClientsData, ClientsSection},
     admin_jobs::{AdminJobsData, AdminJobsSection},
+    admin_queue::{FailedJobsSection, QueueData},
     admin_users::{UsersData, UsersSection},
     client_jobs::{ClientJobsData, ClientJobsSection},
     client_profile::{ProfileData, ProfileSection},
@@ -150,6 +151,7 @@ pub fn AdminDashboard() -> impl IntoView {
     provide_context(AssignmentsData::new(on("assignments"), auth.user));
     provide_context(AdminJobsData::new(on("jobs"), auth.user));
     provide_context(ActivityData::new(on("activity"), auth.user));
+    provide_context(QueueData::new(on("queue"), auth.user));
     view! { <Guarded allowed=Role::is_admin page=admin_page /> }
 }
 
@@ -167,6 +169,7 @@ fn admin_page(user: CurrentUser, section: String) -> AnyView {
                 "assignments" => view! { <AssignmentsSection data={expect_context::<AssignmentsData>()} /> }.into_any(),
                 "jobs" => view! { <AdminJobsSection data={expect_context::<AdminJobsData>()} /> }.into_any(),
                 "activity" => view! { <ActivitySection data={expect_context::<ActivityData>()} /> }.into_any(),
+                "queue" => view! { <FailedJobsSection data={expect_context::<QueueData>()} /> }.into_any(),
                 _ => view! { <super::layout::NotFound /> }.into_any(),
             }}
         </div>

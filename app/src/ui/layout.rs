@@ -98,6 +98,7 @@ pub fn sections(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/admin/assignments", "Assignments"),
             ("/admin/jobs", "Jobs"),
             ("/admin/activity", "Activity"),
+            ("/admin/queue", "Queue"),
         ],
     }
 }

@@ -4,6 +4,7 @@ mod admin_activity;
 mod admin_assignments;
 mod admin_clients;
 mod admin_jobs;
+mod admin_queue;
 mod admin_users;
 mod auth;
 mod client_jobs;

@@ -523,17 +523,21 @@ pub struct SmtpServer {
 
 impl SmtpServer {
     pub fn start() -> SmtpServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        SmtpServer::start_on(port)
+    }
+
+    pub fn start_on(port: u16) -> SmtpServer {
         let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.ci/tools/venv/bin/python");
         assert!(
             python.exists(),
             "{} is missing: run .ci/bootstrap --test",
             python.display()
         );
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let maildir = std::env::temp_dir().join(format!("jd-maildir-{}", Uuid::new_v4().simple()));
         let child = std::process::Command::new(&python)
             .args([

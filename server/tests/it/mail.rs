@@ -10,7 +10,92 @@ both!(
     a_change_sends_its_email_through_the_queue,
     a_rolled_back_change_sends_nothing,
     mail_reaches_a_real_smtp_server,
+    failed_jobs_are_listed_for_admins_and_retried,
 );
+
+async fn failed_jobs_are_listed_for_admins_and_retried(b: Backend) {
+    // Mail goes to a port where no SMTP server listens yet: every attempt fails.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("smtp://127.0.0.1:{port}");
+    let app = TestApp::spawn_with(b, move |s| {
+        s.mailer = std::sync::Arc::new(
+            server::mailer::Mailer::smtp(
+                &url,
+                "JobDelegate <no-reply@example.com>".parse().unwrap(),
+                s.auth.public_origin.clone(),
+            )
+            .unwrap(),
+        );
+    })
+    .await;
+    app.activated_client("jo@example.com").await;
+    let a = app.signed_in("fixture-admin@example.com").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(40);
+    let failed = loop {
+        let list: Vec<Value> = app
+            .rpc(&a, "admin/queue/failed", &[])
+            .await
+            .json()
+            .await
+            .unwrap();
+        if !list.is_empty() || std::time::Instant::now() > deadline {
+            break list;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    assert_eq!(failed.len(), 1, "the email failed five times and is listed");
+    let job = &failed[0];
+    assert_eq!(job["attempts"], job["max_attempts"]);
+    assert_eq!(
+        job["summary"],
+        "Email “Your account is active” to jo@example.com"
+    );
+    let id = job["id"].as_str().unwrap().to_string();
+
+    // Clients may not see or retry it; the attempts are logged.
+    let c = app.signed_in("jo@example.com").await;
+    assert_eq!(app.rpc(&c, "admin/queue/failed", &[]).await.status(), 403);
+    assert_eq!(
+        app.rpc(&c, "admin/queue/retry", &[("id", &id)])
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(app.denials("queue.list").await, 1);
+    assert_eq!(app.denials("queue.retry").await, 1);
+
+    // The mail server comes up; an admin retries; the email arrives.
+    let smtp = SmtpServer::start_on(port);
+    assert_eq!(
+        app.rpc(&a, "admin/queue/retry", &[("id", &id)])
+            .await
+            .status(),
+        200
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while smtp.received().is_empty() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(smtp.received().len(), 1, "delivered after the retry");
+    let list: Vec<Value> = app
+        .rpc(&a, "admin/queue/failed", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list.is_empty());
+    assert_eq!(
+        app.rpc(&a, "admin/queue/retry", &[("id", &id)])
+            .await
+            .status(),
+        404,
+        "nothing left to retry"
+    );
+}
 
 async fn mail_reaches_a_real_smtp_server(b: Backend) {
     let smtp = SmtpServer::start();
