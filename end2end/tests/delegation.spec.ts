@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { test, expect, Locator, Page } from '@playwright/test';
 import { ADMIN, fitsWidth, hydrated, login, logout, shot } from './helpers';
 
@@ -213,6 +215,19 @@ test('the employee sees new jobs live, completes one with a screenshot; the clie
   await shot(cp, info, '17-client-proof');
   await cp.getByTestId('read-all').click();
   await expect(cp.getByTestId('unread')).toHaveCount(0);
+
+  // The same news went out by email: the server writes mail into DATA_DIR/outbox by default.
+  const outbox = path.join(process.env.DATA_DIR ?? 'data', 'outbox');
+  await expect
+    .poll(() => {
+      if (!fs.existsSync(outbox)) return false;
+      return fs
+        .readdirSync(outbox)
+        .filter((f) => f.endsWith('.eml'))
+        .map((f) => fs.readFileSync(path.join(outbox, f), 'utf8'))
+        .some((m) => m.includes(`To: "Ann Applicant" <${client}>`) && m.includes('Subject: Application submitted: Platform engineer at Globex'));
+    }, { timeout: 10_000 })
+    .toBe(true);
   await clientContext.close();
 });
 
