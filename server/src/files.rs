@@ -71,12 +71,7 @@ async fn complete_job(
     Path(id): Path<String>,
     mut form: Multipart,
 ) -> Result<Response, ApiError> {
-    if !same_origin(&headers, &state.auth.public_origin) {
-        return Err(
-            AppError::forbidden("This request did not come from this site's own pages.").into(),
-        );
-    }
-    let (actor, meta) = actor(&state, &session, &headers, peer).await?;
+    let (actor, meta) = poster(&state, &session, &headers, peer).await?;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::not_found("No such job."))?;
     let mut c = work::Completion {
         outcome: String::new(),
@@ -159,6 +154,21 @@ async fn actor(
     ))
 }
 
+/// The actor of a state-changing upload, which must come from the site's own pages (like `/rpc`).
+async fn poster(
+    state: &AppState,
+    session: &Session,
+    headers: &HeaderMap,
+    peer: SocketAddr,
+) -> Result<(Actor, RequestMeta), AppError> {
+    if !same_origin(headers, &state.auth.public_origin) {
+        return Err(AppError::forbidden(
+            "This request did not come from this site's own pages.",
+        ));
+    }
+    actor(state, session, headers, peer).await
+}
+
 fn bad_form() -> AppError {
     AppError::Validation {
         message: "The upload was incomplete or malformed. Please try again.".into(),
@@ -174,12 +184,7 @@ async fn upload_resume(
     headers: HeaderMap,
     mut form: Multipart,
 ) -> Result<Response, ApiError> {
-    if !same_origin(&headers, &state.auth.public_origin) {
-        return Err(
-            AppError::forbidden("This request did not come from this site's own pages.").into(),
-        );
-    }
-    let (actor, meta) = actor(&state, &session, &headers, peer).await?;
+    let (actor, meta) = poster(&state, &session, &headers, peer).await?;
     let mut name = String::new();
     let mut replace = None;
     let mut file_name = String::new();

@@ -189,12 +189,17 @@ pub struct JobSummary {
 impl JobSummary {
     /// The title to show: "Title at Company", or the URL when the client gave neither.
     pub fn heading(&self) -> String {
-        match (self.job_title.is_empty(), self.company_name.is_empty()) {
-            (false, false) => format!("{} at {}", self.job_title, self.company_name),
-            (false, true) => self.job_title.clone(),
-            (true, false) => self.company_name.clone(),
-            (true, true) => self.job_url.clone(),
-        }
+        heading(&self.job_title, &self.company_name, &self.job_url)
+    }
+}
+
+/// "Title at Company", whichever of the two is given, or the URL when neither is.
+pub fn heading(title: &str, company: &str, url: &str) -> String {
+    match (title.is_empty(), company.is_empty()) {
+        (false, false) => format!("{title} at {company}"),
+        (false, true) => title.to_string(),
+        (true, false) => company.to_string(),
+        (true, true) => url.to_string(),
     }
 }
 

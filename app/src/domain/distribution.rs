@@ -87,11 +87,7 @@ pub async fn assign_to<C: ConnectionTrait>(
     .update(db)
     .await?;
     if let Some(e) = employees::Entity::find_by_id(employee_id).one(db).await? {
-        let heading = super::jobs::summaries(db, vec![job.clone()])
-            .await?
-            .pop()
-            .map(|j| j.heading())
-            .unwrap_or_default();
+        let heading = crate::api::jobs::heading(&job.job_title, &job.company_name, &job.job_url);
         super::notifications::notify(
             db,
             e.user_id,

@@ -814,6 +814,21 @@ pub async fn detail(
     })
 }
 
+/// Take the client's lock, then read the job afresh (its status may have changed since it was first loaded).
+async fn lock_and_reload<C: ConnectionTrait>(
+    txn: &C,
+    client_id: Uuid,
+    id: Uuid,
+) -> Result<(jobs::Model, JobStatus), AppError> {
+    access::lock_client(txn, client_id).await?;
+    let job = jobs::Entity::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such job."))?;
+    let status = JobStatus::parse(&job.status).unwrap_or(JobStatus::Unassigned);
+    Ok((job, status))
+}
+
 /// The client cancels a job that is not finished.
 pub async fn cancel(
     db: &DatabaseConnection,
@@ -836,12 +851,7 @@ pub async fn cancel(
         .await);
     }
     let txn = super::begin_write(db).await?;
-    access::lock_client(&txn, client.id).await?;
-    let job = jobs::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such job."))?;
-    let status = JobStatus::parse(&job.status).unwrap_or(JobStatus::Unassigned);
+    let (job, status) = lock_and_reload(&txn, client.id, id).await?;
     if !status.is_open() {
         return Err(AppError::conflict(format!(
             "This job is {} and can no longer be cancelled.",
@@ -888,12 +898,7 @@ pub async fn reassign(
     }
     let job = load(db, id).await?;
     let txn = super::begin_write(db).await?;
-    access::lock_client(&txn, job.client_id).await?;
-    let job = jobs::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such job."))?;
-    let status = JobStatus::parse(&job.status).unwrap_or(JobStatus::Unassigned);
+    let (job, status) = lock_and_reload(&txn, job.client_id, id).await?;
     if !status.is_open() {
         return Err(AppError::conflict(format!(
             "This job is {} and cannot be reassigned.",

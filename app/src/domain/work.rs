@@ -399,11 +399,8 @@ pub async fn complete(
             .one(&txn)
             .await?
         {
-            let heading = summaries(&txn, vec![job.clone()])
-                .await?
-                .pop()
-                .map(|j| j.heading())
-                .unwrap_or_default();
+            let heading =
+                crate::api::jobs::heading(&job.job_title, &job.company_name, &job.job_url);
             let (kind, title) = match outcome {
                 Outcome::Submitted => {
                     ("job_completed", format!("Application submitted: {heading}"))

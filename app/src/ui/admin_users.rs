@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use super::components::{field_error, form_error, Field, FormAlert};
+use super::components::{field_error, form_error, urlencode, Field, FormAlert};
 use crate::api::{
     users::{list_users, CreateUser, SetUserActive},
     AppError, CurrentUser, Page, PaymentStatus, Role, UserQuery, UserSummary,
@@ -235,15 +235,4 @@ fn UserRow(
             })}
         </li>
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
