@@ -21,6 +21,7 @@ mod m20261124_000004_jobs;
 mod m20261124_000005_activity_notifications;
 mod m20261124_000006_sessions_throttles;
 mod m20261124_000007_job_dedupe;
+mod m20261125_000008_job_alerts;
 mod schema;
 
 /// Applies the application's schema, one migration per table group.
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_activity_notifications::Migration),
             Box::new(m20261124_000006_sessions_throttles::Migration),
             Box::new(m20261124_000007_job_dedupe::Migration),
+            Box::new(m20261125_000008_job_alerts::Migration),
         ]
     }
 }

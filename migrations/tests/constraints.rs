@@ -1284,6 +1284,8 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("notes", false),
                 ("metadata", false),
                 ("updated_at", false),
+                ("deadline_reminded_at", true),
+                ("unassigned_alerted_at", true),
             ],
         ),
         (
@@ -1566,7 +1568,13 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
     );
     assert_unique_violation(try_insert_user(db, "ann@example.com", "client").await);
 
-    // Stepwise down works as well: the last two migrations drop only their own index and tables.
+    // Stepwise down works as well: the last three migrations drop only their own columns, indexes and tables.
+    Migrator::down(db, Some(1)).await.expect("one step down");
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "the alert columns go, the tables stay"
+    );
     Migrator::down(db, Some(2)).await.expect("two steps down");
     let mut remaining = all.clone();
     remaining.remove("sessions");
@@ -1595,6 +1603,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261124_000005_activity_notifications",
             "m20261124_000006_sessions_throttles",
             "m20261124_000007_job_dedupe",
+            "m20261125_000008_job_alerts",
         ]
     );
 }

@@ -73,7 +73,17 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let origin = cli.config.public_origin(cli.config.bind_addr())?;
             let mailer = std::sync::Arc::new(cli.config.mailer(&origin)?);
             tracing::info!(mail = %mailer.describe(), "worker started");
-            let workers = crate::queue::spawn_workers(conn, mailer, cli.config.queue_heartbeat());
+            let storage = crate::startup::storage(&cli.config).await?;
+            // On PostgreSQL the workers' events reach every server through NOTIFY; on SQLite a separate worker
+            // process has no pages to tell (pages then refresh on their next request).
+            let events = app::domain::events::EventBus::for_database(&conn);
+            let workers = crate::queue::spawn_workers(crate::queue::Workers {
+                db: conn,
+                mailer,
+                storage,
+                events,
+                settings: cli.config.queue_settings(),
+            });
             crate::startup::shutdown_signal().await;
             workers.abort();
             Ok(())

@@ -97,6 +97,35 @@ pub struct Config {
     )]
     pub queue_heartbeat_secs: u64,
 
+    /// The scheduler's base period in seconds: deadline reminders, waiting-job alerts and expiry run once per
+    /// period, cleanup every third, the orphaned-file sweep every twelfth. 0 turns the scheduler off in this
+    /// process (run it in another worker).
+    #[arg(
+        long,
+        env = "SCHEDULE_EVERY_SECS",
+        default_value_t = 300,
+        global = true
+    )]
+    pub schedule_every_secs: u64,
+
+    /// Hours before a job's deadline at which the client and the employee are reminded.
+    #[arg(
+        long,
+        env = "DEADLINE_REMINDER_HOURS",
+        default_value_t = 24,
+        global = true
+    )]
+    pub deadline_reminder_hours: u32,
+
+    /// Minutes a job may wait for an assistant before the admins are told.
+    #[arg(
+        long,
+        env = "UNASSIGNED_ALERT_MINUTES",
+        default_value_t = 60,
+        global = true
+    )]
+    pub unassigned_alert_minutes: u32,
+
     /// Sender of every email.
     #[arg(
         long,
@@ -190,8 +219,17 @@ impl Config {
         }
     }
 
-    pub fn queue_heartbeat(&self) -> Duration {
-        Duration::from_secs(self.queue_heartbeat_secs.max(1))
+    pub fn queue_settings(&self) -> crate::queue::QueueSettings {
+        crate::queue::QueueSettings {
+            heartbeat: Duration::from_secs(self.queue_heartbeat_secs.max(1)),
+            schedule_every: (self.schedule_every_secs > 0)
+                .then(|| Duration::from_secs(self.schedule_every_secs)),
+            rules: app::domain::schedule::Rules {
+                remind_before: chrono::Duration::hours(self.deadline_reminder_hours.into()),
+                unassigned_after: chrono::Duration::minutes(self.unassigned_alert_minutes.into()),
+                ..Default::default()
+            },
+        }
     }
 
     pub fn idle_timeout(&self) -> Duration {

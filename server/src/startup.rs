@@ -18,7 +18,6 @@ use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_sessions::{
     cookie::{Key, SameSite},
-    session_store::ExpiredDeletion,
     Expiry, SessionManagerLayer,
 };
 
@@ -40,8 +39,8 @@ pub struct Settings {
     pub storage: Arc<dyn Storage>,
     /// Sends the queued emails.
     pub mailer: Arc<crate::mailer::Mailer>,
-    /// How often a queue worker proves it is alive; one silent for three beats is dead and its jobs run again.
-    pub queue_heartbeat: Duration,
+    /// How the background workers run (heartbeat, scheduler, thresholds).
+    pub queue: crate::queue::QueueSettings,
 }
 
 impl Settings {
@@ -51,7 +50,7 @@ impl Settings {
         tracing::info!(mail = %mailer.describe(), "mail");
         Ok(Settings {
             mailer,
-            queue_heartbeat: config.queue_heartbeat(),
+            queue: config.queue_settings(),
             storage: storage(config).await?,
             auth: AuthConfig {
                 public_origin: config.public_origin(bound)?,
@@ -110,7 +109,11 @@ pub fn session_cookie_name(https: bool) -> &'static str {
 }
 
 /// The whole HTTP application. Tests build it the same way.
-pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, StartupError> {
+/// Returns the router and the event bus its pages listen to (the workers publish on it too).
+pub fn router(
+    db: DatabaseConnection,
+    settings: Settings,
+) -> Result<(Router, app::domain::events::EventBus), StartupError> {
     if settings.session_key.len() < 64 {
         return Err(StartupError::Config(
             "the session key must be at least 64 bytes".into(),
@@ -137,6 +140,7 @@ pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, Star
         .with_always_save(true)
         .with_signed(Key::from(&settings.session_key));
 
+    let events = state.events.clone();
     let routes = route_list();
     let ctx_state = state.clone();
     let options = settings.leptos_options;
@@ -164,7 +168,7 @@ pub fn router(db: DatabaseConnection, settings: Settings) -> Result<Router, Star
             REQUEST_TIMEOUT,
         ))
         .with_state(state);
-    Ok(router)
+    Ok((router, events))
 }
 
 /// A built application, bound to its port but not yet serving.
@@ -173,8 +177,10 @@ pub struct Application {
     router: Router,
     db: DatabaseConnection,
     mailer: Arc<crate::mailer::Mailer>,
+    storage: Arc<dyn Storage>,
+    events: app::domain::events::EventBus,
     workers: bool,
-    heartbeat: Duration,
+    queue: crate::queue::QueueSettings,
 }
 
 impl Application {
@@ -195,15 +201,18 @@ impl Application {
         settings: Settings,
     ) -> Result<Application, StartupError> {
         let mailer = settings.mailer.clone();
-        let heartbeat = settings.queue_heartbeat;
-        let router = router(db.clone(), settings)?;
+        let storage = settings.storage.clone();
+        let queue = settings.queue.clone();
+        let (router, events) = router(db.clone(), settings)?;
         Ok(Application {
             listener,
             router,
             db,
             mailer,
+            storage,
+            events,
             workers: true,
-            heartbeat,
+            queue,
         })
     }
 
@@ -217,21 +226,16 @@ impl Application {
         self.listener.local_addr()
     }
 
-    /// Serve until Ctrl-C or SIGTERM; expired sessions are swept every ten minutes meanwhile.
+    /// Serve until Ctrl-C or SIGTERM, with the background workers in this process unless turned off.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
-        let store = DbSessionStore::new(self.db.clone());
-        let sweeper = tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(600));
-            loop {
-                tick.tick().await;
-                if let Err(e) = store.delete_expired().await {
-                    tracing::warn!(error = %e, "sweeping expired sessions failed");
-                }
-            }
-        });
-        // The background workers run in-process.
         let workers = self.workers.then(|| {
-            crate::queue::spawn_workers(self.db.clone(), self.mailer.clone(), self.heartbeat)
+            crate::queue::spawn_workers(crate::queue::Workers {
+                db: self.db.clone(),
+                mailer: self.mailer.clone(),
+                storage: self.storage.clone(),
+                events: self.events.clone(),
+                settings: self.queue.clone(),
+            })
         });
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
         let result = axum::serve(
@@ -241,7 +245,6 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await;
-        sweeper.abort();
         if let Some(w) = workers {
             w.abort();
         }

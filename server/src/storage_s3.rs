@@ -1,6 +1,6 @@
 //! Uploaded files in an S3 bucket (AWS or any S3-compatible server), through aws-sdk-s3.
 
-use app::domain::storage::{Storage, StorageError};
+use app::domain::storage::{Storage, StorageError, StoredObject, LIST_PAGE};
 use aws_sdk_s3::{
     config::{BehaviorVersion, Credentials, Region},
     primitives::ByteStream,
@@ -142,6 +142,35 @@ impl Storage for S3Storage {
             .await
             .map_err(|e| fail(e.into_service_error()))?;
         Ok(())
+    }
+
+    async fn list(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+    ) -> Result<Vec<StoredObject>, StorageError> {
+        let mut req = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(prefix)
+            .max_keys(LIST_PAGE as i32);
+        if let Some(a) = after {
+            req = req.start_after(a);
+        }
+        let out = req.send().await.map_err(|e| fail(e.into_service_error()))?;
+        Ok(out
+            .contents()
+            .iter()
+            .filter_map(|o| {
+                let key = o.key()?.to_string();
+                let modified = o
+                    .last_modified()
+                    .and_then(|t| chrono::DateTime::from_timestamp(t.secs(), t.subsec_nanos()))
+                    .unwrap_or_else(chrono::Utc::now);
+                Some(StoredObject { key, modified })
+            })
+            .collect())
     }
 
     fn describe(&self) -> String {

@@ -462,6 +462,8 @@ async fn create(
         notes: Set(new.common.notes),
         metadata: Set(json!({})),
         updated_at: Set(t),
+        deadline_reminded_at: Set(None),
+        unassigned_alerted_at: Set(None),
     }
     .insert(&txn)
     .await;
@@ -711,6 +713,12 @@ fn describe(
         ),
         "job.unassign" => ("Returned to the pool".into(), String::new()),
         "job.cancel" => ("Cancelled".into(), String::new()),
+        "job.expire" => ("Expired".into(), "The deadline passed.".into()),
+        "job.deadline_reminder" => ("Deadline reminder sent".into(), String::new()),
+        "job.unassigned_alert" => (
+            "Admins told it is waiting for an assistant".into(),
+            String::new(),
+        ),
         "job.start" => ("Started".into(), String::new()),
         "job.complete" => match data.get("outcome").and_then(|v| v.as_str()) {
             Some("failed") => (
@@ -815,7 +823,7 @@ pub async fn detail(
 }
 
 /// Take the client's lock, then read the job afresh (its status may have changed since it was first loaded).
-async fn lock_and_reload<C: ConnectionTrait>(
+pub(crate) async fn lock_and_reload<C: ConnectionTrait>(
     txn: &C,
     client_id: Uuid,
     id: Uuid,

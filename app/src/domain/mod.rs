@@ -15,6 +15,7 @@ pub mod password;
 pub mod policy;
 pub mod queue;
 pub mod resumes;
+pub mod schedule;
 pub mod session;
 pub mod session_store;
 pub mod state;

@@ -12,6 +12,10 @@ use crate::api::AppError;
 
 /// High lane: email and reminders.
 pub const HIGH: &str = "jobs.high";
+/// Normal lane: expiring past-deadline jobs (and, later, analytics).
+pub const NORMAL: &str = "jobs.normal";
+/// Low lane: cleanup.
+pub const LOW: &str = "jobs.low";
 /// Attempts before a job is left failed for an admin to look at.
 pub const MAX_ATTEMPTS: i32 = 5;
 
@@ -29,6 +33,76 @@ pub struct Email {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HighJob {
     Email(Email),
+    /// Scheduled: deadline reminders and "waiting too long" alerts.
+    Remind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NormalJob {
+    /// Scheduled: open jobs whose deadline passed become expired.
+    ExpireOverdue,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LowJob {
+    /// Scheduled: expired sessions, stale login throttles, old finished queue rows.
+    CleanUp,
+    /// Scheduled: stored files no row refers to.
+    CleanOrphanFiles,
+}
+
+/// Work the scheduler puts on the queue at a fixed period (a multiple of the base period).
+#[derive(Debug, Clone, Copy)]
+pub struct Scheduled {
+    pub name: &'static str,
+    pub lane: &'static str,
+    pub periods: i64,
+}
+
+pub const SCHEDULE: [Scheduled; 4] = [
+    Scheduled {
+        name: "remind",
+        lane: HIGH,
+        periods: 1,
+    },
+    Scheduled {
+        name: "expire",
+        lane: NORMAL,
+        periods: 1,
+    },
+    Scheduled {
+        name: "clean-up",
+        lane: LOW,
+        periods: 3,
+    },
+    Scheduled {
+        name: "orphan-files",
+        lane: LOW,
+        periods: 12,
+    },
+];
+
+/// Enqueue the scheduled jobs of the current period. Every worker process calls this on its own clock; the
+/// idempotency key (name and period number) lets exactly one job per period in, whoever is first.
+pub async fn enqueue_scheduled<C: ConnectionTrait>(
+    db: &C,
+    base: std::time::Duration,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<usize, AppError> {
+    let base = base.as_secs().max(1) as i64;
+    let mut added = 0;
+    for s in SCHEDULE {
+        let slot = now.timestamp().div_euclid(base * s.periods);
+        let key = format!("{}:{slot}", s.name);
+        let fresh = match s.name {
+            "remind" => insert(db, s.lane, &HighJob::Remind, Some(&key)).await?,
+            "expire" => insert(db, s.lane, &NormalJob::ExpireOverdue, Some(&key)).await?,
+            "clean-up" => insert(db, s.lane, &LowJob::CleanUp, Some(&key)).await?,
+            _ => insert(db, s.lane, &LowJob::CleanOrphanFiles, Some(&key)).await?,
+        };
+        added += usize::from(fresh);
+    }
+    Ok(added)
 }
 
 /// Put a job on `queue` as part of the caller's transaction.
@@ -37,6 +111,16 @@ pub async fn enqueue<C: ConnectionTrait, T: Serialize>(
     queue: &str,
     job: &T,
 ) -> Result<(), AppError> {
+    insert(db, queue, job, None).await.map(|_| ())
+}
+
+/// Insert a job row; with a key, only if no job of this queue holds the same key (then `false`).
+async fn insert<C: ConnectionTrait, T: Serialize>(
+    db: &C,
+    queue: &str,
+    job: &T,
+    key: Option<&str>,
+) -> Result<bool, AppError> {
     let payload = serde_json::to_vec(job).map_err(|e| {
         tracing::error!(error = %e, "could not encode a queued job");
         AppError::Internal
@@ -47,26 +131,31 @@ pub async fn enqueue<C: ConnectionTrait, T: Serialize>(
     let sql = match backend {
         DbBackend::Postgres => {
             "INSERT INTO apalis.jobs (job, id, job_type, status, attempts, max_attempts, run_at, priority, metadata, \
-             idempotency_key) VALUES ($1, $2, $3, 'Pending', 0, $4, to_timestamp($5), 0, NULL, NULL)"
+             idempotency_key) VALUES ($1, $2, $3, 'Pending', 0, $4, to_timestamp($5), 0, NULL, $6) \
+             ON CONFLICT (job_type, idempotency_key) DO NOTHING"
         }
         _ => {
             "INSERT INTO Jobs (job, id, job_type, status, attempts, max_attempts, run_at, priority, metadata, \
-             idempotency_key) VALUES (?, ?, ?, 'Pending', 0, ?, ?, 0, '{}', NULL)"
+             idempotency_key) VALUES (?, ?, ?, 'Pending', 0, ?, ?, 0, '{}', ?) \
+             ON CONFLICT (job_type, idempotency_key) DO NOTHING"
         }
     };
-    db.execute_raw(Statement::from_sql_and_values(
-        backend,
-        sql,
-        [
-            payload.into(),
-            id.into(),
-            queue.into(),
-            MAX_ATTEMPTS.into(),
-            now.into(),
-        ],
-    ))
-    .await?;
-    Ok(())
+    let added = db
+        .execute_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                payload.into(),
+                id.into(),
+                queue.into(),
+                MAX_ATTEMPTS.into(),
+                now.into(),
+                key.map(str::to_string).into(),
+            ],
+        ))
+        .await?
+        .rows_affected();
+    Ok(added > 0)
 }
 
 /// A job that used up its attempts (or was killed), for the admins' queue screen.
@@ -102,8 +191,18 @@ fn admin_only(actor: &super::Actor) -> bool {
 }
 
 fn summary(job_type: &str, job: &str) -> String {
-    match serde_json::from_str::<HighJob>(job) {
-        Ok(HighJob::Email(e)) => format!("Email “{}” to {}", e.subject, e.to),
+    if let Ok(j) = serde_json::from_str::<HighJob>(job) {
+        return match j {
+            HighJob::Email(e) => format!("Email “{}” to {}", e.subject, e.to),
+            HighJob::Remind => "Deadline reminders and waiting-job alerts".into(),
+        };
+    }
+    if let Ok(NormalJob::ExpireOverdue) = serde_json::from_str::<NormalJob>(job) {
+        return "Expiring jobs past their deadline".into();
+    }
+    match serde_json::from_str::<LowJob>(job) {
+        Ok(LowJob::CleanUp) => "Cleaning expired sessions and old queue entries".into(),
+        Ok(LowJob::CleanOrphanFiles) => "Removing orphaned files".into(),
         Err(_) => format!("{job_type} job"),
     }
 }

@@ -32,9 +32,26 @@ pub trait Storage: Send + Sync {
     async fn get(&self, key: &str) -> Result<Vec<u8>, StorageError>;
     /// Deleting a missing object is not an error.
     async fn delete(&self, key: &str) -> Result<(), StorageError>;
+    /// Up to a page of objects whose keys start with `prefix` and sort after `after`, in key order; an empty page
+    /// means the end. For the orphaned-file sweep.
+    async fn list(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+    ) -> Result<Vec<StoredObject>, StorageError>;
     /// For logs and the README: `local:/path` or `s3://bucket`.
     fn describe(&self) -> String;
 }
+
+/// One stored object, as listed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub key: String,
+    pub modified: chrono::DateTime<chrono::Utc>,
+}
+
+/// Objects per page of [`Storage::list`].
+pub const LIST_PAGE: usize = 1000;
 
 /// A fresh object key: `<prefix>/<uuid v7>.<ext>`. Only `[a-z0-9/-.]`: safe as a path and as an S3 key.
 pub fn new_key(prefix: &str, ext: &str) -> String {
@@ -108,6 +125,60 @@ impl Storage for LocalStorage {
         }
     }
 
+    async fn list(
+        &self,
+        prefix: &str,
+        after: Option<&str>,
+    ) -> Result<Vec<StoredObject>, StorageError> {
+        let root = self.root.clone();
+        let prefix = prefix.to_string();
+        let after = after.map(str::to_string);
+        // A walk of the folder; the local store is for single-machine installs, where it stays small.
+        tokio::task::spawn_blocking(move || {
+            let mut found = Vec::new();
+            let mut dirs = vec![root.clone()];
+            while let Some(dir) = dirs.pop() {
+                let entries = match std::fs::read_dir(&dir) {
+                    Ok(e) => e,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(io(e)),
+                };
+                for entry in entries {
+                    let entry = entry.map_err(io)?;
+                    let meta = entry.metadata().map_err(io)?;
+                    let path = entry.path();
+                    if meta.is_dir() {
+                        dirs.push(path);
+                        continue;
+                    }
+                    let Ok(rel) = path.strip_prefix(&root) else {
+                        continue;
+                    };
+                    let key = rel
+                        .components()
+                        .map(|c| c.as_os_str().to_string_lossy())
+                        .collect::<Vec<_>>()
+                        .join("/");
+                    if !key.starts_with(&prefix)
+                        || after.as_deref().is_some_and(|a| key.as_str() <= a)
+                    {
+                        continue;
+                    }
+                    let modified = meta
+                        .modified()
+                        .map(chrono::DateTime::<chrono::Utc>::from)
+                        .unwrap_or_else(|_| chrono::Utc::now());
+                    found.push(StoredObject { key, modified });
+                }
+            }
+            found.sort_by(|a, b| a.key.cmp(&b.key));
+            found.truncate(LIST_PAGE);
+            Ok(found)
+        })
+        .await
+        .map_err(|e| StorageError::Io(e.to_string()))?
+    }
+
     fn describe(&self) -> String {
         format!("local:{}", self.root.display())
     }
@@ -126,6 +197,15 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(s.get(&key).await.unwrap(), b"%PDF-1.4 x");
+        let other = new_key("proofs", "png");
+        s.put(&other, b"png".to_vec(), "image/png").await.unwrap();
+        let listed = s.list("resumes/", None).await.unwrap();
+        assert_eq!(
+            listed.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(),
+            [key.as_str()]
+        );
+        assert!(s.list("resumes/", Some(&key)).await.unwrap().is_empty());
+        assert_eq!(s.list("", None).await.unwrap().len(), 2);
         s.delete(&key).await.unwrap();
         assert!(matches!(s.get(&key).await, Err(StorageError::NotFound)));
         s.delete(&key).await.unwrap();

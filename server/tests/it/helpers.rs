@@ -163,7 +163,12 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
             )
             .unwrap(),
         ),
-        queue_heartbeat: Duration::from_secs(10),
+        // The scheduler is off unless a test turns it on: tests that call the scheduled steps move the clock.
+        queue: server::queue::QueueSettings {
+            heartbeat: Duration::from_secs(10),
+            schedule_every: None,
+            rules: Default::default(),
+        },
     }
 }
 

@@ -14,6 +14,7 @@ mod jobs;
 mod live;
 mod mail;
 mod resumes;
+mod schedule;
 mod security;
 mod sessions;
 mod users;

@@ -18,7 +18,7 @@ both!(
     resumes_live_in_a_real_s3_bucket_when_configured,
 );
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     c: &Client,
     name: &str,

@@ -17,7 +17,7 @@ both!(
 );
 
 /// A real PNG of `w`×`h` pixels.
-fn png(w: u32, h: u32) -> Vec<u8> {
+pub(crate) fn png(w: u32, h: u32) -> Vec<u8> {
     let img = image::RgbImage::from_fn(w, h, |x, y| {
         image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
     });
@@ -75,7 +75,7 @@ fn bomb() -> Vec<u8> {
 /// A screenshot to attach: bytes and file name.
 type Shot = Option<(Vec<u8>, &'static str)>;
 
-async fn complete(
+pub(crate) async fn complete(
     app: &TestApp,
     c: &Client,
     job: &str,
@@ -101,7 +101,7 @@ async fn complete(
         .unwrap()
 }
 
-async fn delegated(app: &TestApp, c: &Client, body: Value) -> String {
+pub(crate) async fn delegated(app: &TestApp, c: &Client, body: Value) -> String {
     let res = app.delegate(c, body).await;
     assert_eq!(res.status(), 200);
     res.json::<Value>().await.unwrap()["id"]

@@ -22,6 +22,10 @@ pub struct Model {
     pub notes: String,
     pub metadata: Json,
     pub updated_at: DateTimeUtc,
+    /// When the "deadline approaching" notice went out (once per job).
+    pub deadline_reminded_at: Option<DateTimeUtc>,
+    /// When admins were told the job waits for an assistant too long (once per job).
+    pub unassigned_alerted_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
