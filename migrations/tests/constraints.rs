@@ -485,8 +485,9 @@ async fn application_tables(db: &DatabaseConnection) -> BTreeSet<String> {
         .collect()
 }
 
-const ALL_TABLES: [&str; 14] = [
+const ALL_TABLES: [&str; 15] = [
     "activity_logs",
+    "api_tokens",
     "admins",
     "client_employee_assignments",
     "clients",
@@ -1289,6 +1290,20 @@ async fn columns_match_schema(db: &DatabaseConnection) {
             ],
         ),
         (
+            "api_tokens",
+            &[
+                ("id", false),
+                ("family_id", false),
+                ("user_id", false),
+                ("token_hash", false),
+                ("client_name", false),
+                ("created_at", false),
+                ("expires_at", false),
+                ("used_at", true),
+                ("revoked_at", true),
+            ],
+        ),
+        (
             "job_completions",
             &[
                 ("id", false),
@@ -1568,15 +1583,24 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
     );
     assert_unique_violation(try_insert_user(db, "ann@example.com", "client").await);
 
-    // Stepwise down works as well: the last three migrations drop only their own columns, indexes and tables.
+    // Stepwise down works as well: the last migrations drop only their own tables, columns and indexes.
     Migrator::down(db, Some(1)).await.expect("one step down");
+    let mut remaining = all.clone();
+    remaining.remove("api_tokens");
     assert_eq!(
         application_tables(db).await,
-        all,
+        remaining,
+        "the token table goes"
+    );
+    Migrator::down(db, Some(1))
+        .await
+        .expect("one more step down");
+    assert_eq!(
+        application_tables(db).await,
+        remaining,
         "the alert columns go, the tables stay"
     );
     Migrator::down(db, Some(2)).await.expect("two steps down");
-    let mut remaining = all.clone();
     remaining.remove("sessions");
     remaining.remove("login_throttles");
     assert_eq!(
@@ -1604,6 +1628,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261124_000006_sessions_throttles",
             "m20261124_000007_job_dedupe",
             "m20261125_000008_job_alerts",
+            "m20261125_000009_api_tokens",
         ]
     );
 }

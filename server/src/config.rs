@@ -126,6 +126,29 @@ pub struct Config {
     )]
     pub unassigned_alert_minutes: u32,
 
+    /// REST API: requests per minute per client address.
+    #[arg(
+        long,
+        env = "API_RATE_PER_MINUTE",
+        default_value_t = 600,
+        global = true
+    )]
+    pub api_rate_per_minute: u32,
+
+    /// REST API: sign-in and refresh attempts per minute per client address.
+    #[arg(
+        long,
+        env = "API_AUTH_RATE_PER_MINUTE",
+        default_value_t = 30,
+        global = true
+    )]
+    pub api_auth_rate_per_minute: u32,
+
+    /// Origins allowed to call the REST API from a browser (CORS), comma-separated: the extension's
+    /// `chrome-extension://<id>`. The extension itself does not need this (its host permission suffices).
+    #[arg(long, env = "EXTENSION_ORIGINS", value_delimiter = ',', global = true)]
+    pub extension_origins: Vec<String>,
+
     /// Sender of every email.
     #[arg(
         long,
@@ -216,6 +239,14 @@ impl Config {
                 from,
                 origin.to_string(),
             )?),
+        }
+    }
+
+    pub fn api_settings(&self) -> crate::rest::ApiSettings {
+        crate::rest::ApiSettings {
+            rate_per_minute: self.api_rate_per_minute,
+            auth_rate_per_minute: self.api_auth_rate_per_minute,
+            cors_origins: self.extension_origins.clone(),
         }
     }
 

@@ -36,7 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/files/proofs/{id}", get(download_proof))
 }
 
-const COMPLETE_BODY_LIMIT: usize = SCREENSHOT_MAX_BYTES + 64 * 1024;
+pub(crate) const COMPLETE_BODY_LIMIT: usize = SCREENSHOT_MAX_BYTES + 64 * 1024;
 
 /// Read one multipart file field in chunks, refusing (as a field error) as soon as it passes `max` bytes.
 async fn read_limited(
@@ -69,10 +69,19 @@ async fn complete_job(
     session: Session,
     headers: HeaderMap,
     Path(id): Path<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<Response, ApiError> {
     let (actor, meta) = poster(&state, &session, &headers, peer).await?;
     let id = Uuid::parse_str(&id).map_err(|_| AppError::not_found("No such job."))?;
+    let c = read_completion(form).await?;
+    let job = work::complete(&state.db, &*state.storage, &actor, id, c, &meta).await?;
+    app::api::auth::ssr::touch_job(&state, job.id, vec![]).await;
+    Ok(Json(job).into_response())
+}
+
+/// The completion form (multipart: `outcome`, `notes`, `failure_reason`, `screenshot`), the screenshot read up to
+/// its limit. Shared by the dashboard's upload and the REST API.
+pub(crate) async fn read_completion(mut form: Multipart) -> Result<work::Completion, AppError> {
     let mut c = work::Completion {
         outcome: String::new(),
         notes: String::new(),
@@ -98,9 +107,7 @@ async fn complete_job(
             _ => {}
         }
     }
-    let job = work::complete(&state.db, &*state.storage, &actor, id, c, &meta).await?;
-    app::api::auth::ssr::touch_job(&state, job.id, vec![]).await;
-    Ok(Json(job).into_response())
+    Ok(c)
 }
 
 /// `GET /files/proofs/{job_id}`: the proof screenshot, to the job's client, admins and its employee.

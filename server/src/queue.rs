@@ -119,6 +119,7 @@ async fn low(job: LowJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
                 sessions = c.sessions,
                 throttles = c.throttles,
                 queue_entries = c.queue_entries,
+                api_tokens = c.api_tokens,
                 "cleanup done"
             );
         }

@@ -41,6 +41,8 @@ pub struct Settings {
     pub mailer: Arc<crate::mailer::Mailer>,
     /// How the background workers run (heartbeat, scheduler, thresholds).
     pub queue: crate::queue::QueueSettings,
+    /// REST API limits and CORS origins.
+    pub api: crate::rest::ApiSettings,
 }
 
 impl Settings {
@@ -51,6 +53,7 @@ impl Settings {
         Ok(Settings {
             mailer,
             queue: config.queue_settings(),
+            api: config.api_settings(),
             storage: storage(config).await?,
             auth: AuthConfig {
                 public_origin: config.public_origin(bound)?,
@@ -127,6 +130,9 @@ pub fn router(
         leptos_options: settings.leptos_options.clone(),
         storage: settings.storage.clone(),
         events: app::domain::events::EventBus::for_database(&db),
+        tokens: Arc::new(app::domain::tokens::TokenKeys::from_secret(
+            &settings.session_key,
+        )),
     };
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
@@ -158,6 +164,8 @@ pub fn router(
             state.clone(),
             security::rpc_guard,
         ))
+        // The REST API authenticates with bearer tokens: no session, no cookies.
+        .merge(crate::rest::routes(&state, &settings.api))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::security_headers,

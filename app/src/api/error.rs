@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 /// A message attached to one input of a form.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct FieldError {
     pub field: String,
     pub message: String,

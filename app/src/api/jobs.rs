@@ -12,6 +12,7 @@ type Time = chrono::DateTime<chrono::Utc>;
 /// Where a job is in its life. Stored as text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum JobStatus {
     /// Waiting for an available employee.
     Unassigned,
@@ -76,6 +77,7 @@ impl JobStatus {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum Priority {
     Low,
     Normal,
@@ -116,6 +118,7 @@ impl Priority {
 
 /// The delegate form as submitted: text fields, checked by the server (field-level errors).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DelegateForm {
     pub job_url: String,
     #[serde(default)]
@@ -168,6 +171,7 @@ pub struct BulkLine {
 
 /// One job in a list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct JobSummary {
     pub id: Uuid,
     pub client_id: Uuid,
@@ -177,9 +181,9 @@ pub struct JobSummary {
     pub job_title: String,
     pub status: JobStatus,
     pub priority: Priority,
-    pub deadline: Option<Time>,
-    pub delegated_at: Time,
-    pub assigned_at: Option<Time>,
+    pub deadline: Option<chrono::DateTime<chrono::Utc>>,
+    pub delegated_at: chrono::DateTime<chrono::Utc>,
+    pub assigned_at: Option<chrono::DateTime<chrono::Utc>>,
     pub employee_id: Option<Uuid>,
     pub employee_name: Option<String>,
     pub resume_type_id: Option<Uuid>,

@@ -9,6 +9,7 @@ pub mod error;
 pub mod jobs;
 pub mod notifications;
 pub mod queue;
+pub mod rest;
 pub mod resumes;
 pub mod types;
 pub mod users;

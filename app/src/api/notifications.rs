@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::AppError;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NotificationView {
     pub id: Uuid,
     /// `job_assigned`, `job_completed`, `job_failed`, `client_activated`, ...
@@ -20,6 +21,7 @@ pub struct NotificationView {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Notifications {
     pub unread: u64,
     /// The newest first (at most 20).

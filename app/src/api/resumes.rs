@@ -75,6 +75,7 @@ pub struct ResumeProfile {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ResumeTypeView {
     pub id: Uuid,
     pub name: String,

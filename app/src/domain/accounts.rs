@@ -371,6 +371,7 @@ pub async fn set_active(
     let user = am.update(&txn).await?;
     if !active {
         end_sessions_of(&txn, user_id).await?;
+        super::tokens::revoke_all_of(&txn, user_id).await?;
     }
     // An employee's unfinished jobs must not wait for someone who can no longer sign in; one who is back takes
     // waiting jobs of their clients.

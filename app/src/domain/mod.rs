@@ -21,6 +21,7 @@ pub mod session_store;
 pub mod state;
 pub mod storage;
 pub mod throttle;
+pub mod tokens;
 pub mod users;
 pub mod work;
 

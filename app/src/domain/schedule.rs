@@ -362,9 +362,11 @@ pub struct Cleaned {
     pub sessions: u64,
     pub throttles: u64,
     pub queue_entries: u64,
+    pub api_tokens: u64,
 }
 
-/// Remove expired sessions, login throttles that no longer count, and finished queue entries past their keep.
+/// Remove expired sessions and API refresh tokens, login throttles that no longer count, and finished queue
+/// entries past their keep.
 pub async fn clean_up(
     db: &DatabaseConnection,
     rules: &Rules,
@@ -401,10 +403,12 @@ pub async fn clean_up(
         ))
         .await?
         .rows_affected();
+    let api_tokens = super::tokens::delete_expired(db, now).await?;
     Ok(Cleaned {
         sessions,
         throttles,
         queue_entries,
+        api_tokens,
     })
 }
 

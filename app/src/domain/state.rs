@@ -37,6 +37,8 @@ pub struct AppState {
     pub storage: Arc<dyn super::storage::Storage>,
     /// Live updates for open pages.
     pub events: super::events::EventBus,
+    /// Signs and checks the REST API's access tokens.
+    pub tokens: Arc<super::tokens::TokenKeys>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

@@ -169,6 +169,7 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
             schedule_every: None,
             rules: Default::default(),
         },
+        api: Default::default(),
     }
 }
 

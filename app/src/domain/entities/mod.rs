@@ -3,6 +3,7 @@
 
 pub mod activity_logs;
 pub mod admins;
+pub mod api_tokens;
 pub mod client_employee_assignments;
 pub mod clients;
 pub mod employees;

@@ -1,0 +1,168 @@
+//! The REST API v1 (`/api/v1`): request and response types shared by the server and the extension. The dashboard
+//! uses server functions instead; both reach the same domain services.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{AppError, CurrentUser, FieldError};
+
+/// Where the REST API lives.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Seconds an access token is valid.
+pub const ACCESS_TTL_SECS: u64 = 15 * 60;
+/// Seconds a refresh token is valid (each refresh issues a new one).
+pub const REFRESH_TTL_SECS: u64 = 30 * 24 * 3600;
+
+/// `POST /api/v1/auth/login`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    /// What is signing in, for the user's list of sign-ins (e.g. "Chrome extension").
+    #[serde(default)]
+    pub client_name: String,
+}
+
+/// `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct RefreshRequest {
+    pub refresh_token: String,
+}
+
+/// A pair of tokens: send `access_token` as `Authorization: Bearer …`; when it expires, trade `refresh_token` for a
+/// new pair (once: a refresh token used twice ends the whole sign-in).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
+    /// Seconds until the access token expires.
+    pub expires_in: u64,
+    pub refresh_token: String,
+    /// Seconds until the refresh token expires.
+    pub refresh_expires_in: u64,
+    pub user: CurrentUser,
+}
+
+/// Every error of the REST API: a machine-readable `kind`, a sentence for people, and the fields at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ApiProblem {
+    /// `validation`, `unauthenticated`, `invalid_credentials`, `forbidden`, `not_found`, `conflict`,
+    /// `duplicate`, `too_many_requests`, `unsupported_media_type`, `bad_request`, `internal`.
+    pub kind: String,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<FieldError>,
+    /// For `duplicate`: the job delegated earlier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub existing_job_id: Option<Uuid>,
+    /// For `too_many_requests`: seconds to wait.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
+}
+
+impl ApiProblem {
+    pub fn new(kind: &str, message: impl Into<String>) -> ApiProblem {
+        ApiProblem {
+            kind: kind.into(),
+            message: message.into(),
+            fields: Vec::new(),
+            existing_job_id: None,
+            retry_after_secs: None,
+        }
+    }
+}
+
+impl From<&AppError> for ApiProblem {
+    fn from(e: &AppError) -> ApiProblem {
+        let kind = match e {
+            AppError::Validation { .. } => "validation",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::InvalidCredentials => "invalid_credentials",
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::NotFound { .. } => "not_found",
+            AppError::Conflict { .. } => "conflict",
+            AppError::Duplicate { .. } => "duplicate",
+            AppError::TooManyRequests { .. } => "too_many_requests",
+            AppError::Internal => "internal",
+            AppError::Transport { .. } => "bad_request",
+        };
+        let mut p = ApiProblem::new(kind, e.to_string());
+        match e {
+            AppError::Validation { fields, .. } => p.fields = fields.clone(),
+            AppError::Duplicate {
+                existing_job_id, ..
+            } => p.existing_job_id = Some(*existing_job_id),
+            AppError::TooManyRequests { retry_after_secs } => {
+                p.retry_after_secs = Some(*retry_after_secs)
+            }
+            _ => {}
+        }
+        p
+    }
+}
+
+impl From<ApiProblem> for AppError {
+    /// Back to the shared error type (the extension shows errors as the dashboard does).
+    fn from(p: ApiProblem) -> AppError {
+        match p.kind.as_str() {
+            "validation" => AppError::Validation {
+                message: p.message,
+                fields: p.fields,
+            },
+            "unauthenticated" => AppError::Unauthenticated,
+            "invalid_credentials" => AppError::InvalidCredentials,
+            "forbidden" => AppError::Forbidden { message: p.message },
+            "not_found" => AppError::NotFound { message: p.message },
+            "conflict" => AppError::Conflict { message: p.message },
+            "duplicate" => match p.existing_job_id {
+                Some(existing_job_id) => AppError::Duplicate {
+                    message: p.message,
+                    existing_job_id,
+                },
+                None => AppError::Conflict { message: p.message },
+            },
+            "too_many_requests" => AppError::TooManyRequests {
+                retry_after_secs: p.retry_after_secs.unwrap_or(60),
+            },
+            "internal" => AppError::Internal,
+            _ => AppError::Transport { message: p.message },
+        }
+    }
+}
+
+/// `POST /api/v1/notifications/{id}/read` and friends answer with this.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Done {
+    pub ok: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn problems_carry_fields_and_round_trip() {
+        let e = AppError::field("job_url", "Enter the job's address.");
+        let p = ApiProblem::from(&e);
+        assert_eq!(p.kind, "validation");
+        assert_eq!(p.fields[0].field, "job_url");
+        assert_eq!(AppError::from(p), e);
+        let id = Uuid::now_v7();
+        let e = AppError::Duplicate {
+            message: "Delegated before.".into(),
+            existing_job_id: id,
+        };
+        let p = ApiProblem::from(&e);
+        assert_eq!(p.existing_job_id, Some(id));
+        assert_eq!(AppError::from(p), e);
+        let p = ApiProblem::from(&AppError::Unauthenticated);
+        assert_eq!(p.message, "Please sign in to continue.");
+    }
+}
