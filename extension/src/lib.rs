@@ -1,0 +1,4 @@
+//! The Chrome extension: job-page extraction (shared by the content script and the tests), and (in the browser)
+//! the popup, options page and API client.
+
+pub mod extract;
