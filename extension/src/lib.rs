@@ -2,3 +2,8 @@
 //! the popup, options page and API client.
 
 pub mod extract;
+
+#[cfg(target_arch = "wasm32")]
+mod web;
+#[cfg(target_arch = "wasm32")]
+pub use web::*;

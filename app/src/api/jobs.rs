@@ -125,6 +125,9 @@ pub struct DelegateForm {
     pub company_name: String,
     #[serde(default)]
     pub job_title: String,
+    /// Where the job is, as the posting says (optional).
+    #[serde(default)]
+    pub location: String,
     /// A resume type id of the client's own, or empty.
     #[serde(default)]
     pub resume_type_id: String,
@@ -188,6 +191,9 @@ pub struct JobSummary {
     pub employee_name: Option<String>,
     pub resume_type_id: Option<Uuid>,
     pub resume_type_name: Option<String>,
+    /// Where the job is, if the client said.
+    #[serde(default)]
+    pub location: String,
 }
 
 impl JobSummary {

@@ -208,6 +208,8 @@ struct NewJob {
     url: String,
     company: String,
     title: String,
+    /// Where the job is (as the posting says it), kept in the job's metadata.
+    location: String,
     common: Common,
 }
 
@@ -265,6 +267,7 @@ pub async fn delegate(
     };
     let company = text(&mut f, "company_name", &form.company_name, 200);
     let title = text(&mut f, "job_title", &form.job_title, 300);
+    let location = text(&mut f, "location", &form.location, 200);
     let common = check_common(
         &form.resume_type_id,
         &form.priority,
@@ -283,6 +286,7 @@ pub async fn delegate(
             url,
             company,
             title,
+            location,
             common,
         },
         meta,
@@ -341,6 +345,7 @@ pub async fn delegate_bulk(
                     url,
                     company: String::new(),
                     title: String::new(),
+                    location: String::new(),
                     common: Common {
                         resume_type_id: common.resume_type_id,
                         priority: common.priority,
@@ -460,7 +465,11 @@ async fn create(
         started_at: Set(None),
         completed_at: Set(None),
         notes: Set(new.common.notes),
-        metadata: Set(json!({})),
+        metadata: Set(if new.location.is_empty() {
+            json!({})
+        } else {
+            json!({ "location": new.location })
+        }),
         updated_at: Set(t),
         deadline_reminded_at: Set(None),
         unassigned_alerted_at: Set(None),
@@ -649,6 +658,12 @@ pub async fn summaries<C: ConnectionTrait>(
             assigned_at: j.assigned_at,
             employee_id: j.assigned_employee_id,
             resume_type_id: j.resume_type_id,
+            location: j
+                .metadata
+                .get("location")
+                .and_then(|l| l.as_str())
+                .unwrap_or_default()
+                .to_string(),
         })
         .collect())
 }

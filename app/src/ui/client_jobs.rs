@@ -307,6 +307,7 @@ pub fn JobDetailView(
                 <dt>"Assistant"</dt><dd data-testid="job-employee">{job.employee_name.clone().unwrap_or_else(|| "Not assigned yet".into())}</dd>
                 <dt>"Priority"</dt><dd>{job.priority.label()}</dd>
                 <dt>"Resume"</dt><dd>{job.resume_type_name.clone().unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Location"</dt><dd data-testid="job-location">{if job.location.is_empty() { "—".to_string() } else { job.location.clone() }}</dd>
                 <dt>"Deadline"</dt><dd>{job.deadline.map(when).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Delegated"</dt><dd>{when(job.delegated_at)}</dd>
             </dl>

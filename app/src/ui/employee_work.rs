@@ -289,6 +289,7 @@ fn WorkJob(
                 <dt>"Status"</dt><dd><span class=format!("badge status-{}", job.status.as_str()) data-testid="job-status">{job.status.label()}</span></dd>
                 <dt>"Priority"</dt><dd>{job.priority.label()}</dd>
                 <dt>"Deadline"</dt><dd>{job.deadline.map(when).unwrap_or_else(|| "—".into())}</dd>
+                <dt>"Location"</dt><dd data-testid="job-location">{if job.location.is_empty() { "—".to_string() } else { job.location.clone() }}</dd>
                 <dt>"Resume"</dt>
                 <dd>{match resume {
                     Some((id, name)) => view! { <a href=resume_download_path(id) rel="external" data-testid="resume-link">{format!("Download “{name}”")}</a> }.into_any(),

@@ -327,7 +327,7 @@ async fn clients_delegate_and_list_through_the_api(b: Backend) {
             "/jobs",
             Some(&jo),
             json!({"job_url": "https://boards.example.com/jobs/42?utm_source=x", "job_title": "Engineer",
-                   "company_name": "Acme", "resume_type_id": resume, "priority": "high"}),
+                   "company_name": "Acme", "location": "Remote (EU)", "resume_type_id": resume, "priority": "high"}),
         )
         .await;
     assert_eq!(res.status(), 201);
@@ -335,6 +335,7 @@ async fn clients_delegate_and_list_through_the_api(b: Backend) {
     assert_eq!(job["job_url"], "https://boards.example.com/jobs/42");
     assert_eq!(job["status"], "pending");
     assert_eq!(job["resume_type_name"], "Backend CV");
+    assert_eq!(job["location"], "Remote (EU)");
     let id = job["id"].as_str().unwrap().to_string();
 
     // The same posting again: 409 naming the first job.

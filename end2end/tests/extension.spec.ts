@@ -1,0 +1,238 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { test, expect, chromium, BrowserContext, Page, Worker } from '@playwright/test';
+import { ADMIN, hydrated, login, logout } from './helpers';
+
+// Issue 5: the built extension (extension/dist, made by extension/build.sh) in the system Chromium. A client
+// delegates the job on a page from the popup; the job is in the dashboard; the employee marks it completed from the
+// extension, which captures the tab; the client sees the captured screenshot. A delegation made while the server
+// cannot be reached is sent later, once.
+test.describe.configure({ mode: 'serial' });
+
+const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
+const EXTENSION = path.resolve(__dirname, '../../extension/dist');
+const FIXTURES = path.resolve(__dirname, '../../extension/fixtures');
+const CLIENT = 'ext.client@example.com';
+const EMPLOYEE = 'ext.worker@example.com';
+const PASSWORD = 'long enough password';
+const JOB_URL = 'https://boards.greenhouse.io/copperlinelogistics/jobs/5123456';
+const OFFLINE_URL = 'https://jobs.lever.co/brightwaterhealth/5f0c2a9e-4b7d-4e21-9a3f-2d8c6e1b7a40';
+
+let context: BrowserContext;
+let worker: Worker;
+let extensionId: string;
+
+test.beforeAll(async ({}, info) => {
+  test.skip(info.project.name !== 'desktop', 'the extension runs once, in a desktop window');
+  if (!fs.existsSync(path.join(EXTENSION, 'manifest.json'))) throw new Error('build the extension first: bash extension/build.sh');
+  context = await chromium.launchPersistentContext('', {
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    baseURL: BASE,
+    viewport: { width: 1280, height: 800 },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      `--disable-extensions-except=${EXTENSION}`,
+      `--load-extension=${EXTENSION}`,
+    ],
+  });
+  worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
+  extensionId = worker.url().split('/')[2];
+  // The job boards are served by the test: the project's own saved pages.
+  await context.route('https://boards.greenhouse.io/**', (route) =>
+    route.fulfill({ contentType: 'text/html', body: fs.readFileSync(path.join(FIXTURES, 'greenhouse/classic-board.html')) }));
+  await context.route('https://jobs.lever.co/**', (route) =>
+    route.fulfill({ contentType: 'text/html', body: fs.readFileSync(path.join(FIXTURES, 'lever/posting.html')) }));
+});
+
+test.afterAll(async () => {
+  await context?.close();
+});
+
+async function tabId(url: string): Promise<number> {
+  return worker.evaluate(async (u) => {
+    const tabs = await chrome.tabs.query({});
+    const tab = tabs.find((t) => t.url === u);
+    if (!tab?.id) throw new Error(`no tab at ${u}`);
+    return tab.id;
+  }, url);
+}
+
+async function popupFor(url: string): Promise<Page> {
+  const popup = await context.newPage();
+  await popup.goto(`chrome-extension://${extensionId}/popup.html?tab=${await tabId(url)}`);
+  return popup;
+}
+
+async function signIn(popup: Page, email: string, password: string) {
+  await popup.getByLabel('Email').fill(email);
+  await popup.getByLabel('Password').fill(password);
+  await popup.getByRole('button', { name: 'Sign in' }).click();
+  await expect(popup.locator('.who')).toContainText(email);
+}
+
+test('set up: a client and an employee assigned to them', async () => {
+  const page = await context.newPage();
+  await page.goto('/signup');
+  await hydrated(page);
+  await page.getByLabel('First name').fill('Eve');
+  await page.getByLabel('Last name').fill('Extension');
+  await page.getByLabel('Email').fill(CLIENT);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/client$/);
+  await logout(page);
+
+  await login(page, ADMIN.email, ADMIN.password);
+  await expect(page).toHaveURL(/\/admin$/);
+  await page.goto('/admin/clients');
+  await hydrated(page);
+  const row = page.locator(`li[data-email="${CLIENT}"]`);
+  await row.getByRole('button', { name: 'Activate' }).click();
+  await expect(row.getByTestId('client-status')).toHaveText('Active');
+  await page.goto('/admin/users');
+  await hydrated(page);
+  const create = page.getByTestId('create-user');
+  await create.getByLabel('Role').selectOption('employee');
+  await create.getByLabel('First name').fill('Ezra');
+  await create.getByLabel('Last name').fill('Worker');
+  await create.getByLabel('Email').fill(EMPLOYEE);
+  await create.getByLabel('Password').fill(PASSWORD);
+  await create.getByRole('button', { name: 'Create account' }).click();
+  await expect(create.getByRole('status')).toContainText(`Created ${EMPLOYEE}`);
+  await page.goto('/admin/assignments');
+  await hydrated(page);
+  const assignments = page.getByTestId('assignments-section');
+  for (const [select, text] of [['#assign-client', CLIENT], ['#assign-employee', EMPLOYEE]]) {
+    const value = await assignments.locator(select).locator('option', { hasText: text }).getAttribute('value');
+    await assignments.locator(select).selectOption(value ?? '');
+  }
+  await assignments.getByRole('button', { name: 'Assign', exact: true }).click();
+  await expect(page.locator(`[data-testid="employee-card"][data-email="${EMPLOYEE}"]`)).toContainText('Eve Extension');
+  await logout(page);
+  await page.close();
+});
+
+test('the options page points the extension at the server', async () => {
+  const options = await context.newPage();
+  await options.goto(`chrome-extension://${extensionId}/options.html`);
+  await options.getByLabel('Server address').fill('not an address');
+  await options.getByRole('button', { name: 'Save' }).click();
+  await expect(options.locator('#status')).toHaveText('Enter an address starting with http:// or https://.');
+  await options.getByLabel('Server address').fill(BASE);
+  await options.getByRole('button', { name: 'Save' }).click();
+  await expect(options.locator('#status')).toHaveText('Saved.');
+  await options.close();
+});
+
+test('a client delegates the job on the current page from the popup', async () => {
+  const job = await context.newPage();
+  await job.goto(JOB_URL);
+  // The content script adds its button on job pages (in a shadow root).
+  await expect(job.locator('#jobdelegate-host button')).toHaveText('Delegate');
+
+  const popup = await popupFor(JOB_URL);
+  await popup.getByLabel('Password').fill('wrong password');
+  await popup.getByLabel('Email').fill(CLIENT);
+  await popup.getByRole('button', { name: 'Sign in' }).click();
+  await expect(popup.locator('#status')).toHaveText('Incorrect email or password.');
+  await signIn(popup, CLIENT, PASSWORD);
+
+  // The detected job, editable before sending.
+  await expect(popup.getByLabel('Title')).toHaveValue('Senior Backend Engineer, Routing');
+  await expect(popup.getByLabel('Company')).toHaveValue('Copperline Logistics');
+  await expect(popup.getByLabel('Location')).toHaveValue('Denver, CO or Remote (US)');
+  await expect(popup.getByLabel('Address')).toHaveValue(JOB_URL);
+  await popup.getByLabel('Location').fill('Denver, CO');
+  await popup.getByLabel('Priority').selectOption('high');
+  await popup.getByLabel('Notes for your assistant').fill('Use the routing cover letter.');
+  await popup.getByRole('button', { name: 'Delegate' }).click();
+  await expect(popup.locator('#status')).toHaveText(
+    'Delegated: Senior Backend Engineer, Routing at Copperline Logistics (Assigned)');
+  await expect(popup.locator('#recent')).toContainText('Senior Backend Engineer, Routing at Copperline Logistics');
+  // The same page again: the server says it has it.
+  await popup.getByRole('button', { name: 'Delegate' }).click();
+  await expect(popup.locator('#status')).toHaveText('You delegated this posting before.');
+  await popup.close();
+
+  // It is in the client's dashboard.
+  const page = await context.newPage();
+  await login(page, CLIENT, PASSWORD);
+  await expect(page).toHaveURL(/\/client$/);
+  await page.goto('/client/jobs');
+  await hydrated(page);
+  const row = page.getByTestId('job-row').filter({ hasText: 'Senior Backend Engineer, Routing at Copperline Logistics' });
+  await expect(row.getByTestId('job-status')).toHaveText('Assigned');
+  await row.getByRole('link').first().click();
+  await expect(page.getByTestId('job-detail').getByTestId('job-location')).toHaveText('Denver, CO');
+  await logout(page);
+  await page.close();
+});
+
+test('a delegation made while the server cannot be reached is sent later, once', async () => {
+  const job = await context.newPage();
+  await job.goto(OFFLINE_URL);
+  await expect(job.locator('#jobdelegate-host button')).toHaveText('Delegate');
+  const popup = await popupFor(OFFLINE_URL);
+  await expect(popup.locator('.who')).toContainText(CLIENT);
+  await expect(popup.getByLabel('Title')).not.toHaveValue('');
+  const title = await popup.getByLabel('Title').inputValue();
+  // The server is unreachable for delegations.
+  await popup.route('**/api/v1/jobs', (route) =>
+    route.request().method() === 'POST' ? route.abort('connectionrefused') : route.continue());
+  await popup.getByRole('button', { name: 'Delegate' }).click();
+  await expect(popup.locator('#status')).toHaveText('The server cannot be reached: saved, and sent as soon as it can be.');
+  await popup.getByRole('button', { name: 'Delegate' }).click();
+  await expect(popup.locator('#status')).toHaveText('The server cannot be reached: saved, and sent as soon as it can be.');
+  await popup.unroute('**/api/v1/jobs');
+  // Opening the popup again sends what waited.
+  await popup.reload();
+  await expect(popup.locator('#recent')).toContainText(title);
+  await expect(popup.locator('#outbox')).toHaveCount(0);
+  const pending = await worker.evaluate(async () => (await chrome.storage.local.get('outbox')).outbox ?? []);
+  expect(pending).toEqual([]);
+  // Exactly one job for that posting.
+  const items = await popup.locator('#recent li').allTextContents();
+  expect(items.filter((t) => t.includes(title))).toHaveLength(1);
+  await popup.close();
+  await job.close();
+});
+
+test('the employee marks the job completed from the extension; the client sees the captured screenshot', async () => {
+  const popup = await popupFor(JOB_URL);
+  await popup.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(popup, EMPLOYEE, PASSWORD);
+  const item = popup.locator('#queue li.job').filter({ hasText: 'Senior Backend Engineer, Routing at Copperline Logistics' });
+  await item.getByRole('button', { name: 'Start' }).click();
+  await item.getByRole('button', { name: 'Mark as completed' }).click();
+  await item.getByLabel('Outcome').selectOption('submitted');
+  await item.getByLabel('Notes').fill('Submitted through the extension.');
+  // The job's tab is the one in view when the capture is taken.
+  const jobTab = context.pages().find((p) => p.url() === JOB_URL);
+  await jobTab?.bringToFront();
+  await item.getByRole('button', { name: 'Capture and complete' }).click();
+  await expect(popup.locator('#status')).toHaveText('Senior Backend Engineer, Routing at Copperline Logistics: Completed');
+  await expect(popup.locator('#queue li.job').filter({ hasText: 'Copperline' })).toHaveCount(0);
+  await popup.close();
+
+  const page = await context.newPage();
+  await login(page, CLIENT, PASSWORD);
+  await expect(page).toHaveURL(/\/client$/);
+  await page.goto('/client/jobs');
+  await hydrated(page);
+  await page.getByTestId('job-row').filter({ hasText: 'Copperline Logistics' }).getByRole('link').first().click();
+  const detail = page.getByTestId('job-detail');
+  await expect(detail.getByTestId('job-status')).toHaveText('Completed');
+  await expect(detail.getByTestId('completion')).toContainText('Submitted through the extension.');
+  const proof = detail.getByTestId('proof');
+  await expect(proof).toBeVisible();
+  // The captured screenshot: the job page at the window's size.
+  await expect.poll(() => proof.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(600);
+  await page.screenshot({ path: 'screenshots/desktop-30-extension-proof.png', fullPage: true });
+  await logout(page);
+});

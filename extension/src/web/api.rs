@@ -1,0 +1,236 @@
+//! The REST API client: bearer tokens from storage, refreshed automatically (once at a time), JSON problems turned
+//! back into the shared error type.
+
+use app::api::{
+    jobs::{DelegateForm, JobSummary},
+    notifications::Notifications,
+    rest::{ApiProblem, LoginRequest, RefreshRequest, TokenResponse, API_PREFIX},
+    resumes::ResumeTypeView,
+    AppError, CurrentUser, Page,
+};
+use gloo_net::http::{Request, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+
+use super::store::{self, Session};
+
+/// Why a call did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// The server could not be reached (offline, wrong address, server down).
+    Offline(String),
+    /// The server answered with an error.
+    Api(AppError),
+}
+
+impl Failure {
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Offline(why) => format!("The server cannot be reached ({why})."),
+            Failure::Api(e) => e.to_string(),
+        }
+    }
+}
+
+thread_local! {
+    static REFRESHING: std::rc::Rc<futures_util::lock::Mutex<()>> =
+        std::rc::Rc::new(futures_util::lock::Mutex::new(()));
+}
+
+async fn url(path: &str) -> String {
+    format!("{}{API_PREFIX}{path}", store::server().await)
+}
+
+async fn problem(res: Response) -> Failure {
+    match res.json::<ApiProblem>().await {
+        Ok(p) => Failure::Api(p.into()),
+        Err(_) => Failure::Api(AppError::Transport {
+            message: format!("The server answered {}.", res.status()),
+        }),
+    }
+}
+
+async fn parse<T: DeserializeOwned>(res: Response) -> Result<T, Failure> {
+    if res.ok() {
+        res.json::<T>().await.map_err(|e| {
+            Failure::Api(AppError::Transport {
+                message: e.to_string(),
+            })
+        })
+    } else {
+        Err(problem(res).await)
+    }
+}
+
+/// Sign in and keep the tokens.
+pub async fn login(email: &str, password: &str) -> Result<Session, Failure> {
+    let body = LoginRequest {
+        email: email.trim().to_string(),
+        password: password.to_string(),
+        client_name: "Chrome extension".into(),
+    };
+    let res = Request::post(&url("/auth/login").await)
+        .json(&body)
+        .map_err(|e| Failure::Offline(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| Failure::Offline(e.to_string()))?;
+    let tokens: TokenResponse = parse(res).await?;
+    let session = Session::from(tokens);
+    store::set_session(&session)
+        .await
+        .map_err(Failure::Offline)?;
+    Ok(session)
+}
+
+/// Sign out here and on the server.
+pub async fn logout() {
+    if let Some(s) = store::session().await {
+        if let Ok(req) = Request::post(&url("/auth/logout").await).json(&RefreshRequest {
+            refresh_token: s.refresh_token,
+        }) {
+            let _ = req.send().await;
+        }
+    }
+    store::clear_session().await;
+}
+
+/// Trade the refresh token for new ones, unless another call just did (only one refresh at a time: a refresh token
+/// presented twice ends the sign-in).
+async fn refresh(used_access: &str) -> Result<Session, Failure> {
+    let lock = REFRESHING.with(|l| l.clone());
+    let _guard = lock.lock().await;
+    let Some(current) = store::session().await else {
+        return Err(Failure::Api(AppError::Unauthenticated));
+    };
+    if current.access_token != used_access {
+        return Ok(current);
+    }
+    let res = Request::post(&url("/auth/refresh").await)
+        .json(&RefreshRequest {
+            refresh_token: current.refresh_token.clone(),
+        })
+        .map_err(|e| Failure::Offline(e.to_string()))?
+        .send()
+        .await
+        .map_err(|e| Failure::Offline(e.to_string()))?;
+    match parse::<TokenResponse>(res).await {
+        Ok(t) => {
+            let s = Session::from(t);
+            store::set_session(&s).await.map_err(Failure::Offline)?;
+            Ok(s)
+        }
+        Err(Failure::Api(e)) => {
+            store::clear_session().await;
+            Err(Failure::Api(e))
+        }
+        Err(offline) => Err(offline),
+    }
+}
+
+/// Send an authorized request built by `build` (called again after a refresh), and read its JSON answer.
+async fn call<T: DeserializeOwned>(
+    build: impl Fn(String) -> Result<Request, Failure>,
+    path: &str,
+) -> Result<T, Failure> {
+    let Some(session) = store::session().await else {
+        return Err(Failure::Api(AppError::Unauthenticated));
+    };
+    let target = url(path).await;
+    let res = authorized(&build, &target, &session.access_token).await?;
+    if res.status() != 401 {
+        return parse(res).await;
+    }
+    let fresh = refresh(&session.access_token).await?;
+    let res = authorized(&build, &target, &fresh.access_token).await?;
+    parse(res).await
+}
+
+async fn authorized(
+    build: &impl Fn(String) -> Result<Request, Failure>,
+    target: &str,
+    token: &str,
+) -> Result<Response, Failure> {
+    let req = build(target.to_string())?;
+    req.headers()
+        .set("Authorization", &format!("Bearer {token}"));
+    req.send()
+        .await
+        .map_err(|e| Failure::Offline(e.to_string()))
+}
+
+fn json_post<B: serde::Serialize>(body: &B) -> impl Fn(String) -> Result<Request, Failure> + '_ {
+    move |u: String| {
+        RequestBuilder::new(&u)
+            .method(gloo_net::http::Method::POST)
+            .json(body)
+            .map_err(|e| Failure::Offline(e.to_string()))
+    }
+}
+
+fn get(u: String) -> Result<Request, Failure> {
+    Request::get(&u)
+        .build()
+        .map_err(|e| Failure::Offline(e.to_string()))
+}
+
+pub async fn me() -> Result<CurrentUser, Failure> {
+    call(get, "/me").await
+}
+
+pub async fn resume_types() -> Result<Vec<ResumeTypeView>, Failure> {
+    call(get, "/resume-types").await
+}
+
+pub async fn delegate(form: &DelegateForm) -> Result<JobSummary, Failure> {
+    call(json_post(form), "/jobs").await
+}
+
+pub async fn my_jobs() -> Result<Page<JobSummary>, Failure> {
+    call(get, "/jobs").await
+}
+
+pub async fn queue() -> Result<Vec<JobSummary>, Failure> {
+    call(get, "/queue").await
+}
+
+pub async fn notifications() -> Result<Notifications, Failure> {
+    call(get, "/notifications").await
+}
+
+pub async fn start(job: &str) -> Result<JobSummary, Failure> {
+    call(
+        json_post(&serde_json::json!({})),
+        &format!("/jobs/{job}/start"),
+    )
+    .await
+}
+
+/// Complete a job with the captured screenshot (PNG bytes).
+pub async fn complete(
+    job: &str,
+    outcome: &str,
+    notes: &str,
+    reason: &str,
+    png: Option<&[u8]>,
+) -> Result<JobSummary, Failure> {
+    let build = |u: String| {
+        let form = web_sys::FormData::new()
+            .map_err(|e| Failure::Offline(super::chrome::message_of(&e)))?;
+        let _ = form.append_with_str("outcome", outcome);
+        let _ = form.append_with_str("notes", notes);
+        let _ = form.append_with_str("failure_reason", reason);
+        if let Some(bytes) = png {
+            let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes).into());
+            let bag = web_sys::BlobPropertyBag::new();
+            bag.set_type("image/png");
+            let blob = web_sys::Blob::new_with_u8_array_sequence_and_options(&parts, &bag)
+                .map_err(|e| Failure::Offline(super::chrome::message_of(&e)))?;
+            let _ = form.append_with_blob_and_filename("screenshot", &blob, "proof.png");
+        }
+        RequestBuilder::new(&u)
+            .method(gloo_net::http::Method::POST)
+            .body(form)
+            .map_err(|e| Failure::Offline(e.to_string()))
+    };
+    call(build, &format!("/jobs/{job}/complete")).await
+}

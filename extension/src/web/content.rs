@@ -1,0 +1,150 @@
+//! The content script: reads a cheap snapshot of the page (no full-HTML copy), answers the popup's "what job is
+//! this?" and, on job pages, adds a small "Delegate" button that delegates through the background worker.
+
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use web_sys::{Document, Element};
+
+use super::chrome::{from_js, on_message, prop, runtime_send_message, to_js};
+use crate::extract::{self, collapse_whitespace, selectors_for, split_selector, Snapshot};
+
+fn all(doc: &Document, css: &str) -> Vec<Element> {
+    let mut out = Vec::new();
+    if let Ok(list) = doc.query_selector_all(css) {
+        for i in 0..list.length() {
+            if let Some(e) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                out.push(e);
+            }
+        }
+    }
+    out
+}
+
+/// The snapshot the extraction rules need, read from the live page.
+pub fn snapshot(doc: &Document) -> Snapshot {
+    let url = doc
+        .location()
+        .and_then(|l| l.href().ok())
+        .unwrap_or_default();
+    let json_ld = all(doc, r#"script[type="application/ld+json"]"#)
+        .iter()
+        .filter_map(|e| e.text_content())
+        .collect();
+    let meta = all(doc, "meta[content]")
+        .iter()
+        .filter_map(|e| {
+            let key = e
+                .get_attribute("name")
+                .or_else(|| e.get_attribute("property"))?;
+            Some((key, e.get_attribute("content")?))
+        })
+        .collect();
+    let canonical = doc
+        .query_selector(r#"link[rel="canonical"]"#)
+        .ok()
+        .flatten()
+        .and_then(|e| e.get_attribute("href"));
+    let texts = selectors_for(&url)
+        .into_iter()
+        .map(|entry| {
+            let (css, attr) = split_selector(entry);
+            let found = doc
+                .query_selector(css)
+                .ok()
+                .flatten()
+                .and_then(|e| match attr {
+                    Some(a) => e.get_attribute(a),
+                    None => e.text_content(),
+                });
+            (
+                entry.to_string(),
+                found
+                    .map(|t| collapse_whitespace(&t))
+                    .filter(|t| !t.is_empty()),
+            )
+        })
+        .collect();
+    Snapshot {
+        title: doc.title(),
+        url,
+        json_ld,
+        meta,
+        canonical,
+        texts,
+    }
+}
+
+fn current_job() -> Option<extract::JobInfo> {
+    let doc = super::dom::doc()?;
+    extract::extract(&snapshot(&doc))
+}
+
+/// Entry point of the content script.
+pub fn main() {
+    // The popup asks for the page's job.
+    let listener = Closure::<dyn FnMut(JsValue, JsValue, js_sys::Function) -> JsValue>::new(
+        |msg: JsValue, _sender: JsValue, reply: js_sys::Function| {
+            if prop(&msg, "type").as_string().as_deref() == Some("job") {
+                let _ = reply.call1(&JsValue::NULL, &to_js(&current_job()));
+            }
+            JsValue::FALSE
+        },
+    );
+    on_message(listener.as_ref().unchecked_ref());
+    listener.forget();
+
+    let Some(doc) = super::dom::doc() else { return };
+    if !extract::looks_like_job_page(&snapshot(&doc)) {
+        return;
+    }
+    add_button(&doc);
+}
+
+/// A small button in its own shadow root, so the page's styles cannot reach it (nor ours the page).
+fn add_button(doc: &Document) {
+    let Some(body) = doc.body() else { return };
+    let Ok(host) = doc.create_element("div") else {
+        return;
+    };
+    host.set_id("jobdelegate-host");
+    let _ = host.set_attribute(
+        "style",
+        "position:fixed;right:16px;bottom:16px;z-index:2147483647;",
+    );
+    let Ok(root) = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+    else {
+        return;
+    };
+    let Ok(button) = doc.create_element("button") else {
+        return;
+    };
+    button.set_text_content(Some("Delegate"));
+    let _ = button.set_attribute(
+        "style",
+        "font:600 14px system-ui,sans-serif;padding:10px 16px;border-radius:999px;border:0;\
+         background:#1d4ed8;color:#fff;box-shadow:0 2px 8px rgba(0,0,0,.25);cursor:pointer;",
+    );
+    let _ = button.set_attribute("data-jobdelegate", "delegate");
+    let _ = root.append_child(&button);
+    let _ = body.append_child(&host);
+    let b = button.clone();
+    super::dom::on_click(&button, move || {
+        let b = b.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(job) = current_job() else {
+                b.set_text_content(Some("No job found on this page"));
+                return;
+            };
+            b.set_text_content(Some("Delegating…"));
+            let msg = to_js(&serde_json::json!({"type": "delegate", "job": job}));
+            let answer = runtime_send_message(msg).await.unwrap_or(JsValue::NULL);
+            let text = from_js::<serde_json::Value>(&answer)
+                .and_then(|v| {
+                    v.get("message")
+                        .and_then(|m| m.as_str())
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| "Could not delegate".into());
+            b.set_text_content(Some(&text));
+        });
+    });
+}
