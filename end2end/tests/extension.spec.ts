@@ -22,8 +22,7 @@ let context: BrowserContext;
 let worker: Worker;
 let extensionId: string;
 
-test.beforeAll(async ({}, info) => {
-  test.skip(info.project.name !== 'desktop', 'the extension runs once, in a desktop window');
+test.beforeAll(async () => {
   if (!fs.existsSync(path.join(EXTENSION, 'manifest.json'))) throw new Error('build the extension first: bash extension/build.sh');
   context = await chromium.launchPersistentContext('', {
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
