@@ -149,6 +149,10 @@ pub struct Config {
     #[arg(long, env = "EXTENSION_ORIGINS", value_delimiter = ',', global = true)]
     pub extension_origins: Vec<String>,
 
+    /// Lets callers other than loopback read `/metrics`, as `Authorization: Bearer <token>`.
+    #[arg(long, env = "METRICS_TOKEN", hide_env_values = true, global = true)]
+    pub metrics_token: Option<String>,
+
     /// Sender of every email.
     #[arg(
         long,

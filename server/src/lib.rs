@@ -8,6 +8,7 @@ pub mod events;
 pub mod files;
 pub mod mailer;
 pub mod openapi;
+pub mod ops;
 pub mod queue;
 pub mod rest;
 pub mod security;

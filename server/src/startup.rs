@@ -43,6 +43,8 @@ pub struct Settings {
     pub queue: crate::queue::QueueSettings,
     /// REST API limits and CORS origins.
     pub api: crate::rest::ApiSettings,
+    /// Lets non-loopback callers read `/metrics` (as a bearer token).
+    pub metrics_token: Option<String>,
 }
 
 impl Settings {
@@ -54,6 +56,10 @@ impl Settings {
             mailer,
             queue: config.queue_settings(),
             api: config.api_settings(),
+            metrics_token: config
+                .metrics_token
+                .clone()
+                .filter(|t| !t.trim().is_empty()),
             storage: storage(config).await?,
             auth: AuthConfig {
                 public_origin: config.public_origin(bound)?,
@@ -147,6 +153,12 @@ pub fn router(
         .with_signed(Key::from(&settings.session_key));
 
     let events = state.events.clone();
+    let ops = Arc::new(crate::ops::Ops {
+        metrics: crate::ops::Metrics::new(),
+        // Three missed heartbeats and the lane's worker is taken for dead (as the queue itself does).
+        worker_grace: settings.queue.heartbeat * 3 + Duration::from_secs(5),
+        metrics_token: settings.metrics_token.clone(),
+    });
     let routes = route_list();
     let ctx_state = state.clone();
     let options = settings.leptos_options;
@@ -166,6 +178,8 @@ pub fn router(
         ))
         // The REST API authenticates with bearer tokens: no session, no cookies.
         .merge(crate::rest::routes(&state, &settings.api))
+        .merge(crate::ops::routes(ops.clone()))
+        .layer(middleware::from_fn_with_state(ops, crate::ops::track))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::security_headers,

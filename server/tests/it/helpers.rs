@@ -170,6 +170,7 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
             rules: Default::default(),
         },
         api: Default::default(),
+        metrics_token: None,
     }
 }
 
@@ -183,8 +184,22 @@ impl TestApp {
         Self::spawn_on(testdb, tweak).await
     }
 
+    /// A server that runs no background workers (as `server serve --no-workers`).
+    pub async fn spawn_without_workers(backend: Backend) -> TestApp {
+        let testdb = Arc::new(TestDb::new(backend).await);
+        Self::start(testdb, |_| {}, false).await
+    }
+
     /// Another server on an existing database (as after a restart).
     pub async fn spawn_on(testdb: Arc<TestDb>, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        Self::start(testdb, tweak, true).await
+    }
+
+    async fn start(
+        testdb: Arc<TestDb>,
+        tweak: impl FnOnce(&mut Settings),
+        workers: bool,
+    ) -> TestApp {
         let db = server::db::connect(&testdb.url).await.expect("connect");
         server::db::migrate(&db).await.expect("migrate");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -198,7 +213,9 @@ impl TestApp {
             .outbox_dir()
             .map(PathBuf::from)
             .unwrap_or_default();
-        let app = Application::with_parts(db.clone(), listener, settings).expect("build app");
+        let app = Application::with_parts(db.clone(), listener, settings)
+            .expect("build app")
+            .with_workers(workers);
         let server = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
         });

@@ -14,6 +14,7 @@ mod clients;
 mod jobs;
 mod live;
 mod mail;
+mod ops;
 mod resumes;
 mod schedule;
 mod security;
