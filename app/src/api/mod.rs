@@ -2,6 +2,7 @@
 //! error type and the `#[server]` functions. No database types here.
 
 pub mod activity;
+pub mod analytics;
 pub mod assignments;
 pub mod auth;
 pub mod clients;

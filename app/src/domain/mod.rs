@@ -3,6 +3,7 @@
 pub mod access;
 pub mod accounts;
 pub mod activity;
+pub mod analytics;
 pub mod assignments;
 pub mod audit;
 pub mod clients;

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod accounts;
+mod analytics;
 mod api;
 mod assignments;
 mod auth;

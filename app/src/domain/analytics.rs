@@ -1,0 +1,483 @@
+//! Analytics computed by the database: grouped counts, averages and conditional sums in SQL that runs on SQLite
+//! and PostgreSQL; Rust only fills in the days without jobs. Who may see what: a client their own jobs, an
+//! employee the jobs assigned to them, admins everything.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, FromQueryResult,
+    QueryFilter, Value,
+};
+use uuid::Uuid;
+
+use super::{
+    access, audit,
+    distribution::stmt,
+    entities::{clients, employees, resume_types, users},
+    policy::{allows, Action, Resource},
+    Actor, RequestMeta,
+};
+use crate::api::{
+    analytics::{
+        AdminAnalytics, ClientAnalytics, ClientRow, DayCount, EmployeeAnalytics, EmployeeRow,
+        Figures, NamedCount, Period, RateAlert, StatusCount,
+    },
+    jobs::JobStatus,
+    AppError, Role,
+};
+
+/// Whose jobs the figures cover.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope {
+    Client(Uuid),
+    Employee(Uuid),
+    All,
+}
+
+impl Scope {
+    /// The SQL condition (placeholder `$3`) and its value.
+    fn filter(self) -> (&'static str, Option<Value>) {
+        match self {
+            Scope::Client(id) => (" AND client_id = $3", Some(id.into())),
+            Scope::Employee(id) => (" AND assigned_employee_id = $3", Some(id.into())),
+            Scope::All => ("", None),
+        }
+    }
+}
+
+/// `YYYY-MM-DD` of a timestamp column, in UTC.
+fn day_of(backend: DbBackend, col: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+        _ => format!("substr({col}, 1, 10)"),
+    }
+}
+
+/// Seconds between two timestamp columns.
+fn seconds_between(backend: DbBackend, from: &str, to: &str) -> String {
+    match backend {
+        DbBackend::Postgres => format!("EXTRACT(EPOCH FROM ({to} - {from}))::float8"),
+        _ => format!("((julianday({to}) - julianday({from})) * 86400.0)"),
+    }
+}
+
+fn values(period: &Period, scope: Scope) -> (Vec<Value>, &'static str) {
+    let (cond, v) = scope.filter();
+    let mut vals: Vec<Value> = vec![period.start().into(), period.end().into()];
+    vals.extend(v);
+    (vals, cond)
+}
+
+#[derive(FromQueryResult)]
+struct KeyCount {
+    k: Option<String>,
+    n: i64,
+}
+
+#[derive(FromQueryResult)]
+struct Ends {
+    submitted: Option<i64>,
+    not_submitted: Option<i64>,
+    expired: Option<i64>,
+    hours: Option<f64>,
+    minutes: Option<f64>,
+    with_deadline: Option<i64>,
+    on_time: Option<i64>,
+}
+
+fn ratio(n: i64, d: i64) -> Option<f64> {
+    (d > 0).then(|| n as f64 / d as f64)
+}
+
+fn per_day(period: &Period, rows: Vec<KeyCount>) -> Vec<DayCount> {
+    let counts: HashMap<String, i64> = rows.into_iter().filter_map(|r| Some((r.k?, r.n))).collect();
+    period
+        .days()
+        .into_iter()
+        .map(|day| DayCount {
+            count: counts
+                .get(&day.format("%Y-%m-%d").to_string())
+                .copied()
+                .unwrap_or(0)
+                .max(0) as u64,
+            day,
+        })
+        .collect()
+}
+
+/// The figures of a scope over a period (see [`Figures`] for the definitions).
+pub async fn figures<C: ConnectionTrait>(
+    db: &C,
+    period: &Period,
+    scope: Scope,
+) -> Result<Figures, AppError> {
+    let backend = db.get_database_backend();
+    let (vals, cond) = values(period, scope);
+
+    let by_status = KeyCount::find_by_statement(stmt(
+        backend,
+        &format!(
+            "SELECT status AS k, COUNT(*) AS n FROM job_delegations \
+             WHERE delegated_at >= $1 AND delegated_at < $2{cond} GROUP BY status"
+        ),
+        vals.clone(),
+    ))
+    .all(db)
+    .await?;
+    let status_count = |s: JobStatus| {
+        by_status
+            .iter()
+            .find(|r| r.k.as_deref() == Some(s.as_str()))
+            .map(|r| r.n.max(0) as u64)
+            .unwrap_or(0)
+    };
+    let by_status_list: Vec<StatusCount> = JobStatus::ALL
+        .iter()
+        .map(|s| StatusCount {
+            status: *s,
+            count: status_count(*s),
+        })
+        .collect();
+
+    let delegated_day = day_of(backend, "delegated_at");
+    let delegated_rows = KeyCount::find_by_statement(stmt(
+        backend,
+        &format!(
+            "SELECT {delegated_day} AS k, COUNT(*) AS n FROM job_delegations \
+             WHERE delegated_at >= $1 AND delegated_at < $2{cond} GROUP BY {delegated_day}"
+        ),
+        vals.clone(),
+    ))
+    .all(db)
+    .await?;
+
+    let completed_day = day_of(backend, "completed_at");
+    let completed_rows = KeyCount::find_by_statement(stmt(
+        backend,
+        &format!(
+            "SELECT {completed_day} AS k, COUNT(*) AS n FROM job_delegations \
+             WHERE status = 'completed' AND completed_at >= $1 AND completed_at < $2{cond} \
+             GROUP BY {completed_day}"
+        ),
+        vals.clone(),
+    ))
+    .all(db)
+    .await?;
+
+    // How jobs ended in the period: submitted and could-not-submit by their completion time, expired by the time
+    // they expired (their last update).
+    let hours = seconds_between(backend, "delegated_at", "completed_at");
+    let minutes = seconds_between(backend, "started_at", "completed_at");
+    let ends = Ends::find_by_statement(stmt(
+        backend,
+        &format!(
+            "SELECT \
+               SUM(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 THEN 1 ELSE 0 END) AS submitted, \
+               SUM(CASE WHEN status = 'failed' AND completed_at >= $1 AND completed_at < $2 THEN 1 ELSE 0 END) AS not_submitted, \
+               SUM(CASE WHEN status = 'expired' AND updated_at >= $1 AND updated_at < $2 THEN 1 ELSE 0 END) AS expired, \
+               AVG(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 THEN {hours} / 3600.0 END) AS hours, \
+               AVG(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 AND started_at IS NOT NULL \
+                   THEN {minutes} / 60.0 END) AS minutes, \
+               SUM(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 AND deadline IS NOT NULL \
+                   THEN 1 ELSE 0 END) AS with_deadline, \
+               SUM(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 AND deadline IS NOT NULL \
+                   AND completed_at <= deadline THEN 1 ELSE 0 END) AS on_time \
+             FROM job_delegations WHERE status IN ('completed', 'failed', 'expired'){cond}"
+        ),
+        vals,
+    ))
+    .one(db)
+    .await?;
+    let (submitted, not_submitted, expired, hours, minutes, with_deadline, on_time) = match ends {
+        Some(e) => (
+            e.submitted.unwrap_or(0),
+            e.not_submitted.unwrap_or(0),
+            e.expired.unwrap_or(0),
+            e.hours,
+            e.minutes,
+            e.with_deadline.unwrap_or(0),
+            e.on_time.unwrap_or(0),
+        ),
+        None => (0, 0, 0, None, None, 0, 0),
+    };
+    Ok(Figures {
+        period: *period,
+        delegated: by_status_list.iter().map(|s| s.count).sum(),
+        by_status: by_status_list,
+        submitted: submitted.max(0) as u64,
+        not_submitted: not_submitted.max(0) as u64,
+        expired: expired.max(0) as u64,
+        completion_rate: ratio(submitted, submitted + not_submitted + expired),
+        avg_hours_to_complete: hours,
+        avg_minutes_working: minutes,
+        on_time_rate: ratio(on_time, with_deadline),
+        delegated_per_day: per_day(period, delegated_rows),
+        completed_per_day: per_day(period, completed_rows),
+    })
+}
+
+/// A client's own figures, with their jobs per resume.
+pub async fn for_client(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    period: &Period,
+    meta: &RequestMeta,
+) -> Result<ClientAnalytics, AppError> {
+    let client = access::require_client(db, actor, "analytics.view", "analytics", meta).await?;
+    let figures = figures(db, period, Scope::Client(client.id)).await?;
+    let backend = db.get_database_backend();
+    let rows = KeyCount::find_by_statement(stmt(
+        backend,
+        "SELECT CAST(resume_type_id AS TEXT) AS k, COUNT(*) AS n FROM job_delegations \
+         WHERE delegated_at >= $1 AND delegated_at < $2 AND client_id = $3 GROUP BY resume_type_id",
+        vec![period.start().into(), period.end().into(), client.id.into()],
+    ))
+    .all(db)
+    .await?;
+    let ids: Vec<Uuid> = rows
+        .iter()
+        .filter_map(|r| r.k.as_deref().and_then(|k| Uuid::parse_str(k).ok()))
+        .collect();
+    let names: HashMap<Uuid, String> = resume_types::Entity::find()
+        .filter(resume_types::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    let mut by_resume: Vec<NamedCount> = rows
+        .into_iter()
+        .map(|r| NamedCount {
+            name: r
+                .k
+                .as_ref()
+                .and_then(|id| Uuid::parse_str(id).ok())
+                .and_then(|id| names.get(&id).cloned())
+                .unwrap_or_else(|| {
+                    if r.k.is_some() {
+                        "A deleted resume".into()
+                    } else {
+                        "No resume".into()
+                    }
+                }),
+            count: r.n.max(0) as u64,
+        })
+        .collect();
+    by_resume.sort_by(|a, b| b.count.cmp(&a.count).then(a.name.cmp(&b.name)));
+    Ok(ClientAnalytics { figures, by_resume })
+}
+
+#[derive(FromQueryResult)]
+struct Load {
+    assigned_employee_id: Option<Uuid>,
+    n: i64,
+}
+
+/// Open jobs (assigned or in progress) per employee, now.
+async fn open_load<C: ConnectionTrait>(
+    db: &C,
+    employee: Option<Uuid>,
+) -> Result<HashMap<Uuid, u64>, AppError> {
+    let backend = db.get_database_backend();
+    let (cond, vals): (&str, Vec<Value>) = match employee {
+        Some(e) => (" AND assigned_employee_id = $1", vec![e.into()]),
+        None => ("", vec![]),
+    };
+    let rows = Load::find_by_statement(stmt(
+        backend,
+        &format!(
+            "SELECT assigned_employee_id, COUNT(*) AS n FROM job_delegations \
+             WHERE status IN ('pending', 'in_progress'){cond} GROUP BY assigned_employee_id"
+        ),
+        vals,
+    ))
+    .all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| Some((r.assigned_employee_id?, r.n.max(0) as u64)))
+        .collect())
+}
+
+/// An employee's own figures and current load.
+pub async fn for_employee(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    period: &Period,
+    meta: &RequestMeta,
+) -> Result<EmployeeAnalytics, AppError> {
+    let Some(employee) = access::employee_of(db, actor.user_id).await? else {
+        return Err(audit::denied(
+            db,
+            actor,
+            "analytics.view",
+            "analytics",
+            None,
+            meta,
+            audit::NOT_PERMITTED,
+        )
+        .await);
+    };
+    let figures = figures(db, period, Scope::Employee(employee.id)).await?;
+    let open_load = open_load(db, Some(employee.id))
+        .await?
+        .get(&employee.id)
+        .copied()
+        .unwrap_or(0);
+    Ok(EmployeeAnalytics { figures, open_load })
+}
+
+#[derive(FromQueryResult)]
+struct PerEmployee {
+    assigned_employee_id: Option<Uuid>,
+    submitted: Option<i64>,
+    not_submitted: Option<i64>,
+    minutes: Option<f64>,
+    with_deadline: Option<i64>,
+    on_time: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct PerClient {
+    client_id: Uuid,
+    delegated: Option<i64>,
+    submitted: Option<i64>,
+    ended: Option<i64>,
+    open: Option<i64>,
+}
+
+#[derive(FromQueryResult)]
+struct Backlog {
+    n: i64,
+    oldest: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+/// Everything, for admins: totals and trends, a line per employee and per client, the unassigned backlog, and the
+/// completion-rate alert.
+pub async fn for_admin(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    period: &Period,
+    meta: &RequestMeta,
+) -> Result<AdminAnalytics, AppError> {
+    if !allows(actor.role, Resource::Analytics, Action::View)
+        || !matches!(actor.role, Role::Admin | Role::SuperAdmin)
+    {
+        return Err(audit::denied(
+            db,
+            actor,
+            "analytics.admin",
+            "analytics",
+            None,
+            meta,
+            audit::NOT_PERMITTED,
+        )
+        .await);
+    }
+    let backend = db.get_database_backend();
+    let figures = figures(db, period, Scope::All).await?;
+    let minutes = seconds_between(backend, "started_at", "completed_at");
+    let in_period = "completed_at >= $1 AND completed_at < $2";
+    let per_employee = PerEmployee::find_by_statement(stmt(
+        backend,
+        &format!(
+            "SELECT assigned_employee_id, \
+               SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS submitted, \
+               SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS not_submitted, \
+               AVG(CASE WHEN status = 'completed' AND started_at IS NOT NULL THEN {minutes} / 60.0 END) AS minutes, \
+               SUM(CASE WHEN status = 'completed' AND deadline IS NOT NULL THEN 1 ELSE 0 END) AS with_deadline, \
+               SUM(CASE WHEN status = 'completed' AND deadline IS NOT NULL AND completed_at <= deadline \
+                   THEN 1 ELSE 0 END) AS on_time \
+             FROM job_delegations WHERE status IN ('completed', 'failed') AND {in_period} \
+               AND assigned_employee_id IS NOT NULL GROUP BY assigned_employee_id"
+        ),
+        vec![period.start().into(), period.end().into()],
+    ))
+    .all(db)
+    .await?;
+    let loads = open_load(db, None).await?;
+    let staff = employees::Entity::find().all(db).await?;
+    let client_rows = clients::Entity::find().all(db).await?;
+    let user_ids: Vec<Uuid> = staff
+        .iter()
+        .map(|e| e.user_id)
+        .chain(client_rows.iter().map(|c| c.user_id))
+        .collect();
+    let people: HashMap<Uuid, users::Model> = users::Entity::find()
+        .filter(users::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    let mut employees_out: Vec<EmployeeRow> = staff
+        .iter()
+        .map(|e| {
+            let row = per_employee
+                .iter()
+                .find(|r| r.assigned_employee_id == Some(e.id));
+            let user = people.get(&e.user_id);
+            EmployeeRow {
+                employee_id: e.id,
+                name: user.map(super::jobs::full_name).unwrap_or_default(),
+                email: user.map(|u| u.email.clone()).unwrap_or_default(),
+                submitted: row.and_then(|r| r.submitted).unwrap_or(0).max(0) as u64,
+                not_submitted: row.and_then(|r| r.not_submitted).unwrap_or(0).max(0) as u64,
+                avg_minutes_working: row.and_then(|r| r.minutes),
+                on_time_rate: row
+                    .and_then(|r| ratio(r.on_time.unwrap_or(0), r.with_deadline.unwrap_or(0))),
+                open_load: loads.get(&e.id).copied().unwrap_or(0),
+            }
+        })
+        .collect();
+    employees_out.sort_by(|a, b| b.submitted.cmp(&a.submitted).then(a.name.cmp(&b.name)));
+
+    let per_client = PerClient::find_by_statement(stmt(
+        backend,
+        "SELECT client_id, \
+           SUM(CASE WHEN delegated_at >= $1 AND delegated_at < $2 THEN 1 ELSE 0 END) AS delegated, \
+           SUM(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 THEN 1 ELSE 0 END) AS submitted, \
+           SUM(CASE WHEN (status IN ('completed', 'failed') AND completed_at >= $1 AND completed_at < $2) \
+                 OR (status = 'expired' AND updated_at >= $1 AND updated_at < $2) THEN 1 ELSE 0 END) AS ended, \
+           SUM(CASE WHEN status IN ('unassigned', 'pending', 'in_progress') THEN 1 ELSE 0 END) AS open \
+         FROM job_delegations GROUP BY client_id",
+        vec![period.start().into(), period.end().into()],
+    ))
+    .all(db)
+    .await?;
+    let mut clients_out: Vec<ClientRow> = client_rows
+        .iter()
+        .map(|c| {
+            let row = per_client.iter().find(|r| r.client_id == c.id);
+            let user = people.get(&c.user_id);
+            let submitted = row.and_then(|r| r.submitted).unwrap_or(0);
+            ClientRow {
+                client_id: c.id,
+                name: user.map(super::jobs::full_name).unwrap_or_default(),
+                email: user.map(|u| u.email.clone()).unwrap_or_default(),
+                delegated: row.and_then(|r| r.delegated).unwrap_or(0).max(0) as u64,
+                submitted: submitted.max(0) as u64,
+                completion_rate: ratio(submitted, row.and_then(|r| r.ended).unwrap_or(0)),
+                open: row.and_then(|r| r.open).unwrap_or(0).max(0) as u64,
+            }
+        })
+        .collect();
+    clients_out.sort_by(|a, b| b.delegated.cmp(&a.delegated).then(a.email.cmp(&b.email)));
+
+    let backlog = Backlog::find_by_statement(stmt(
+        backend,
+        "SELECT COUNT(*) AS n, MIN(delegated_at) AS oldest FROM job_delegations WHERE status = 'unassigned'",
+        vec![],
+    ))
+    .one(db)
+    .await?;
+    let alert = RateAlert::for_rate(figures.completion_rate);
+    Ok(AdminAnalytics {
+        figures,
+        employees: employees_out,
+        clients: clients_out,
+        unassigned: backlog.as_ref().map(|b| b.n.max(0) as u64).unwrap_or(0),
+        oldest_unassigned: backlog.and_then(|b| b.oldest),
+        alert,
+    })
+}
