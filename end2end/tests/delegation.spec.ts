@@ -256,6 +256,37 @@ test('the admin sees the delegation in the activity log and the jobs screen', as
   await logout(page);
 });
 
+test('the overviews show figures and charts, and fit a phone', async ({ page }, info) => {
+  const { client } = who(info.project.name);
+  await login(page, ADMIN.email, ADMIN.password);
+  await expect(page).toHaveURL(/\/admin$/);
+  await hydrated(page);
+  const overview = page.getByTestId('admin-analytics');
+  await expect(overview.getByTestId('chart-delegated').locator('svg rect.bar').first()).toBeVisible();
+  await expect(overview.locator('[data-testid="tile"][data-label="Submitted"] .tile-value')).not.toHaveText('0');
+  await expect(overview.getByTestId('employee-table')).toContainText(`Worker ${info.project.name}`);
+  // The numbers behind a chart, as a table.
+  await overview.getByTestId('chart-status').locator('summary').click();
+  await expect(overview.getByTestId('chart-status').locator('table')).toContainText('Completed');
+  // Another period, from the picker.
+  await overview.getByTestId('period').getByRole('link', { name: '7 days' }).click();
+  await expect(page).toHaveURL(/from=\d{4}-\d{2}-\d{2}&to=/);
+  await expect(overview.getByTestId('chart-delegated')).toBeVisible();
+  await fitsWidth(page);
+  await shot(page, info, '18-admin-overview');
+  await logout(page);
+
+  await login(page, client, PASSWORD);
+  await expect(page).toHaveURL(/\/client$/);
+  await hydrated(page);
+  const mine = page.getByTestId('client-analytics');
+  await expect(mine.locator('[data-testid="tile"][data-label="Delegated"] .tile-value')).toHaveText('2');
+  await expect(mine.getByTestId('export-jobs')).toHaveAttribute('href', /\/files\/exports\/jobs\.csv\?from=/);
+  await fitsWidth(page);
+  await shot(page, info, '19-client-overview');
+  await logout(page);
+});
+
 test('every screen hydrates when opened directly (reload, bookmark)', async ({ page }, info) => {
   const { client, employee } = who(info.project.name);
   const errors: string[] = [];

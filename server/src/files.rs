@@ -148,7 +148,7 @@ impl From<AppError> for ApiError {
     }
 }
 
-async fn actor(
+pub(crate) async fn actor(
     state: &AppState,
     session: &Session,
     headers: &HeaderMap,

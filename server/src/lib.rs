@@ -5,6 +5,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod events;
+pub mod exports;
 pub mod files;
 pub mod mailer;
 pub mod openapi;

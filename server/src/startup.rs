@@ -163,6 +163,7 @@ pub fn router(
     let ctx_state = state.clone();
     let options = settings.leptos_options;
     let router = crate::files::routes()
+        .merge(crate::exports::routes())
         .merge(crate::events::routes())
         .leptos_routes_with_context(
             &state,

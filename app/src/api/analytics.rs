@@ -222,7 +222,10 @@ pub async fn get_client_analytics(from: String, to: String) -> Result<ClientAnal
 
 /// The caller's own figures (employees).
 #[server(prefix = "/rpc", endpoint = "analytics/employee")]
-pub async fn get_employee_analytics(from: String, to: String) -> Result<EmployeeAnalytics, AppError> {
+pub async fn get_employee_analytics(
+    from: String,
+    to: String,
+) -> Result<EmployeeAnalytics, AppError> {
     super::auth::ssr::run(async {
         let (state, actor, meta) = super::auth::ssr_actor().await?;
         let period = Period::parse(&from, &to, Utc::now().date_naive())?;

@@ -481,3 +481,55 @@ pub async fn for_admin(
         alert,
     })
 }
+
+/// The jobs delegated in a period, for the CSV export: a client's own, or (admins) everyone's; oldest first.
+pub async fn export_jobs(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    period: &Period,
+    meta: &RequestMeta,
+) -> Result<Vec<crate::api::jobs::JobSummary>, AppError> {
+    use super::entities::job_delegations as jobs;
+    use sea_orm::QueryOrder;
+    let mut q = jobs::Entity::find()
+        .filter(jobs::Column::DelegatedAt.gte(period.start()))
+        .filter(jobs::Column::DelegatedAt.lt(period.end()));
+    if actor.role == Role::Client {
+        let client =
+            access::require_client(db, actor, "analytics.export", "analytics", meta).await?;
+        q = q.filter(jobs::Column::ClientId.eq(client.id));
+    } else if !matches!(actor.role, Role::Admin | Role::SuperAdmin) {
+        return Err(audit::denied(
+            db,
+            actor,
+            "analytics.export",
+            "analytics",
+            None,
+            meta,
+            audit::NOT_PERMITTED,
+        )
+        .await);
+    }
+    let rows = q
+        .order_by_asc(jobs::Column::DelegatedAt)
+        .order_by_asc(jobs::Column::Id)
+        .all(db)
+        .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<_> = rows.by_ref().take(1000).collect();
+        out.extend(super::jobs::summaries(db, chunk).await?);
+    }
+    Ok(out)
+}
+
+/// The employee table, for the CSV export (admins).
+pub async fn export_employees(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    period: &Period,
+    meta: &RequestMeta,
+) -> Result<Vec<EmployeeRow>, AppError> {
+    Ok(for_admin(db, actor, period, meta).await?.employees)
+}

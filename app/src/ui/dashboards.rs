@@ -11,6 +11,9 @@ use super::{
     admin_jobs::{AdminJobsData, AdminJobsSection},
     admin_queue::{FailedJobsSection, QueueData},
     admin_users::{UsersData, UsersSection},
+    analytics::{
+        AdminAnalyticsSection, AnalyticsData, ClientAnalyticsSection, EmployeeAnalyticsSection,
+    },
     client_jobs::{ClientJobsData, ClientJobsSection},
     client_profile::{ProfileData, ProfileSection},
     client_resumes::{ResumesData, ResumesSection},
@@ -52,16 +55,6 @@ fn section_title(role: Role, section: &str) -> &'static str {
         .unwrap_or("Not found")
 }
 
-#[component]
-fn Empty(title: &'static str, text: &'static str) -> impl IntoView {
-    view! {
-        <section class="card empty" data-testid="empty-section">
-            <h2>{title}</h2>
-            <p class="muted">{text}</p>
-        </section>
-    }
-}
-
 /// A signal that is true while the dashboard shows `section`.
 fn on(section: &'static str) -> Signal<bool> {
     let params = use_params_map();
@@ -80,6 +73,7 @@ pub fn ClientDashboard() -> impl IntoView {
         auth.user,
     ));
     provide_context(ProfileData::new(on("profile"), auth.user));
+    provide_context(AnalyticsData::new(on(""), auth.user));
     view! { <Guarded allowed=|r| r == Role::Client page=client_page /> }
 }
 
@@ -101,7 +95,7 @@ fn client_page(user: CurrentUser, section: String) -> AnyView {
                 </section>
             })}
             {match section.as_str() {
-                "" => view! { <Empty title="Overview" text="Your delegated jobs and their progress will show here." /> }.into_any(),
+                "" => view! { <ClientAnalyticsSection data={expect_context::<AnalyticsData>()} /> }.into_any(),
                 "jobs" => view! { <ClientJobsSection data={expect_context::<ClientJobsData>()} activated /> }.into_any(),
                 "resumes" => view! { <ResumesSection data={expect_context::<ResumesData>()} /> }.into_any(),
                 "profile" => view! { <ProfileSection data={expect_context::<ProfileData>()} /> }.into_any(),
@@ -118,6 +112,7 @@ pub fn EmployeeDashboard() -> impl IntoView {
     let params = use_params_map();
     let section = Signal::derive(move || params.read().get("section").unwrap_or_default());
     provide_context(WorkData::new(section, auth.user));
+    provide_context(AnalyticsData::new(on("stats"), auth.user));
     view! { <Guarded allowed=|r| r == Role::Employee page=employee_page /> }
 }
 
@@ -131,7 +126,10 @@ fn employee_page(user: CurrentUser, section: String) -> AnyView {
             {match section.as_str() {
                 "" => view! { <QueueSection data={expect_context::<WorkData>()} /> }.into_any(),
                 "history" => view! { <HistorySection data={expect_context::<WorkData>()} /> }.into_any(),
-                "stats" => view! { <StatsCard data={expect_context::<WorkData>()} /> }.into_any(),
+                "stats" => view! {
+                    <StatsCard data={expect_context::<WorkData>()} />
+                    <EmployeeAnalyticsSection data={expect_context::<AnalyticsData>()} />
+                }.into_any(),
                 _ => view! { <super::layout::NotFound /> }.into_any(),
             }}
         </div>
@@ -152,6 +150,7 @@ pub fn AdminDashboard() -> impl IntoView {
     provide_context(AdminJobsData::new(on("jobs"), auth.user));
     provide_context(ActivityData::new(on("activity"), auth.user));
     provide_context(QueueData::new(on("queue"), auth.user));
+    provide_context(AnalyticsData::new(on(""), auth.user));
     view! { <Guarded allowed=Role::is_admin page=admin_page /> }
 }
 
@@ -163,7 +162,7 @@ fn admin_page(user: CurrentUser, section: String) -> AnyView {
             <h1>{format!("Hello, {}", user.first_name)}</h1>
             <SectionNav role=user.role />
             {match section.as_str() {
-                "" => view! { <Empty title="Overview" text="Totals and alerts will show here." /> }.into_any(),
+                "" => view! { <AdminAnalyticsSection data={expect_context::<AnalyticsData>()} /> }.into_any(),
                 "users" => view! { <UsersSection data={expect_context::<UsersData>()} me=user.clone() /> }.into_any(),
                 "clients" => view! { <ClientsSection data={expect_context::<ClientsData>()} /> }.into_any(),
                 "assignments" => view! { <AssignmentsSection data={expect_context::<AssignmentsData>()} /> }.into_any(),

@@ -6,6 +6,7 @@ mod admin_clients;
 mod admin_jobs;
 mod admin_queue;
 mod admin_users;
+mod analytics;
 mod auth;
 mod client_jobs;
 mod client_profile;

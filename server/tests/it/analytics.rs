@@ -10,6 +10,8 @@ use crate::{both, helpers::*, work::delegated};
 both!(
     figures_match_hand_computed_ones_for_each_role,
     nobody_sees_figures_that_are_not_theirs,
+    csv_exports_hold_the_right_rows_for_each_role,
+    the_overview_screens_draw_the_charts_on_the_server,
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -407,4 +409,92 @@ async fn nobody_sees_figures_that_are_not_theirs(b: Backend) {
         rpc(&app, &app.client(), "analytics/client").await.status(),
         401
     );
+}
+
+async fn csv(app: &TestApp, c: &reqwest::Client, what: &str) -> reqwest::Response {
+    c.get(format!(
+        "{}/files/exports/{what}.csv?from={FROM}&to={TO}",
+        app.base
+    ))
+    .send()
+    .await
+    .unwrap()
+}
+
+async fn csv_exports_hold_the_right_rows_for_each_role(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    seed(&app).await;
+    // A title a spreadsheet would run as a formula.
+    app.db
+        .execute_unprepared(
+            "UPDATE job_delegations SET job_title = '=2+3' WHERE job_url = 'https://jobs.example.com/8'",
+        )
+        .await
+        .unwrap();
+
+    // The client: their six jobs of the period, oldest first, nobody else's.
+    let jo = app.signed_in("jo@example.com").await;
+    let res = csv(&app, &jo, "jobs").await;
+    assert_eq!(res.status(), 200);
+    assert!(res.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    assert!(res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("jobs-2026-03-01-to-2026-03-10.csv"));
+    let text = res.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("id,delegated_at,client,title"));
+    assert_eq!(lines.len(), 7, "{text}");
+    assert!(lines[1].contains("https://jobs.example.com/1") && lines[1].contains(",completed,"));
+    assert!(!text.contains("jobs.example.com/8") && !text.contains("jobs.example.com/7"));
+
+    // The admin: everyone's jobs of the period, the formula neutralized; and the employee table.
+    let a = app.signed_in("fixture-admin@example.com").await;
+    let text = csv(&app, &a, "jobs").await.text().await.unwrap();
+    assert_eq!(text.lines().count(), 8);
+    assert!(text.contains(",'=2+3,"), "{text}");
+    let text = csv(&app, &a, "employees").await.text().await.unwrap();
+    let e1 = text.lines().find(|l| l.contains("e1@example.com")).unwrap();
+    assert!(e1.ends_with(",3,0,300.0,0.500,1"), "{e1}");
+    let e2 = text.lines().find(|l| l.contains("e2@example.com")).unwrap();
+    assert!(e2.ends_with(",0,1,,,0"), "{e2}");
+
+    // Others: an employee gets no job export, a client no employee table, nobody anonymous anything.
+    let e = app.signed_in("e1@example.com").await;
+    assert_eq!(csv(&app, &e, "jobs").await.status(), 403);
+    assert_eq!(csv(&app, &jo, "employees").await.status(), 403);
+    assert_eq!(csv(&app, &app.client(), "jobs").await.status(), 401);
+    assert!(app.denials("analytics.export").await >= 1);
+    assert!(app.denials("analytics.admin").await >= 1);
+}
+
+async fn the_overview_screens_draw_the_charts_on_the_server(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    seed(&app).await;
+    let a = app.signed_in("fixture-admin@example.com").await;
+    let html = app
+        .page(&a, &format!("/admin?from={FROM}&to={TO}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    // The alert, the charts as SVG with their numbers as tables, the employee table.
+    assert!(html.contains("data-testid=\"rate-alert\""), "{html}");
+    assert!(html.contains("Completion rate 60% is below 70%"));
+    assert!(html.contains("<svg"));
+    assert!(html.contains("<title>2026-03-02: 2</title>"));
+    assert!(html.contains("data-testid=\"employee-table\""));
+    let jo = app.signed_in("jo@example.com").await;
+    let html = app
+        .page(&jo, &format!("/client?from={FROM}&to={TO}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-testid=\"chart-delegated\""));
+    assert!(html.contains("Jobs delegated per day (6 in all)"), "{html}");
+    assert!(html.contains("/files/exports/jobs.csv?from=2026-03-01&amp;to=2026-03-10"));
 }

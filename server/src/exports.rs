@@ -1,0 +1,182 @@
+//! CSV exports: a client's own jobs; an admin's job and employee tables. Authorized by the domain like every other
+//! read; cells that a spreadsheet would run as a formula are neutralized.
+
+use std::net::SocketAddr;
+
+use app::{
+    api::analytics::Period,
+    domain::{analytics, state::AppState},
+};
+use axum::{
+    extract::{ConnectInfo, Query, State},
+    http::{header, HeaderMap, HeaderValue},
+    response::{IntoResponse, Response},
+    routing::get,
+    Router,
+};
+use tower_sessions::Session;
+
+use crate::files::{actor, ApiError};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/files/exports/jobs.csv", get(jobs_csv))
+        .route("/files/exports/employees.csv", get(employees_csv))
+}
+
+#[derive(serde::Deserialize)]
+struct PeriodQuery {
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+}
+
+/// One CSV cell: quoted when needed; a leading `=`, `+`, `-`, `@`, tab or carriage return gets a `'` first so a
+/// spreadsheet shows it instead of running it.
+pub fn cell(raw: &str) -> String {
+    let mut v = raw.to_string();
+    if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        v.insert(0, '\'');
+    }
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+fn line(cells: &[String]) -> String {
+    let mut l = cells.iter().map(|c| cell(c)).collect::<Vec<_>>().join(",");
+    l.push_str("\r\n");
+    l
+}
+
+fn csv(name: &str, period: &Period, body: String) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"{name}-{}-to-{}.csv\"",
+        period.from, period.to
+    )) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    res
+}
+
+fn time(t: Option<chrono::DateTime<chrono::Utc>>) -> String {
+    t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default()
+}
+
+/// `GET /files/exports/jobs.csv?from=&to=`: jobs delegated in the period.
+async fn jobs_csv(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    let (actor, meta) = actor(&state, &session, &headers, peer).await?;
+    let period = Period::parse(&q.from, &q.to, chrono::Utc::now().date_naive())?;
+    let jobs = analytics::export_jobs(&state.db, &actor, &period, &meta).await?;
+    let mut body = line(
+        &[
+            "id",
+            "delegated_at",
+            "client",
+            "title",
+            "company",
+            "location",
+            "job_url",
+            "status",
+            "priority",
+            "deadline",
+            "assistant",
+            "resume",
+        ]
+        .map(String::from),
+    );
+    for j in jobs {
+        body.push_str(&line(&[
+            j.id.to_string(),
+            time(Some(j.delegated_at)),
+            j.client_name,
+            j.job_title,
+            j.company_name,
+            j.location,
+            j.job_url,
+            j.status.as_str().to_string(),
+            j.priority.as_str().to_string(),
+            time(j.deadline),
+            j.employee_name.unwrap_or_default(),
+            j.resume_type_name.unwrap_or_default(),
+        ]));
+    }
+    Ok(csv("jobs", &period, body))
+}
+
+fn num(v: Option<f64>, digits: usize) -> String {
+    v.map(|v| format!("{v:.digits$}")).unwrap_or_default()
+}
+
+/// `GET /files/exports/employees.csv?from=&to=`: the admin's employee table.
+async fn employees_csv(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    session: Session,
+    headers: HeaderMap,
+    Query(q): Query<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    let (actor, meta) = actor(&state, &session, &headers, peer).await?;
+    let period = Period::parse(&q.from, &q.to, chrono::Utc::now().date_naive())?;
+    let rows = analytics::export_employees(&state.db, &actor, &period, &meta).await?;
+    let mut body = line(
+        &[
+            "employee",
+            "email",
+            "submitted",
+            "not_submitted",
+            "avg_minutes_working",
+            "on_time_rate",
+            "open_now",
+        ]
+        .map(String::from),
+    );
+    for r in rows {
+        body.push_str(&line(&[
+            r.name,
+            r.email,
+            r.submitted.to_string(),
+            r.not_submitted.to_string(),
+            num(r.avg_minutes_working, 1),
+            num(r.on_time_rate, 3),
+            r.open_load.to_string(),
+        ]));
+    }
+    Ok(csv("employees", &period, body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cell;
+
+    #[test]
+    fn cells_are_quoted_and_formulas_neutralized() {
+        assert_eq!(cell("plain"), "plain");
+        assert_eq!(cell("a,b"), "\"a,b\"");
+        assert_eq!(cell("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(cell("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(cell("-5"), "'-5");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
+    }
+}
