@@ -226,18 +226,20 @@ pub async fn for_client(
     let client = access::require_client(db, actor, "analytics.view", "analytics", meta).await?;
     let figures = figures(db, period, Scope::Client(client.id)).await?;
     let backend = db.get_database_backend();
-    let rows = KeyCount::find_by_statement(stmt(
+    #[derive(FromQueryResult)]
+    struct PerResume {
+        resume_type_id: Option<Uuid>,
+        n: i64,
+    }
+    let rows = PerResume::find_by_statement(stmt(
         backend,
-        "SELECT CAST(resume_type_id AS TEXT) AS k, COUNT(*) AS n FROM job_delegations \
+        "SELECT resume_type_id, COUNT(*) AS n FROM job_delegations \
          WHERE delegated_at >= $1 AND delegated_at < $2 AND client_id = $3 GROUP BY resume_type_id",
         vec![period.start().into(), period.end().into(), client.id.into()],
     ))
     .all(db)
     .await?;
-    let ids: Vec<Uuid> = rows
-        .iter()
-        .filter_map(|r| r.k.as_deref().and_then(|k| Uuid::parse_str(k).ok()))
-        .collect();
+    let ids: Vec<Uuid> = rows.iter().filter_map(|r| r.resume_type_id).collect();
     let names: HashMap<Uuid, String> = resume_types::Entity::find()
         .filter(resume_types::Column::Id.is_in(ids))
         .all(db)
@@ -248,18 +250,13 @@ pub async fn for_client(
     let mut by_resume: Vec<NamedCount> = rows
         .into_iter()
         .map(|r| NamedCount {
-            name: r
-                .k
-                .as_ref()
-                .and_then(|id| Uuid::parse_str(id).ok())
-                .and_then(|id| names.get(&id).cloned())
-                .unwrap_or_else(|| {
-                    if r.k.is_some() {
-                        "A deleted resume".into()
-                    } else {
-                        "No resume".into()
-                    }
-                }),
+            name: match r.resume_type_id {
+                Some(id) => names
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| "A deleted resume".into()),
+                None => "No resume".into(),
+            },
             count: r.n.max(0) as u64,
         })
         .collect();

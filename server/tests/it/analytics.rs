@@ -193,6 +193,26 @@ async fn seed(app: &TestApp) -> (Uuid, Uuid) {
         "2026-03-04 10:00",
     )
     .await;
+    // Jo sent j1 and j2 with her resume.
+    let res = crate::resumes::upload(app, &jo, "Engineer CV", pdf(2_000), None).await;
+    let resume: Json = res.json().await.unwrap();
+    let resume = Uuid::parse_str(resume["id"].as_str().unwrap()).unwrap();
+    let backend = app.db.get_database_backend();
+    for id in &ids[..2] {
+        let sql = if backend == sea_orm::DbBackend::Sqlite {
+            "UPDATE job_delegations SET resume_type_id = ? WHERE id = ?"
+        } else {
+            "UPDATE job_delegations SET resume_type_id = $1 WHERE id = $2"
+        };
+        app.db
+            .execute_raw(Statement::from_sql_and_values(
+                backend,
+                sql,
+                [resume.into(), Uuid::parse_str(id).unwrap().into()],
+            ))
+            .await
+            .unwrap();
+    }
     (e1, e2)
 }
 
@@ -265,7 +285,10 @@ async fn figures_match_hand_computed_ones_for_each_role(b: Backend) {
         .map(|d| d["count"].as_u64().unwrap())
         .collect();
     assert_eq!(done, [2, 0, 1, 0, 0, 0, 0, 0, 0, 0]);
-    assert_eq!(c["by_resume"], json!([{"name": "No resume", "count": 6}]));
+    assert_eq!(
+        c["by_resume"],
+        json!([{"name": "No resume", "count": 4}, {"name": "Engineer CV", "count": 2}])
+    );
 
     // Each employee's.
     let e = app.signed_in("e1@example.com").await;

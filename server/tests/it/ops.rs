@@ -82,17 +82,26 @@ async fn metrics_count_requests_errors_queue_and_jobs(b: Backend) {
     }
     wait_for_mail(&app.outbox, 2, 20).await;
 
-    let res = http
-        .get(format!("{}/metrics", app.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert!(res.headers()[header::CONTENT_TYPE]
-        .to_str()
-        .unwrap()
-        .starts_with("application/openmetrics-text"));
-    let text = res.text().await.unwrap();
+    // The emails are marked done just after they are written: scrape until both are.
+    let until = Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        let res = http
+            .get(format!("{}/metrics", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text"));
+        let text = res.text().await.unwrap();
+        if text.contains(r#"queue_jobs{lane="jobs.high",state="done"} 2"#) || Instant::now() > until
+        {
+            break text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
     let line = |prefix: &str| -> Option<f64> {
         text.lines()
             .find(|l| l.starts_with(prefix))
