@@ -10,6 +10,8 @@
 //! statuses.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use app::{
@@ -160,30 +162,9 @@ async fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000);
-    let dir = std::env::temp_dir().join(format!("jd-bench-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let admin_url = std::env::var("BENCH_DATABASE_URL").ok();
-    let pg_name = format!("jd_bench_{}", uuid::Uuid::new_v4().simple());
-    let url = match &admin_url {
-        Some(admin) => {
-            let conn = sea_orm::Database::connect(admin).await.unwrap();
-            conn.execute_unprepared(&format!("CREATE DATABASE \"{pg_name}\""))
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-            let mut u = url::Url::parse(admin).unwrap();
-            u.set_path(&format!("/{pg_name}"));
-            u.to_string()
-        }
-        None => format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
-    };
-    let db = server::db::connect(&url).await.unwrap();
-    server::db::migrate(&db).await.unwrap();
-    let backend = if url.starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let bench = common::BenchDb::open().await;
+    let db = bench.db.clone();
+    let backend = bench.backend;
 
     let t = Instant::now();
     let (clients, employees) = seed(&db, jobs).await;
@@ -252,12 +233,5 @@ async fn main() {
         }
         println!("{name:<44} {:>12.1} {:>12.1}", cells[0], cells[1]);
     }
-    db.close().await.unwrap();
-    if let Some(admin) = admin_url {
-        let conn = sea_orm::Database::connect(&admin).await.unwrap();
-        conn.execute_unprepared(&format!("DROP DATABASE \"{pg_name}\" WITH (FORCE)"))
-            .await
-            .unwrap();
-    }
-    let _ = std::fs::remove_dir_all(dir);
+    bench.close().await;
 }

@@ -6,6 +6,8 @@
 //!     (PostgreSQL: a throwaway database is created on that server and dropped afterwards)
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use app::{
@@ -24,25 +26,8 @@ fn stats(mut v: Vec<Duration>) -> (f64, f64, f64) {
 
 #[tokio::main]
 async fn main() {
-    let dir = std::env::temp_dir().join(format!("jd-bench-{}", uuid::Uuid::new_v4().simple()));
-    let admin_url = std::env::var("BENCH_DATABASE_URL").ok();
-    let pg_name = format!("jd_bench_{}", uuid::Uuid::new_v4().simple());
-    let url = match &admin_url {
-        Some(admin) => {
-            use sea_orm::ConnectionTrait;
-            let conn = sea_orm::Database::connect(admin).await.unwrap();
-            conn.execute_unprepared(&format!("CREATE DATABASE \"{pg_name}\""))
-                .await
-                .unwrap();
-            conn.close().await.unwrap();
-            let mut u = url::Url::parse(admin).unwrap();
-            u.set_path(&format!("/{pg_name}"));
-            u.to_string()
-        }
-        None => format!("sqlite://{}?mode=rwc", dir.join("bench.db").display()),
-    };
-    let db = server::db::connect(&url).await.unwrap();
-    server::db::migrate(&db).await.unwrap();
+    let bench = common::BenchDb::open().await;
+    let db = bench.db.clone();
     let cfg = AuthConfig {
         public_origin: "http://127.0.0.1:3000".into(),
         idle_timeout: Duration::from_secs(1800),
@@ -91,11 +76,7 @@ async fn main() {
             .unwrap();
         right.push(t.elapsed());
     }
-    let backend = if url.starts_with("postgres") {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let backend = bench.backend;
     println!("login timing over {ROUNDS} rounds on {backend} (median / mean / p90, ms):");
     for (name, v) in [
         ("unknown email", unknown),
@@ -105,13 +86,5 @@ async fn main() {
         let (p50, mean, p90) = stats(v);
         println!("  {name:<15} {p50:7.1} {mean:7.1} {p90:7.1}");
     }
-    db.close().await.unwrap();
-    if let Some(admin) = admin_url {
-        use sea_orm::ConnectionTrait;
-        let conn = sea_orm::Database::connect(&admin).await.unwrap();
-        conn.execute_unprepared(&format!("DROP DATABASE \"{pg_name}\" WITH (FORCE)"))
-            .await
-            .unwrap();
-    }
-    let _ = std::fs::remove_dir_all(dir);
+    bench.close().await;
 }

@@ -8,7 +8,7 @@ use app::api::{
     resumes::ResumeTypeView,
     AppError, CurrentUser, Page,
 };
-use gloo_net::http::{Request, RequestBuilder, Response};
+use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
 
 use super::store::{self, Session};
@@ -160,8 +160,7 @@ async fn authorized(
 
 fn json_post<B: serde::Serialize>(body: &B) -> impl Fn(String) -> Result<Request, Failure> + '_ {
     move |u: String| {
-        RequestBuilder::new(&u)
-            .method(gloo_net::http::Method::POST)
+        Request::post(&u)
             .json(body)
             .map_err(|e| Failure::Offline(e.to_string()))
     }
@@ -227,8 +226,7 @@ pub async fn complete(
                 .map_err(|e| Failure::Offline(super::chrome::message_of(&e)))?;
             let _ = form.append_with_blob_and_filename("screenshot", &blob, "proof.png");
         }
-        RequestBuilder::new(&u)
-            .method(gloo_net::http::Method::POST)
+        Request::post(&u)
             .body(form)
             .map_err(|e| Failure::Offline(e.to_string()))
     };

@@ -1,7 +1,8 @@
 //! Issue 6: the figures, computed by the database, against hand-computed ones on a small seeded set.
 
+use app::domain::distribution::stmt;
 use chrono::{DateTime, NaiveDateTime, Utc};
-use sea_orm::{ConnectionTrait, Statement, Value};
+use sea_orm::{ConnectionTrait, Value};
 use serde_json::{json, Value as Json};
 use uuid::Uuid;
 
@@ -33,19 +34,13 @@ async fn set(
     deadline: Option<&str>,
     updated: &str,
 ) {
-    let backend = app.db.get_database_backend();
-    let mut sql = "UPDATE job_delegations SET status = $1, assigned_employee_id = $2, delegated_at = $3, \
-                   started_at = $4, completed_at = $5, deadline = $6, updated_at = $7 WHERE id = $8"
-        .to_string();
-    if backend == sea_orm::DbBackend::Sqlite {
-        sql = sql.replace('$', "?");
-    }
     let opt = |v: Option<&str>| Value::from(v.map(t));
     app.db
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [
+        .execute_raw(stmt(
+            app.db.get_database_backend(),
+            "UPDATE job_delegations SET status = $1, assigned_employee_id = $2, delegated_at = $3, \
+             started_at = $4, completed_at = $5, deadline = $6, updated_at = $7 WHERE id = $8",
+            vec![
                 status.into(),
                 employee.into(),
                 t(delegated).into(),
@@ -197,18 +192,12 @@ async fn seed(app: &TestApp) -> (Uuid, Uuid) {
     let res = crate::resumes::upload(app, &jo, "Engineer CV", pdf(2_000), None).await;
     let resume: Json = res.json().await.unwrap();
     let resume = Uuid::parse_str(resume["id"].as_str().unwrap()).unwrap();
-    let backend = app.db.get_database_backend();
     for id in &ids[..2] {
-        let sql = if backend == sea_orm::DbBackend::Sqlite {
-            "UPDATE job_delegations SET resume_type_id = ? WHERE id = ?"
-        } else {
-            "UPDATE job_delegations SET resume_type_id = $1 WHERE id = $2"
-        };
         app.db
-            .execute_raw(Statement::from_sql_and_values(
-                backend,
-                sql,
-                [resume.into(), Uuid::parse_str(id).unwrap().into()],
+            .execute_raw(stmt(
+                app.db.get_database_backend(),
+                "UPDATE job_delegations SET resume_type_id = $1 WHERE id = $2",
+                vec![resume.into(), Uuid::parse_str(id).unwrap().into()],
             ))
             .await
             .unwrap();

@@ -526,14 +526,29 @@ pub fn outbox_mail(dir: &std::path::Path) -> Vec<String> {
 
 /// Wait up to `secs` for the outbox to hold `n` messages.
 pub async fn wait_for_mail(dir: &std::path::Path, n: usize, secs: u64) -> Vec<String> {
+    wait_for_outbox(dir, secs, |mail| mail.len() >= n).await
+}
+
+/// Wait up to `secs` until the outbox's messages satisfy `done`; returns them as they are then.
+pub async fn wait_for_outbox(
+    dir: &std::path::Path,
+    secs: u64,
+    done: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(secs);
     loop {
         let mail = outbox_mail(dir);
-        if mail.len() >= n || std::time::Instant::now() > deadline {
+        if done(&mail) || std::time::Instant::now() > deadline {
             return mail;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// How many messages in `mail` have this subject.
+pub fn with_subject(mail: &[String], subject: &str) -> usize {
+    let line = format!("Subject: {subject}");
+    mail.iter().filter(|m| m.contains(&line)).count()
 }
 
 /// A real SMTP server (aiosmtpd, installed from PyPI by `.ci/bootstrap --test`) on a free loopback port, delivering

@@ -144,18 +144,10 @@ async fn deadline_reminders_reach_the_client_and_the_employee_once(b: Backend) {
         .iter()
         .any(|t| t["action"] == "Deadline reminder sent"));
     // The outbox also holds the activation and assignment emails: wait for the reminders themselves.
-    let reminders = || {
-        outbox_mail(&app.outbox)
-            .iter()
-            .filter(|m| m.contains("Subject: Deadline approaching: Dev at Acme"))
-            .count()
-    };
-    let until = std::time::Instant::now() + Duration::from_secs(20);
-    while reminders() < 2 && std::time::Instant::now() < until {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let subject = "Deadline approaching: Dev at Acme";
+    let mail = wait_for_outbox(&app.outbox, 20, |m| with_subject(m, subject) >= 2).await;
     assert_eq!(
-        reminders(),
+        with_subject(&mail, subject),
         2,
         "one reminder email each for the client and the employee"
     );
@@ -654,19 +646,12 @@ async fn the_scheduler_runs_the_periodic_work_through_the_lanes(b: Backend) {
     )
     .await;
     // Its deadline passed (set directly: the form accepts only future deadlines).
-    let backend = app.db.get_database_backend();
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => {
-            "UPDATE job_delegations SET delegated_at = $1, deadline = $2 WHERE id = $3"
-        }
-        _ => "UPDATE job_delegations SET delegated_at = ?, deadline = ? WHERE id = ?",
-    };
     let now = Utc::now();
     app.db
-        .execute_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [
+        .execute_raw(app::domain::distribution::stmt(
+            app.db.get_database_backend(),
+            "UPDATE job_delegations SET delegated_at = $1, deadline = $2 WHERE id = $3",
+            vec![
                 (now - chrono::Duration::hours(3)).into(),
                 (now - chrono::Duration::hours(1)).into(),
                 Uuid::parse_str(&overdue).unwrap().into(),
@@ -710,14 +695,7 @@ async fn the_scheduler_runs_the_periodic_work_through_the_lanes(b: Backend) {
     )
     .is_empty());
     // The expiry email reached the outbox through the high lane.
-    let expired_mail = || {
-        outbox_mail(&app.outbox)
-            .iter()
-            .any(|m| m.contains("Subject: Expired: Dev at Acme"))
-    };
-    let until = std::time::Instant::now() + Duration::from_secs(20);
-    while !expired_mail() && std::time::Instant::now() < until {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(expired_mail());
+    let subject = "Expired: Dev at Acme";
+    let mail = wait_for_outbox(&app.outbox, 20, |m| with_subject(m, subject) > 0).await;
+    assert!(with_subject(&mail, subject) > 0);
 }
