@@ -257,7 +257,7 @@ test('the admin sees the delegation in the activity log and the jobs screen', as
 });
 
 test('the overviews show figures and charts, and fit a phone', async ({ page }, info) => {
-  const { client } = who(info.project.name);
+  const { client, employee } = who(info.project.name);
   await login(page, ADMIN.email, ADMIN.password);
   await expect(page).toHaveURL(/\/admin$/);
   await hydrated(page);
@@ -284,6 +284,23 @@ test('the overviews show figures and charts, and fit a phone', async ({ page }, 
   await expect(mine.getByTestId('export-jobs')).toHaveAttribute('href', /\/files\/exports\/jobs\.csv\?from=/);
   await fitsWidth(page);
   await shot(page, info, '19-client-overview');
+  await logout(page);
+
+  // The employee's own figures: the one job they submitted today, the one still waiting on them.
+  await login(page, employee, 'employee password');
+  await expect(page).toHaveURL(/\/employee$/);
+  await page.goto('/employee/stats');
+  await hydrated(page);
+  const work = page.getByTestId('employee-analytics');
+  await expect(work.locator('[data-testid="tile"][data-label="Submitted"] .tile-value')).toHaveText('1');
+  await expect(work.locator('[data-testid="tile"][data-label="Open now"] .tile-value')).toHaveText('1');
+  const chart = work.getByTestId('chart-completed');
+  await expect(chart.locator('svg rect.bar').first()).toBeVisible();
+  await chart.locator('summary').click();
+  const today = new Date().toISOString().slice(0, 10);
+  await expect(chart.locator('tr').filter({ hasText: today }).locator('td.num')).toHaveText('1');
+  await fitsWidth(page);
+  await shot(page, info, '20-employee-stats');
   await logout(page);
 });
 

@@ -23,6 +23,7 @@ mod m20261124_000006_sessions_throttles;
 mod m20261124_000007_job_dedupe;
 mod m20261125_000008_job_alerts;
 mod m20261125_000009_api_tokens;
+mod m20261125_000010_analytics_indexes;
 mod schema;
 
 /// Applies the application's schema, one migration per table group.
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_job_dedupe::Migration),
             Box::new(m20261125_000008_job_alerts::Migration),
             Box::new(m20261125_000009_api_tokens::Migration),
+            Box::new(m20261125_000010_analytics_indexes::Migration),
         ]
     }
 }

@@ -1505,6 +1505,25 @@ async fn required_indexes_exist(db: &DatabaseConnection) {
         ),
         ("idx_sessions_user_id", "sessions", &["(user_id)"]),
         ("idx_sessions_expires_at", "sessions", &["(expires_at)"]),
+        (
+            "idx_job_delegated_status_client",
+            "job_delegations",
+            &["(delegated_at, status, client_id)"],
+        ),
+        (
+            "idx_job_ended",
+            "job_delegations",
+            &[
+                "(status, completed_at, assigned_employee_id, client_id, delegated_at, started_at, deadline)",
+                "where",
+                "completed_at is not null",
+            ],
+        ),
+        (
+            "idx_job_expired",
+            "job_delegations",
+            &["(updated_at, client_id, assigned_employee_id)", "expired"],
+        ),
     ];
     let sql = match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -1585,6 +1604,22 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
 
     // Stepwise down works as well: the last migrations drop only their own tables, columns and indexes.
     Migrator::down(db, Some(1)).await.expect("one step down");
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "the analytics indexes go, the tables stay"
+    );
+    let index_count = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'index' AND name = 'idx_job_ended'"
+        }
+        _ => "SELECT COUNT(*) AS n FROM pg_indexes WHERE indexname = 'idx_job_ended'",
+    };
+    let n: i64 = query(db, index_count, vec![]).await[0]
+        .try_get("", "n")
+        .expect("count");
+    assert_eq!(n, 0, "the analytics indexes are dropped");
+    Migrator::down(db, Some(1)).await.expect("one step down");
     let mut remaining = all.clone();
     remaining.remove("api_tokens");
     assert_eq!(
@@ -1629,6 +1664,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261124_000007_job_dedupe",
             "m20261125_000008_job_alerts",
             "m20261125_000009_api_tokens",
+            "m20261125_000010_analytics_indexes",
         ]
     );
 }

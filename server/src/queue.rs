@@ -164,8 +164,8 @@ macro_rules! lane {
                             );
                     WorkerBuilder::new(name)
                         .backend(storage.poll_with_strategy(poll))
-                        .retry(retry)
                         .concurrency($concurrency)
+                        .retry(retry)
                         .data(w)
                         .build($handler)
                         .run()
@@ -183,8 +183,8 @@ macro_rules! lane {
                             );
                     WorkerBuilder::new(name)
                         .backend(storage.poll_with_strategy(poll))
-                        .retry(retry)
                         .concurrency($concurrency)
+                        .retry(retry)
                         .data(w)
                         .build($handler)
                         .run()

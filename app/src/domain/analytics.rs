@@ -75,10 +75,14 @@ struct KeyCount {
 }
 
 #[derive(FromQueryResult)]
+struct Count {
+    n: i64,
+}
+
+#[derive(FromQueryResult)]
 struct Ends {
     submitted: Option<i64>,
     not_submitted: Option<i64>,
-    expired: Option<i64>,
     hours: Option<f64>,
     minutes: Option<f64>,
     with_deadline: Option<i64>,
@@ -164,41 +168,50 @@ pub async fn figures<C: ConnectionTrait>(
     .all(db)
     .await?;
 
-    // How jobs ended in the period: submitted and could-not-submit by their completion time, expired by the time
-    // they expired (their last update).
+    // How jobs ended in the period: submitted and could-not-submit by their completion time (read from the index of
+    // ended jobs), expired by the time they expired, their last update (the index of expired jobs).
     let hours = seconds_between(backend, "delegated_at", "completed_at");
     let minutes = seconds_between(backend, "started_at", "completed_at");
     let ends = Ends::find_by_statement(stmt(
         backend,
         &format!(
             "SELECT \
-               SUM(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 THEN 1 ELSE 0 END) AS submitted, \
-               SUM(CASE WHEN status = 'failed' AND completed_at >= $1 AND completed_at < $2 THEN 1 ELSE 0 END) AS not_submitted, \
-               SUM(CASE WHEN status = 'expired' AND updated_at >= $1 AND updated_at < $2 THEN 1 ELSE 0 END) AS expired, \
-               AVG(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 THEN {hours} / 3600.0 END) AS hours, \
-               AVG(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 AND started_at IS NOT NULL \
-                   THEN {minutes} / 60.0 END) AS minutes, \
-               SUM(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 AND deadline IS NOT NULL \
-                   THEN 1 ELSE 0 END) AS with_deadline, \
-               SUM(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 AND deadline IS NOT NULL \
-                   AND completed_at <= deadline THEN 1 ELSE 0 END) AS on_time \
-             FROM job_delegations WHERE status IN ('completed', 'failed', 'expired'){cond}"
+               SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS submitted, \
+               SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS not_submitted, \
+               AVG(CASE WHEN status = 'completed' THEN {hours} / 3600.0 END) AS hours, \
+               AVG(CASE WHEN status = 'completed' AND started_at IS NOT NULL THEN {minutes} / 60.0 END) AS minutes, \
+               SUM(CASE WHEN status = 'completed' AND deadline IS NOT NULL THEN 1 ELSE 0 END) AS with_deadline, \
+               SUM(CASE WHEN status = 'completed' AND deadline IS NOT NULL AND completed_at <= deadline \
+                   THEN 1 ELSE 0 END) AS on_time \
+             FROM job_delegations \
+             WHERE status IN ('completed', 'failed') AND completed_at >= $1 AND completed_at < $2{cond}"
+        ),
+        vals.clone(),
+    ))
+    .one(db)
+    .await?;
+    let expired = Count::find_by_statement(stmt(
+        backend,
+        &format!(
+            "SELECT COUNT(*) AS n FROM job_delegations \
+             WHERE status = 'expired' AND updated_at >= $1 AND updated_at < $2{cond}"
         ),
         vals,
     ))
     .one(db)
-    .await?;
-    let (submitted, not_submitted, expired, hours, minutes, with_deadline, on_time) = match ends {
+    .await?
+    .map(|c| c.n)
+    .unwrap_or(0);
+    let (submitted, not_submitted, hours, minutes, with_deadline, on_time) = match ends {
         Some(e) => (
             e.submitted.unwrap_or(0),
             e.not_submitted.unwrap_or(0),
-            e.expired.unwrap_or(0),
             e.hours,
             e.minutes,
             e.with_deadline.unwrap_or(0),
             e.on_time.unwrap_or(0),
         ),
-        None => (0, 0, 0, None, None, 0, 0),
+        None => (0, 0, None, None, 0, 0),
     };
     Ok(Figures {
         period: *period,
@@ -334,13 +347,12 @@ struct PerEmployee {
     on_time: Option<i64>,
 }
 
+/// A count per client, and a second one where the query has one.
 #[derive(FromQueryResult)]
 struct PerClient {
     client_id: Uuid,
-    delegated: Option<i64>,
-    submitted: Option<i64>,
-    ended: Option<i64>,
-    open: Option<i64>,
+    n: i64,
+    m: Option<i64>,
 }
 
 #[derive(FromQueryResult)]
@@ -429,33 +441,66 @@ pub async fn for_admin(
         .collect();
     employees_out.sort_by(|a, b| b.submitted.cmp(&a.submitted).then(a.name.cmp(&b.name)));
 
-    let per_client = PerClient::find_by_statement(stmt(
+    // Per client, in four index-driven queries (delegated, ended, expired in the period; open now), merged here.
+    let period_vals = || vec![period.start().into(), period.end().into()];
+    let delegated = PerClient::find_by_statement(stmt(
         backend,
-        "SELECT client_id, \
-           SUM(CASE WHEN delegated_at >= $1 AND delegated_at < $2 THEN 1 ELSE 0 END) AS delegated, \
-           SUM(CASE WHEN status = 'completed' AND completed_at >= $1 AND completed_at < $2 THEN 1 ELSE 0 END) AS submitted, \
-           SUM(CASE WHEN (status IN ('completed', 'failed') AND completed_at >= $1 AND completed_at < $2) \
-                 OR (status = 'expired' AND updated_at >= $1 AND updated_at < $2) THEN 1 ELSE 0 END) AS ended, \
-           SUM(CASE WHEN status IN ('unassigned', 'pending', 'in_progress') THEN 1 ELSE 0 END) AS open \
-         FROM job_delegations GROUP BY client_id",
-        vec![period.start().into(), period.end().into()],
+        "SELECT client_id, COUNT(*) AS n, CAST(0 AS BIGINT) AS m FROM job_delegations \
+         WHERE delegated_at >= $1 AND delegated_at < $2 GROUP BY client_id",
+        period_vals(),
     ))
     .all(db)
     .await?;
+    let ended = PerClient::find_by_statement(stmt(
+        backend,
+        "SELECT client_id, COUNT(*) AS n, SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS m \
+         FROM job_delegations WHERE status IN ('completed', 'failed') AND completed_at >= $1 AND completed_at < $2 \
+         GROUP BY client_id",
+        period_vals(),
+    ))
+    .all(db)
+    .await?;
+    let expired = PerClient::find_by_statement(stmt(
+        backend,
+        "SELECT client_id, COUNT(*) AS n, CAST(0 AS BIGINT) AS m FROM job_delegations \
+         WHERE status = 'expired' AND updated_at >= $1 AND updated_at < $2 GROUP BY client_id",
+        period_vals(),
+    ))
+    .all(db)
+    .await?;
+    let open = PerClient::find_by_statement(stmt(
+        backend,
+        "SELECT client_id, COUNT(*) AS n, CAST(0 AS BIGINT) AS m FROM job_delegations \
+         WHERE status IN ('unassigned', 'pending', 'in_progress') GROUP BY client_id",
+        vec![],
+    ))
+    .all(db)
+    .await?;
+    let by_client = |rows: Vec<PerClient>| -> HashMap<Uuid, (i64, i64)> {
+        rows.into_iter()
+            .map(|r| (r.client_id, (r.n, r.m.unwrap_or(0))))
+            .collect()
+    };
+    let (delegated, ended, expired, open) = (
+        by_client(delegated),
+        by_client(ended),
+        by_client(expired),
+        by_client(open),
+    );
     let mut clients_out: Vec<ClientRow> = client_rows
         .iter()
         .map(|c| {
-            let row = per_client.iter().find(|r| r.client_id == c.id);
             let user = people.get(&c.user_id);
-            let submitted = row.and_then(|r| r.submitted).unwrap_or(0);
+            let get = |m: &HashMap<Uuid, (i64, i64)>| m.get(&c.id).copied().unwrap_or((0, 0));
+            let (ended_n, submitted) = get(&ended);
             ClientRow {
                 client_id: c.id,
                 name: user.map(super::jobs::full_name).unwrap_or_default(),
                 email: user.map(|u| u.email.clone()).unwrap_or_default(),
-                delegated: row.and_then(|r| r.delegated).unwrap_or(0).max(0) as u64,
+                delegated: get(&delegated).0.max(0) as u64,
                 submitted: submitted.max(0) as u64,
-                completion_rate: ratio(submitted, row.and_then(|r| r.ended).unwrap_or(0)),
-                open: row.and_then(|r| r.open).unwrap_or(0).max(0) as u64,
+                completion_rate: ratio(submitted, ended_n + get(&expired).0),
+                open: get(&open).0.max(0) as u64,
             }
         })
         .collect();
@@ -479,46 +524,84 @@ pub async fn for_admin(
     })
 }
 
-/// The jobs delegated in a period, for the CSV export: a client's own, or (admins) everyone's; oldest first.
-pub async fn export_jobs(
-    db: &DatabaseConnection,
-    actor: &Actor,
-    period: &Period,
-    meta: &RequestMeta,
-) -> Result<Vec<crate::api::jobs::JobSummary>, AppError> {
-    use super::entities::job_delegations as jobs;
-    use sea_orm::QueryOrder;
-    let mut q = jobs::Entity::find()
-        .filter(jobs::Column::DelegatedAt.gte(period.start()))
-        .filter(jobs::Column::DelegatedAt.lt(period.end()));
-    if actor.role == Role::Client {
-        let client =
-            access::require_client(db, actor, "analytics.export", "analytics", meta).await?;
-        q = q.filter(jobs::Column::ClientId.eq(client.id));
-    } else if !matches!(actor.role, Role::Admin | Role::SuperAdmin) {
-        return Err(audit::denied(
-            db,
-            actor,
-            "analytics.export",
-            "analytics",
-            None,
-            meta,
-            audit::NOT_PERMITTED,
-        )
-        .await);
+/// An authorized export of the jobs delegated in a period: a client's own, or (admins) everyone's. Read page by page
+/// in delegation order, so an export of any size is streamed rather than held in memory.
+#[derive(Debug, Clone)]
+pub struct JobExport {
+    period: Period,
+    client: Option<Uuid>,
+}
+
+/// Where the next page of an export starts: after this delegation time and id.
+pub type ExportCursor = (chrono::DateTime<chrono::Utc>, Uuid);
+
+impl JobExport {
+    /// How many jobs one page reads.
+    pub const PAGE: u64 = 1000;
+
+    /// Who may export what: a client their own jobs, admins everyone's; anyone else is refused (and logged).
+    pub async fn authorize(
+        db: &DatabaseConnection,
+        actor: &Actor,
+        period: &Period,
+        meta: &RequestMeta,
+    ) -> Result<Self, AppError> {
+        let client = if actor.role == Role::Client {
+            Some(
+                access::require_client(db, actor, "analytics.export", "analytics", meta)
+                    .await?
+                    .id,
+            )
+        } else if matches!(actor.role, Role::Admin | Role::SuperAdmin) {
+            None
+        } else {
+            return Err(audit::denied(
+                db,
+                actor,
+                "analytics.export",
+                "analytics",
+                None,
+                meta,
+                audit::NOT_PERMITTED,
+            )
+            .await);
+        };
+        Ok(Self {
+            period: *period,
+            client,
+        })
     }
-    let rows = q
-        .order_by_asc(jobs::Column::DelegatedAt)
-        .order_by_asc(jobs::Column::Id)
-        .all(db)
-        .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<_> = rows.by_ref().take(1000).collect();
-        out.extend(super::jobs::summaries(db, chunk).await?);
+
+    /// The next page (oldest first) after `after`, with where the one after it starts; an empty page is the end.
+    pub async fn page(
+        &self,
+        db: &DatabaseConnection,
+        after: Option<ExportCursor>,
+    ) -> Result<(Vec<crate::api::jobs::JobSummary>, Option<ExportCursor>), AppError> {
+        use super::entities::job_delegations as jobs;
+        use sea_orm::{Condition, QueryOrder, QuerySelect};
+        let mut q = jobs::Entity::find()
+            .filter(jobs::Column::DelegatedAt.lt(self.period.end()))
+            .order_by_asc(jobs::Column::DelegatedAt)
+            .order_by_asc(jobs::Column::Id)
+            .limit(Self::PAGE);
+        q = match after {
+            // A range on the delegation time (so the index is used), minus the ties already sent.
+            Some((at, id)) => q.filter(jobs::Column::DelegatedAt.gte(at)).filter(
+                Condition::all()
+                    .add(jobs::Column::DelegatedAt.eq(at))
+                    .add(jobs::Column::Id.lte(id))
+                    .not(),
+            ),
+            None => q.filter(jobs::Column::DelegatedAt.gte(self.period.start())),
+        };
+        if let Some(client) = self.client {
+            q = q.filter(jobs::Column::ClientId.eq(client));
+        }
+        let rows = q.all(db).await?;
+        let next = rows.last().map(|j| (j.delegated_at, j.id));
+        Ok((super::jobs::summaries(db, rows).await?, next))
     }
-    Ok(out)
 }
 
 /// The employee table, for the CSV export (admins).
@@ -529,4 +612,14 @@ pub async fn export_employees(
     meta: &RequestMeta,
 ) -> Result<Vec<EmployeeRow>, AppError> {
     Ok(for_admin(db, actor, period, meta).await?.employees)
+}
+
+/// The client table, for the CSV export (admins).
+pub async fn export_clients(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    period: &Period,
+    meta: &RequestMeta,
+) -> Result<Vec<ClientRow>, AppError> {
+    Ok(for_admin(db, actor, period, meta).await?.clients)
 }

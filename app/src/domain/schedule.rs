@@ -366,7 +366,7 @@ pub struct Cleaned {
 }
 
 /// Remove expired sessions and API refresh tokens, login throttles that no longer count, and finished queue
-/// entries past their keep.
+/// entries past their keep; on SQLite, refresh the planner's statistics.
 pub async fn clean_up(
     db: &DatabaseConnection,
     rules: &Rules,
@@ -404,6 +404,12 @@ pub async fn clean_up(
         .await?
         .rows_affected();
     let api_tokens = super::tokens::delete_expired(db, now).await?;
+    // SQLite's planner picks between indexes (the analytics ones especially) from statistics that nothing else
+    // keeps current; `PRAGMA optimize` refreshes the ones that are stale, cheaply (0x10002: look at every table).
+    // PostgreSQL's autovacuum does this on its own.
+    if backend == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA optimize=0x10002").await?;
+    }
     Ok(Cleaned {
         sessions,
         throttles,

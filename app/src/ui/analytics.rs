@@ -374,6 +374,8 @@ pub fn AdminAnalyticsSection(data: AnalyticsData) -> impl IntoView {
                                     <a href=format!("/files/exports/jobs.csv?{q}") rel="external" download="jobs.csv" data-testid="export-jobs">"Jobs (CSV)"</a>
                                     " · "
                                     <a href=format!("/files/exports/employees.csv?{q}") rel="external" download="employees.csv" data-testid="export-employees">"Employees (CSV)"</a>
+                                    " · "
+                                    <a href=format!("/files/exports/clients.csv?{q}") rel="external" download="clients.csv" data-testid="export-clients">"Clients (CSV)"</a>
                                 </p>
                             }.into_any()
                         }

@@ -13,6 +13,7 @@ both!(
     nobody_sees_figures_that_are_not_theirs,
     csv_exports_hold_the_right_rows_for_each_role,
     the_overview_screens_draw_the_charts_on_the_server,
+    a_large_export_streams_every_job_once_in_order,
 );
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -473,11 +474,23 @@ async fn csv_exports_hold_the_right_rows_for_each_role(b: Backend) {
     assert!(e1.ends_with(",3,0,300.0,0.500,1"), "{e1}");
     let e2 = text.lines().find(|l| l.contains("e2@example.com")).unwrap();
     assert!(e2.ends_with(",0,1,,,0"), "{e2}");
+    // The client table: delegated, submitted, completion rate, open now.
+    let text = csv(&app, &a, "clients").await.text().await.unwrap();
+    assert!(text.starts_with("client,email,delegated,submitted,completion_rate,open_now\r\n"));
+    let jo_line = text.lines().find(|l| l.contains("jo@example.com")).unwrap();
+    assert!(jo_line.ends_with(",6,3,0.600,1"), "{jo_line}");
+    let ann_line = text
+        .lines()
+        .find(|l| l.contains("ann@example.com"))
+        .unwrap();
+    assert!(ann_line.ends_with(",1,0,,1"), "{ann_line}");
 
     // Others: an employee gets no job export, a client no employee table, nobody anonymous anything.
     let e = app.signed_in("e1@example.com").await;
     assert_eq!(csv(&app, &e, "jobs").await.status(), 403);
     assert_eq!(csv(&app, &jo, "employees").await.status(), 403);
+    assert_eq!(csv(&app, &jo, "clients").await.status(), 403);
+    assert_eq!(csv(&app, &e, "clients").await.status(), 403);
     assert_eq!(csv(&app, &app.client(), "jobs").await.status(), 401);
     assert!(app.denials("analytics.export").await >= 1);
     assert!(app.denials("analytics.admin").await >= 1);
@@ -509,4 +522,104 @@ async fn the_overview_screens_draw_the_charts_on_the_server(b: Backend) {
     assert!(html.contains("data-testid=\"chart-delegated\""));
     assert!(html.contains("Jobs delegated per day (6 in all)"), "{html}");
     assert!(html.contains("/files/exports/jobs.csv?from=2026-03-01&amp;to=2026-03-10"));
+}
+
+/// Insert `n` waiting jobs for a client in one statement, delegated at three instants in turn (so pages of the export
+/// end in the middle of runs of equal times).
+async fn bulk_jobs(app: &TestApp, client: Uuid, n: u32, at: [&str; 3]) {
+    let backend = app.db.get_database_backend();
+    let id = if backend == sea_orm::DbBackend::Postgres {
+        "gen_random_uuid()"
+    } else {
+        "randomblob(16)"
+    };
+    let sql = format!(
+        "WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < {n}) \
+         INSERT INTO job_delegations (id, client_id, job_url, company_name, job_title, status, priority, \
+           delegated_at, notes, metadata, updated_at) \
+         SELECT {id}, $1, 'https://bulk.example/' || x, 'Bulk Co', 'Role ' || x, 'unassigned', 'normal', \
+           CASE x % 3 WHEN 0 THEN $2 WHEN 1 THEN $3 ELSE $4 END, '', '{{}}', $2 FROM seq"
+    );
+    app.db
+        .execute_raw(stmt(
+            backend,
+            &sql,
+            vec![
+                client.into(),
+                t(at[0]).into(),
+                t(at[1]).into(),
+                t(at[2]).into(),
+            ],
+        ))
+        .await
+        .unwrap();
+}
+
+/// The (id, delegated_at) of each row of a jobs export, checked: `expected` rows, no id twice, oldest first.
+fn export_rows(text: &str, expected: usize) -> Vec<(&str, &str)> {
+    let rows: Vec<(&str, &str)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut cells = l.split(',');
+            (cells.next().unwrap(), cells.next().unwrap())
+        })
+        .collect();
+    assert_eq!(rows.len(), expected, "every job, once");
+    let ids: std::collections::HashSet<&str> = rows.iter().map(|r| r.0).collect();
+    assert_eq!(ids.len(), expected, "no job twice");
+    assert!(rows.windows(2).all(|w| w[0].1 <= w[1].1), "oldest first");
+    rows
+}
+
+async fn a_large_export_streams_every_job_once_in_order(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (_, jo) = app.activated_client("jo@example.com").await;
+    let (_, ann) = app.activated_client("ann@example.com").await;
+    // 2,345 jobs: more than two pages of 1,000, pages ending inside runs of equal delegation times.
+    bulk_jobs(
+        &app,
+        jo,
+        2345,
+        ["2026-04-01 11:00", "2026-04-01 09:00", "2026-04-01 10:00"],
+    )
+    .await;
+    bulk_jobs(
+        &app,
+        ann,
+        10,
+        ["2026-04-01 09:30", "2026-04-01 09:30", "2026-04-01 12:00"],
+    )
+    .await;
+    let get = |c: reqwest::Client| {
+        let url = format!(
+            "{}/files/exports/jobs.csv?from=2026-04-01&to=2026-04-01",
+            app.base
+        );
+        async move {
+            let res = c.get(url).send().await.unwrap();
+            assert_eq!(res.status(), 200);
+            res.text().await.unwrap()
+        }
+    };
+    // The client: their own 2,345, nobody else's.
+    let text = get(app.signed_in("jo@example.com").await).await;
+    let rows = export_rows(&text, 2345);
+    assert_eq!(rows[0].1, "2026-04-01T09:00:00Z");
+    assert_eq!(rows[2344].1, "2026-04-01T11:00:00Z");
+    // Everyone's, for an admin: 2,355, Ann's 09:30 jobs between Jo's 09:00 and 10:00 ones.
+    let text = get(app.signed_in("fixture-admin@example.com").await).await;
+    let rows = export_rows(&text, 2355);
+    assert_eq!(
+        rows.iter()
+            .filter(|r| r.1 == "2026-04-01T09:30:00Z")
+            .count(),
+        7
+    );
+    assert_eq!(rows[781].1, "2026-04-01T09:00:00Z");
+    assert_eq!(rows[782].1, "2026-04-01T09:30:00Z");
+    // Ann never sees Jo's jobs.
+    let text = get(app.signed_in("ann@example.com").await).await;
+    export_rows(&text, 10);
+    assert!(!text.contains("Role 2000"));
 }
