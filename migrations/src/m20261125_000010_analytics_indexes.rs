@@ -17,12 +17,23 @@ const INDEXES: &[(&str, &str)] = &[
         "idx_job_delegated_status_client",
         "ON job_delegations (delegated_at, status, client_id)",
     ),
+    // The same for one employee's jobs ("My stats").
+    (
+        "idx_job_employee_delegated",
+        "ON job_delegations (assigned_employee_id, delegated_at, status)",
+    ),
     // Jobs that ended (submitted or could not submit) in a period, with everything the figures read: per day, per
     // employee and per client, times and deadlines, from the index alone.
     (
         "idx_job_ended",
         "ON job_delegations (status, completed_at, assigned_employee_id, client_id, delegated_at, started_at, \
          deadline) WHERE completed_at IS NOT NULL",
+    ),
+    // Jobs open now, per client, employee and status (the application writes the condition exactly like this).
+    (
+        "idx_job_open",
+        "ON job_delegations (client_id, assigned_employee_id, status) \
+         WHERE status IN ('unassigned', 'pending', 'in_progress')",
     ),
     // Jobs that expired in a period (their last update).
     (

@@ -1511,6 +1511,11 @@ async fn required_indexes_exist(db: &DatabaseConnection) {
             &["(delegated_at, status, client_id)"],
         ),
         (
+            "idx_job_employee_delegated",
+            "job_delegations",
+            &["(assigned_employee_id, delegated_at, status)"],
+        ),
+        (
             "idx_job_ended",
             "job_delegations",
             &[
@@ -1518,6 +1523,11 @@ async fn required_indexes_exist(db: &DatabaseConnection) {
                 "where",
                 "completed_at is not null",
             ],
+        ),
+        (
+            "idx_job_open",
+            "job_delegations",
+            &["(client_id, assigned_employee_id, status)", "where", "unassigned"],
         ),
         (
             "idx_job_expired",

@@ -147,7 +147,8 @@ async fn seed(db: &DatabaseConnection, jobs: u64) -> (Vec<uuid::Uuid>, Vec<uuid:
     };
     db.execute_unprepared(&sql).await.unwrap();
     if backend == DbBackend::Postgres {
-        db.execute_unprepared("ANALYZE job_delegations")
+        // What autovacuum does after a bulk insert: statistics, and the visibility map index-only scans rely on.
+        db.execute_unprepared("VACUUM (ANALYZE) job_delegations")
             .await
             .unwrap();
     } else {

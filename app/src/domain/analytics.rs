@@ -26,6 +26,10 @@ use crate::api::{
     AppError, Role,
 };
 
+/// Jobs still open (waiting, assigned, in progress): written exactly as the partial index `idx_job_open` is, so both
+/// databases use it.
+const OPEN: &str = "status IN ('unassigned', 'pending', 'in_progress')";
+
 /// Whose jobs the figures cover.
 #[derive(Debug, Clone, Copy)]
 pub enum Scope {
@@ -45,11 +49,18 @@ impl Scope {
     }
 }
 
-/// `YYYY-MM-DD` of a timestamp column, in UTC.
-fn day_of(backend: DbBackend, col: &str) -> String {
+/// The UTC day of a timestamp column: what to group by, and the `YYYY-MM-DD` text to select (on PostgreSQL the
+/// text is made once per group, not once per row).
+fn day_of(backend: DbBackend, col: &str) -> (String, String) {
     match backend {
-        DbBackend::Postgres => format!("to_char({col} AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
-        _ => format!("substr({col}, 1, 10)"),
+        DbBackend::Postgres => {
+            let key = format!("(({col}) AT TIME ZONE 'UTC')::date");
+            (key.clone(), format!("to_char({key}, 'YYYY-MM-DD')"))
+        }
+        _ => {
+            let key = format!("substr({col}, 1, 10)");
+            (key.clone(), key)
+        }
     }
 }
 
@@ -79,22 +90,17 @@ struct Count {
     n: i64,
 }
 
-#[derive(FromQueryResult)]
-struct Ends {
-    submitted: Option<i64>,
-    not_submitted: Option<i64>,
-    hours: Option<f64>,
-    minutes: Option<f64>,
-    with_deadline: Option<i64>,
-    on_time: Option<i64>,
-}
-
 fn ratio(n: i64, d: i64) -> Option<f64> {
     (d > 0).then(|| n as f64 / d as f64)
 }
 
-fn per_day(period: &Period, rows: Vec<KeyCount>) -> Vec<DayCount> {
-    let counts: HashMap<String, i64> = rows.into_iter().filter_map(|r| Some((r.k?, r.n))).collect();
+fn per_day(period: &Period, rows: impl IntoIterator<Item = KeyCount>) -> Vec<DayCount> {
+    let mut counts: HashMap<String, i64> = HashMap::new();
+    for r in rows {
+        if let Some(k) = r.k {
+            *counts.entry(k).or_default() += r.n;
+        }
+    }
     period
         .days()
         .into_iter()
@@ -109,7 +115,45 @@ fn per_day(period: &Period, rows: Vec<KeyCount>) -> Vec<DayCount> {
         .collect()
 }
 
-/// The figures of a scope over a period (see [`Figures`] for the definitions).
+/// Jobs of one day and status.
+#[derive(FromQueryResult)]
+struct DayStatus {
+    k: Option<String>,
+    s: String,
+    n: i64,
+}
+
+/// Jobs that ended on one day with one status, with the sums the averages and rates are made of.
+#[derive(FromQueryResult)]
+struct DayEnds {
+    k: Option<String>,
+    s: String,
+    n: i64,
+    hours_sum: Option<f64>,
+    minutes_sum: Option<f64>,
+    minutes_n: Option<i64>,
+    with_deadline: Option<i64>,
+    on_time: Option<i64>,
+}
+
+/// The sums over the ended jobs that [`Figures`] and the admin's tables are made of: `SELECT` terms over
+/// `job_delegations` where the status is completed or failed.
+fn ended_sums(backend: DbBackend) -> String {
+    let hours = seconds_between(backend, "delegated_at", "completed_at");
+    let minutes = seconds_between(backend, "started_at", "completed_at");
+    format!(
+        "COUNT(*) AS n, \
+         SUM({hours} / 3600.0) AS hours_sum, \
+         SUM(CASE WHEN started_at IS NOT NULL THEN {minutes} / 60.0 END) AS minutes_sum, \
+         SUM(CASE WHEN started_at IS NOT NULL THEN 1 ELSE 0 END) AS minutes_n, \
+         SUM(CASE WHEN deadline IS NOT NULL THEN 1 ELSE 0 END) AS with_deadline, \
+         SUM(CASE WHEN deadline IS NOT NULL AND completed_at <= deadline THEN 1 ELSE 0 END) AS on_time"
+    )
+}
+
+/// The figures of a scope over a period (see [`Figures`] for the definitions). Three index range scans: jobs
+/// delegated in the period by day and status, jobs ended in the period by day and status, jobs expired in the
+/// period; Rust adds up the few grouped rows.
 pub async fn figures<C: ConnectionTrait>(
     db: &C,
     period: &Period,
@@ -118,77 +162,47 @@ pub async fn figures<C: ConnectionTrait>(
     let backend = db.get_database_backend();
     let (vals, cond) = values(period, scope);
 
-    let by_status = KeyCount::find_by_statement(stmt(
+    let (delegated_day, delegated_text) = day_of(backend, "delegated_at");
+    let delegated = DayStatus::find_by_statement(stmt(
         backend,
         &format!(
-            "SELECT status AS k, COUNT(*) AS n FROM job_delegations \
-             WHERE delegated_at >= $1 AND delegated_at < $2{cond} GROUP BY status"
+            "SELECT {delegated_text} AS k, status AS s, COUNT(*) AS n FROM job_delegations \
+             WHERE delegated_at >= $1 AND delegated_at < $2{cond} GROUP BY {delegated_day}, status"
         ),
         vals.clone(),
     ))
     .all(db)
     .await?;
-    let status_count = |s: JobStatus| {
-        by_status
-            .iter()
-            .find(|r| r.k.as_deref() == Some(s.as_str()))
-            .map(|r| r.n.max(0) as u64)
-            .unwrap_or(0)
-    };
-    let by_status_list: Vec<StatusCount> = JobStatus::ALL
+    let by_status: Vec<StatusCount> = JobStatus::ALL
         .iter()
-        .map(|s| StatusCount {
-            status: *s,
-            count: status_count(*s),
+        .map(|st| StatusCount {
+            status: *st,
+            count: delegated
+                .iter()
+                .filter(|r| r.s == st.as_str())
+                .map(|r| r.n.max(0) as u64)
+                .sum(),
         })
         .collect();
+    let delegated_per_day = per_day(
+        period,
+        delegated.into_iter().map(|r| KeyCount { k: r.k, n: r.n }),
+    );
 
-    let delegated_day = day_of(backend, "delegated_at");
-    let delegated_rows = KeyCount::find_by_statement(stmt(
+    // How jobs ended in the period: submitted and could-not-submit by their completion time (the index of ended
+    // jobs), expired by the time they expired, their last update (the index of expired jobs).
+    let (completed_day, completed_text) = day_of(backend, "completed_at");
+    let sums = ended_sums(backend);
+    let ended = DayEnds::find_by_statement(stmt(
         backend,
         &format!(
-            "SELECT {delegated_day} AS k, COUNT(*) AS n FROM job_delegations \
-             WHERE delegated_at >= $1 AND delegated_at < $2{cond} GROUP BY {delegated_day}"
+            "SELECT {completed_text} AS k, status AS s, {sums} FROM job_delegations \
+             WHERE status IN ('completed', 'failed') AND completed_at >= $1 AND completed_at < $2{cond} \
+             GROUP BY {completed_day}, status"
         ),
         vals.clone(),
     ))
     .all(db)
-    .await?;
-
-    let completed_day = day_of(backend, "completed_at");
-    let completed_rows = KeyCount::find_by_statement(stmt(
-        backend,
-        &format!(
-            "SELECT {completed_day} AS k, COUNT(*) AS n FROM job_delegations \
-             WHERE status = 'completed' AND completed_at >= $1 AND completed_at < $2{cond} \
-             GROUP BY {completed_day}"
-        ),
-        vals.clone(),
-    ))
-    .all(db)
-    .await?;
-
-    // How jobs ended in the period: submitted and could-not-submit by their completion time (read from the index of
-    // ended jobs), expired by the time they expired, their last update (the index of expired jobs).
-    let hours = seconds_between(backend, "delegated_at", "completed_at");
-    let minutes = seconds_between(backend, "started_at", "completed_at");
-    let ends = Ends::find_by_statement(stmt(
-        backend,
-        &format!(
-            "SELECT \
-               SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS submitted, \
-               SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS not_submitted, \
-               AVG(CASE WHEN status = 'completed' THEN {hours} / 3600.0 END) AS hours, \
-               AVG(CASE WHEN status = 'completed' AND started_at IS NOT NULL THEN {minutes} / 60.0 END) AS minutes, \
-               SUM(CASE WHEN status = 'completed' AND deadline IS NOT NULL THEN 1 ELSE 0 END) AS with_deadline, \
-               SUM(CASE WHEN status = 'completed' AND deadline IS NOT NULL AND completed_at <= deadline \
-                   THEN 1 ELSE 0 END) AS on_time \
-             FROM job_delegations \
-             WHERE status IN ('completed', 'failed') AND completed_at >= $1 AND completed_at < $2{cond}"
-        ),
-        vals.clone(),
-    ))
-    .one(db)
     .await?;
     let expired = Count::find_by_statement(stmt(
         backend,
@@ -202,30 +216,35 @@ pub async fn figures<C: ConnectionTrait>(
     .await?
     .map(|c| c.n)
     .unwrap_or(0);
-    let (submitted, not_submitted, hours, minutes, with_deadline, on_time) = match ends {
-        Some(e) => (
-            e.submitted.unwrap_or(0),
-            e.not_submitted.unwrap_or(0),
-            e.hours,
-            e.minutes,
-            e.with_deadline.unwrap_or(0),
-            e.on_time.unwrap_or(0),
-        ),
-        None => (0, 0, None, None, 0, 0),
-    };
+
+    let completed: Vec<&DayEnds> = ended.iter().filter(|r| r.s == "completed").collect();
+    let submitted: i64 = completed.iter().map(|r| r.n).sum();
+    let not_submitted: i64 = ended.iter().filter(|r| r.s == "failed").map(|r| r.n).sum();
+    let hours_sum: f64 = completed.iter().filter_map(|r| r.hours_sum).sum();
+    let minutes_sum: f64 = completed.iter().filter_map(|r| r.minutes_sum).sum();
+    let minutes_n: i64 = completed.iter().filter_map(|r| r.minutes_n).sum();
+    let with_deadline: i64 = completed.iter().filter_map(|r| r.with_deadline).sum();
+    let on_time: i64 = completed.iter().filter_map(|r| r.on_time).sum();
+    let completed_per_day = per_day(
+        period,
+        completed.iter().map(|r| KeyCount {
+            k: r.k.clone(),
+            n: r.n,
+        }),
+    );
     Ok(Figures {
         period: *period,
-        delegated: by_status_list.iter().map(|s| s.count).sum(),
-        by_status: by_status_list,
+        delegated: by_status.iter().map(|s| s.count).sum(),
+        by_status,
         submitted: submitted.max(0) as u64,
         not_submitted: not_submitted.max(0) as u64,
         expired: expired.max(0) as u64,
         completion_rate: ratio(submitted, submitted + not_submitted + expired),
-        avg_hours_to_complete: hours,
-        avg_minutes_working: minutes,
+        avg_hours_to_complete: (submitted > 0).then(|| hours_sum / submitted as f64),
+        avg_minutes_working: (minutes_n > 0).then(|| minutes_sum / minutes_n as f64),
         on_time_rate: ratio(on_time, with_deadline),
-        delegated_per_day: per_day(period, delegated_rows),
-        completed_per_day: per_day(period, completed_rows),
+        delegated_per_day,
+        completed_per_day,
     })
 }
 
@@ -337,14 +356,42 @@ pub async fn for_employee(
     Ok(EmployeeAnalytics { figures, open_load })
 }
 
+/// Jobs that ended in a period for one employee and client, with one status.
 #[derive(FromQueryResult)]
-struct PerEmployee {
+struct PerPair {
     assigned_employee_id: Option<Uuid>,
-    submitted: Option<i64>,
-    not_submitted: Option<i64>,
-    minutes: Option<f64>,
+    client_id: Uuid,
+    s: String,
+    n: i64,
+    minutes_sum: Option<f64>,
+    minutes_n: Option<i64>,
     with_deadline: Option<i64>,
     on_time: Option<i64>,
+}
+
+/// [`PerPair`] rows added up for an employee or a client.
+#[derive(Default, Clone, Copy)]
+struct Ended {
+    submitted: i64,
+    not_submitted: i64,
+    minutes_sum: f64,
+    minutes_n: i64,
+    with_deadline: i64,
+    on_time: i64,
+}
+
+impl Ended {
+    fn add(&mut self, r: &PerPair) {
+        if r.s == "completed" {
+            self.submitted += r.n;
+            self.minutes_sum += r.minutes_sum.unwrap_or(0.0);
+            self.minutes_n += r.minutes_n.unwrap_or(0);
+            self.with_deadline += r.with_deadline.unwrap_or(0);
+            self.on_time += r.on_time.unwrap_or(0);
+        } else {
+            self.not_submitted += r.n;
+        }
+    }
 }
 
 /// A count per client, and a second one where the query has one.
@@ -385,26 +432,58 @@ pub async fn for_admin(
     }
     let backend = db.get_database_backend();
     let figures = figures(db, period, Scope::All).await?;
-    let minutes = seconds_between(backend, "started_at", "completed_at");
-    let in_period = "completed_at >= $1 AND completed_at < $2";
-    let per_employee = PerEmployee::find_by_statement(stmt(
+    // Jobs that ended in the period, per employee, client and status: both tables come from these few rows.
+    let sums = ended_sums(backend);
+    let ended = PerPair::find_by_statement(stmt(
         backend,
         &format!(
-            "SELECT assigned_employee_id, \
-               SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS submitted, \
-               SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS not_submitted, \
-               AVG(CASE WHEN status = 'completed' AND started_at IS NOT NULL THEN {minutes} / 60.0 END) AS minutes, \
-               SUM(CASE WHEN status = 'completed' AND deadline IS NOT NULL THEN 1 ELSE 0 END) AS with_deadline, \
-               SUM(CASE WHEN status = 'completed' AND deadline IS NOT NULL AND completed_at <= deadline \
-                   THEN 1 ELSE 0 END) AS on_time \
-             FROM job_delegations WHERE status IN ('completed', 'failed') AND {in_period} \
-               AND assigned_employee_id IS NOT NULL GROUP BY assigned_employee_id"
+            "SELECT assigned_employee_id, client_id, status AS s, {sums} FROM job_delegations \
+             WHERE status IN ('completed', 'failed') AND completed_at >= $1 AND completed_at < $2 \
+             GROUP BY assigned_employee_id, client_id, status"
         ),
         vec![period.start().into(), period.end().into()],
     ))
     .all(db)
     .await?;
-    let loads = open_load(db, None).await?;
+    let mut per_employee: HashMap<Uuid, Ended> = HashMap::new();
+    let mut per_client_ended: HashMap<Uuid, Ended> = HashMap::new();
+    for r in &ended {
+        if let Some(e) = r.assigned_employee_id {
+            per_employee.entry(e).or_default().add(r);
+        }
+        per_client_ended.entry(r.client_id).or_default().add(r);
+    }
+    // Open jobs now, per client, employee and status (the partial index of open jobs): the employees' load and
+    // the clients' open counts.
+    #[derive(FromQueryResult)]
+    struct Open {
+        client_id: Uuid,
+        assigned_employee_id: Option<Uuid>,
+        s: String,
+        n: i64,
+    }
+    let open_rows = Open::find_by_statement(stmt(
+        backend,
+        &format!(
+            "SELECT client_id, assigned_employee_id, status AS s, COUNT(*) AS n FROM job_delegations \
+             WHERE {OPEN} GROUP BY client_id, assigned_employee_id, status"
+        ),
+        vec![],
+    ))
+    .all(db)
+    .await?;
+    let mut loads: HashMap<Uuid, u64> = HashMap::new();
+    let mut open: HashMap<Uuid, u64> = HashMap::new();
+    for r in &open_rows {
+        let n = r.n.max(0) as u64;
+        *open.entry(r.client_id).or_default() += n;
+        if let (Some(e), true) = (
+            r.assigned_employee_id,
+            r.s == JobStatus::Pending.as_str() || r.s == JobStatus::InProgress.as_str(),
+        ) {
+            *loads.entry(e).or_default() += n;
+        }
+    }
     let staff = employees::Entity::find().all(db).await?;
     let client_rows = clients::Entity::find().all(db).await?;
     let user_ids: Vec<Uuid> = staff
@@ -422,40 +501,29 @@ pub async fn for_admin(
     let mut employees_out: Vec<EmployeeRow> = staff
         .iter()
         .map(|e| {
-            let row = per_employee
-                .iter()
-                .find(|r| r.assigned_employee_id == Some(e.id));
+            let row = per_employee.get(&e.id).copied().unwrap_or_default();
             let user = people.get(&e.user_id);
             EmployeeRow {
                 employee_id: e.id,
                 name: user.map(super::jobs::full_name).unwrap_or_default(),
                 email: user.map(|u| u.email.clone()).unwrap_or_default(),
-                submitted: row.and_then(|r| r.submitted).unwrap_or(0).max(0) as u64,
-                not_submitted: row.and_then(|r| r.not_submitted).unwrap_or(0).max(0) as u64,
-                avg_minutes_working: row.and_then(|r| r.minutes),
-                on_time_rate: row
-                    .and_then(|r| ratio(r.on_time.unwrap_or(0), r.with_deadline.unwrap_or(0))),
+                submitted: row.submitted.max(0) as u64,
+                not_submitted: row.not_submitted.max(0) as u64,
+                avg_minutes_working: (row.minutes_n > 0)
+                    .then(|| row.minutes_sum / row.minutes_n as f64),
+                on_time_rate: ratio(row.on_time, row.with_deadline),
                 open_load: loads.get(&e.id).copied().unwrap_or(0),
             }
         })
         .collect();
     employees_out.sort_by(|a, b| b.submitted.cmp(&a.submitted).then(a.name.cmp(&b.name)));
 
-    // Per client, in four index-driven queries (delegated, ended, expired in the period; open now), merged here.
+    // Per client: delegated and expired in the period, each an index-driven query; ended and open from above.
     let period_vals = || vec![period.start().into(), period.end().into()];
     let delegated = PerClient::find_by_statement(stmt(
         backend,
         "SELECT client_id, COUNT(*) AS n, CAST(0 AS BIGINT) AS m FROM job_delegations \
          WHERE delegated_at >= $1 AND delegated_at < $2 GROUP BY client_id",
-        period_vals(),
-    ))
-    .all(db)
-    .await?;
-    let ended = PerClient::find_by_statement(stmt(
-        backend,
-        "SELECT client_id, COUNT(*) AS n, SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS m \
-         FROM job_delegations WHERE status IN ('completed', 'failed') AND completed_at >= $1 AND completed_at < $2 \
-         GROUP BY client_id",
         period_vals(),
     ))
     .all(db)
@@ -468,39 +536,30 @@ pub async fn for_admin(
     ))
     .all(db)
     .await?;
-    let open = PerClient::find_by_statement(stmt(
-        backend,
-        "SELECT client_id, COUNT(*) AS n, CAST(0 AS BIGINT) AS m FROM job_delegations \
-         WHERE status IN ('unassigned', 'pending', 'in_progress') GROUP BY client_id",
-        vec![],
-    ))
-    .all(db)
-    .await?;
     let by_client = |rows: Vec<PerClient>| -> HashMap<Uuid, (i64, i64)> {
         rows.into_iter()
             .map(|r| (r.client_id, (r.n, r.m.unwrap_or(0))))
             .collect()
     };
-    let (delegated, ended, expired, open) = (
-        by_client(delegated),
-        by_client(ended),
-        by_client(expired),
-        by_client(open),
-    );
+    let (delegated, expired) = (by_client(delegated), by_client(expired));
     let mut clients_out: Vec<ClientRow> = client_rows
         .iter()
         .map(|c| {
             let user = people.get(&c.user_id);
             let get = |m: &HashMap<Uuid, (i64, i64)>| m.get(&c.id).copied().unwrap_or((0, 0));
-            let (ended_n, submitted) = get(&ended);
+            let ended = per_client_ended.get(&c.id).copied().unwrap_or_default();
+            let submitted = ended.submitted;
             ClientRow {
                 client_id: c.id,
                 name: user.map(super::jobs::full_name).unwrap_or_default(),
                 email: user.map(|u| u.email.clone()).unwrap_or_default(),
                 delegated: get(&delegated).0.max(0) as u64,
                 submitted: submitted.max(0) as u64,
-                completion_rate: ratio(submitted, ended_n + get(&expired).0),
-                open: get(&open).0.max(0) as u64,
+                completion_rate: ratio(
+                    submitted,
+                    ended.submitted + ended.not_submitted + get(&expired).0,
+                ),
+                open: open.get(&c.id).copied().unwrap_or(0),
             }
         })
         .collect();
