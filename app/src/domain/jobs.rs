@@ -596,9 +596,11 @@ pub async fn summaries<C: ConnectionTrait>(
     db: &C,
     rows: Vec<jobs::Model>,
 ) -> Result<Vec<JobSummary>, AppError> {
-    let client_ids: Vec<Uuid> = rows.iter().map(|j| j.client_id).collect();
-    let employee_ids: Vec<Uuid> = rows.iter().filter_map(|j| j.assigned_employee_id).collect();
-    let resume_ids: Vec<Uuid> = rows.iter().filter_map(|j| j.resume_type_id).collect();
+    // Each id once: a page of a thousand jobs usually has a handful of clients, employees and resumes.
+    let unique = |ids: std::collections::BTreeSet<Uuid>| ids.into_iter().collect::<Vec<_>>();
+    let client_ids = unique(rows.iter().map(|j| j.client_id).collect());
+    let employee_ids = unique(rows.iter().filter_map(|j| j.assigned_employee_id).collect());
+    let resume_ids = unique(rows.iter().filter_map(|j| j.resume_type_id).collect());
     let clients: HashMap<Uuid, Uuid> = clients::Entity::find()
         .filter(clients::Column::Id.is_in(client_ids))
         .all(db)
@@ -613,11 +615,13 @@ pub async fn summaries<C: ConnectionTrait>(
         .into_iter()
         .map(|e| (e.id, e.user_id))
         .collect();
-    let user_ids: Vec<Uuid> = clients
-        .values()
-        .chain(employees.values())
-        .copied()
-        .collect();
+    let user_ids = unique(
+        clients
+            .values()
+            .chain(employees.values())
+            .copied()
+            .collect(),
+    );
     let names: HashMap<Uuid, String> = users::Entity::find()
         .filter(users::Column::Id.is_in(user_ids))
         .all(db)
