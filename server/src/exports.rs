@@ -139,7 +139,7 @@ async fn jobs_csv(
             let after = match progress {
                 Progress::Start => {
                     return Some((
-                        Ok::<_, std::io::Error>(line(&JOB_COLUMNS.map(String::from))),
+                        Ok::<_, std::io::Error>(table(&JOB_COLUMNS, std::iter::empty())),
                         Progress::After(None),
                     ))
                 }
@@ -174,6 +174,15 @@ fn num(v: Option<f64>, digits: usize) -> String {
     v.map(|v| format!("{v:.digits$}")).unwrap_or_default()
 }
 
+/// A table as CSV: the header, then one line per row.
+fn table(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> String {
+    let mut body = line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for r in rows {
+        body.push_str(&line(&r));
+    }
+    body
+}
+
 /// `GET /files/exports/employees.csv?from=&to=`: the admin's employee table.
 async fn employees_csv(
     State(state): State<AppState>,
@@ -185,7 +194,7 @@ async fn employees_csv(
     let (actor, meta) = actor(&state, &session, &headers, peer).await?;
     let period = Period::parse(&q.from, &q.to, chrono::Utc::now().date_naive())?;
     let rows = analytics::export_employees(&state.db, &actor, &period, &meta).await?;
-    let mut body = line(
+    let body = table(
         &[
             "employee",
             "email",
@@ -194,20 +203,19 @@ async fn employees_csv(
             "avg_minutes_working",
             "on_time_rate",
             "open_now",
-        ]
-        .map(String::from),
+        ],
+        rows.into_iter().map(|r| {
+            vec![
+                r.name,
+                r.email,
+                r.submitted.to_string(),
+                r.not_submitted.to_string(),
+                num(r.avg_minutes_working, 1),
+                num(r.on_time_rate, 3),
+                r.open_load.to_string(),
+            ]
+        }),
     );
-    for r in rows {
-        body.push_str(&line(&[
-            r.name,
-            r.email,
-            r.submitted.to_string(),
-            r.not_submitted.to_string(),
-            num(r.avg_minutes_working, 1),
-            num(r.on_time_rate, 3),
-            r.open_load.to_string(),
-        ]));
-    }
     Ok(csv("employees", &period, body))
 }
 
@@ -222,7 +230,7 @@ async fn clients_csv(
     let (actor, meta) = actor(&state, &session, &headers, peer).await?;
     let period = Period::parse(&q.from, &q.to, chrono::Utc::now().date_naive())?;
     let rows = analytics::export_clients(&state.db, &actor, &period, &meta).await?;
-    let mut body = line(
+    let body = table(
         &[
             "client",
             "email",
@@ -230,19 +238,18 @@ async fn clients_csv(
             "submitted",
             "completion_rate",
             "open_now",
-        ]
-        .map(String::from),
+        ],
+        rows.into_iter().map(|r| {
+            vec![
+                r.name,
+                r.email,
+                r.delegated.to_string(),
+                r.submitted.to_string(),
+                num(r.completion_rate, 3),
+                r.open.to_string(),
+            ]
+        }),
     );
-    for r in rows {
-        body.push_str(&line(&[
-            r.name,
-            r.email,
-            r.delegated.to_string(),
-            r.submitted.to_string(),
-            num(r.completion_rate, 3),
-            r.open.to_string(),
-        ]));
-    }
     Ok(csv("clients", &period, body))
 }
 

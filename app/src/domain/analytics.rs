@@ -79,7 +79,7 @@ fn values(period: &Period, scope: Scope) -> (Vec<Value>, &'static str) {
     (vals, cond)
 }
 
-#[derive(FromQueryResult)]
+/// A count under a key (a day).
 struct KeyCount {
     k: Option<String>,
     n: i64,
@@ -296,36 +296,19 @@ pub async fn for_client(
     Ok(ClientAnalytics { figures, by_resume })
 }
 
-#[derive(FromQueryResult)]
-struct Load {
-    assigned_employee_id: Option<Uuid>,
-    n: i64,
-}
-
-/// Open jobs (assigned or in progress) per employee, now.
-async fn open_load<C: ConnectionTrait>(
-    db: &C,
-    employee: Option<Uuid>,
-) -> Result<HashMap<Uuid, u64>, AppError> {
-    let backend = db.get_database_backend();
-    let (cond, vals): (&str, Vec<Value>) = match employee {
-        Some(e) => (" AND assigned_employee_id = $1", vec![e.into()]),
-        None => ("", vec![]),
-    };
-    let rows = Load::find_by_statement(stmt(
-        backend,
-        &format!(
-            "SELECT assigned_employee_id, COUNT(*) AS n FROM job_delegations \
-             WHERE status IN ('pending', 'in_progress'){cond} GROUP BY assigned_employee_id"
-        ),
-        vals,
+/// An employee's open jobs (assigned or in progress), now.
+async fn open_load<C: ConnectionTrait>(db: &C, employee: Uuid) -> Result<u64, AppError> {
+    let n = Count::find_by_statement(stmt(
+        db.get_database_backend(),
+        "SELECT COUNT(*) AS n FROM job_delegations \
+         WHERE status IN ('pending', 'in_progress') AND assigned_employee_id = $1",
+        vec![employee.into()],
     ))
-    .all(db)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|r| Some((r.assigned_employee_id?, r.n.max(0) as u64)))
-        .collect())
+    .one(db)
+    .await?
+    .map(|c| c.n)
+    .unwrap_or(0);
+    Ok(n.max(0) as u64)
 }
 
 /// An employee's own figures and current load.
@@ -348,11 +331,7 @@ pub async fn for_employee(
         .await);
     };
     let figures = figures(db, period, Scope::Employee(employee.id)).await?;
-    let open_load = open_load(db, Some(employee.id))
-        .await?
-        .get(&employee.id)
-        .copied()
-        .unwrap_or(0);
+    let open_load = open_load(db, employee.id).await?;
     Ok(EmployeeAnalytics { figures, open_load })
 }
 
@@ -394,12 +373,11 @@ impl Ended {
     }
 }
 
-/// A count per client, and a second one where the query has one.
+/// A count per client.
 #[derive(FromQueryResult)]
 struct PerClient {
     client_id: Uuid,
     n: i64,
-    m: Option<i64>,
 }
 
 #[derive(FromQueryResult)]
@@ -522,7 +500,7 @@ pub async fn for_admin(
     let period_vals = || vec![period.start().into(), period.end().into()];
     let delegated = PerClient::find_by_statement(stmt(
         backend,
-        "SELECT client_id, COUNT(*) AS n, CAST(0 AS BIGINT) AS m FROM job_delegations \
+        "SELECT client_id, COUNT(*) AS n FROM job_delegations \
          WHERE delegated_at >= $1 AND delegated_at < $2 GROUP BY client_id",
         period_vals(),
     ))
@@ -530,34 +508,32 @@ pub async fn for_admin(
     .await?;
     let expired = PerClient::find_by_statement(stmt(
         backend,
-        "SELECT client_id, COUNT(*) AS n, CAST(0 AS BIGINT) AS m FROM job_delegations \
+        "SELECT client_id, COUNT(*) AS n FROM job_delegations \
          WHERE status = 'expired' AND updated_at >= $1 AND updated_at < $2 GROUP BY client_id",
         period_vals(),
     ))
     .all(db)
     .await?;
-    let by_client = |rows: Vec<PerClient>| -> HashMap<Uuid, (i64, i64)> {
-        rows.into_iter()
-            .map(|r| (r.client_id, (r.n, r.m.unwrap_or(0))))
-            .collect()
+    let by_client = |rows: Vec<PerClient>| -> HashMap<Uuid, i64> {
+        rows.into_iter().map(|r| (r.client_id, r.n)).collect()
     };
     let (delegated, expired) = (by_client(delegated), by_client(expired));
     let mut clients_out: Vec<ClientRow> = client_rows
         .iter()
         .map(|c| {
             let user = people.get(&c.user_id);
-            let get = |m: &HashMap<Uuid, (i64, i64)>| m.get(&c.id).copied().unwrap_or((0, 0));
+            let get = |m: &HashMap<Uuid, i64>| m.get(&c.id).copied().unwrap_or(0);
             let ended = per_client_ended.get(&c.id).copied().unwrap_or_default();
             let submitted = ended.submitted;
             ClientRow {
                 client_id: c.id,
                 name: user.map(super::jobs::full_name).unwrap_or_default(),
                 email: user.map(|u| u.email.clone()).unwrap_or_default(),
-                delegated: get(&delegated).0.max(0) as u64,
+                delegated: get(&delegated).max(0) as u64,
                 submitted: submitted.max(0) as u64,
                 completion_rate: ratio(
                     submitted,
-                    ended.submitted + ended.not_submitted + get(&expired).0,
+                    ended.submitted + ended.not_submitted + get(&expired),
                 ),
                 open: open.get(&c.id).copied().unwrap_or(0),
             }
