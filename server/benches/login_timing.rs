@@ -12,7 +12,11 @@ use std::time::{Duration, Instant};
 
 use app::{
     api::{validate::NewAccount, Role},
-    domain::{accounts, state::AuthConfig, throttle::ThrottleConfig, RequestMeta},
+    domain::{
+        accounts,
+        infra::{limits::ThrottleConfig, session::AuthConfig},
+        RequestMeta,
+    },
 };
 
 const ROUNDS: usize = 30;

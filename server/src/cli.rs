@@ -1,4 +1,4 @@
-//! Subcommands: `serve` (default), `worker`, `migrate`, `create-admin`.
+//! Subcommands: `serve` (default), `worker`, `migrate`, `create-admin`, `seed-demo`.
 
 use std::io::BufRead;
 
@@ -33,6 +33,9 @@ pub enum Command {
     Migrate,
     /// Create a super admin (or, with --admin, an admin) account.
     CreateAdmin(CreateAdmin),
+    /// Fill a fresh instance with a believable demo agency: admins, employees, clients with resumes, jobs in every
+    /// state with proofs. Every account's password is $DEMO_PASSWORD (default `demo-password`).
+    SeedDemo(crate::seed::Demo),
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -76,7 +79,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let storage = crate::startup::storage(&cli.config).await?;
             // On PostgreSQL the workers' events reach every server through NOTIFY; on SQLite a separate worker
             // process has no pages to tell (pages then refresh on their next request).
-            let events = app::domain::events::EventBus::for_database(&conn);
+            let events = app::domain::infra::events::EventBus::for_database(&conn);
             let workers = crate::queue::spawn_workers(crate::queue::Workers {
                 db: conn,
                 mailer,
@@ -92,6 +95,35 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let conn = db::connect(&cli.config.database_url()).await?;
             db::migrate(&conn).await?;
             println!("database is up to date");
+            Ok(())
+        }
+        Command::SeedDemo(demo) => {
+            let conn = db::connect(&cli.config.database_url()).await?;
+            db::migrate(&conn).await?;
+            let storage = crate::startup::storage(&cli.config).await?;
+            let events = app::domain::infra::events::EventBus::for_database(&conn);
+            let seeded = crate::seed::seed(&conn, storage.as_ref(), &events, &demo)
+                .await
+                .map_err(|e| StartupError::Config(describe(&e)))?;
+            println!(
+                "demo agency ready: {} users, {} jobs",
+                seeded.users, seeded.jobs
+            );
+            for (status, n) in &seeded.by_status {
+                println!("  {:<12} {n}", status.as_str());
+            }
+            // A password the user chose is theirs to know; only the built-in default is shown.
+            if std::env::var(&demo.password_env).is_ok() {
+                println!(
+                    "sign in with any of these (password: the value of ${}):",
+                    demo.password_env
+                );
+            } else {
+                println!("sign in with any of these (password: {}):", seeded.password);
+            }
+            for (role, email) in &seeded.logins {
+                println!("  {:<12} {email}", role.as_str());
+            }
             Ok(())
         }
         Command::CreateAdmin(args) => {

@@ -246,8 +246,8 @@ impl Config {
         }
     }
 
-    pub fn api_settings(&self) -> crate::rest::ApiSettings {
-        crate::rest::ApiSettings {
+    pub fn api_settings(&self) -> crate::http::api::ApiSettings {
+        crate::http::api::ApiSettings {
             rate_per_minute: self.api_rate_per_minute,
             auth_rate_per_minute: self.api_auth_rate_per_minute,
             cors_origins: self.extension_origins.clone(),

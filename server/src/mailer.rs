@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use app::domain::queue::Email;
+use app::domain::infra::queue::Email;
 use lettre::{
     message::{header::ContentType, Mailbox, MultiPart, SinglePart},
     AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,

@@ -12,10 +12,12 @@ use apalis::{
     prelude::*,
 };
 use app::domain::{
-    events::EventBus,
-    queue::{HighJob, LowJob, NormalJob, HIGH, LOW, MAX_ATTEMPTS, NORMAL},
+    infra::{
+        events::EventBus,
+        queue::{HighJob, LowJob, NormalJob, HIGH, LOW, MAX_ATTEMPTS, NORMAL},
+        storage::Storage,
+    },
     schedule::{self, Rules},
-    storage::Storage,
 };
 use sea_orm::{DatabaseConnection, DbBackend};
 
@@ -70,16 +72,9 @@ async fn high(job: HighJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
             tracing::info!(subject = %e.subject, "email sent");
         }
         HighJob::Remind => {
-            let now = chrono::Utc::now();
-            let mut users = schedule::remind_deadlines(&w.db, &w.settings.rules, now)
+            schedule::run_reminders(&w.db, &w.events, &w.settings.rules, chrono::Utc::now())
                 .await
-                .map_err(|e| fail("deadline reminders", e))?;
-            users.extend(
-                schedule::alert_unassigned(&w.db, &w.settings.rules, now)
-                    .await
-                    .map_err(|e| fail("waiting-job alerts", e))?,
-            );
-            w.events.publish(users);
+                .map_err(|e| fail("deadline reminders and waiting-job alerts", e))?;
         }
     }
     Ok(())
@@ -88,21 +83,12 @@ async fn high(job: HighJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
 async fn normal(job: NormalJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
     match job {
         NormalJob::ExpireOverdue => {
-            let expired = schedule::expire_overdue(&w.db, chrono::Utc::now())
+            let expired = schedule::run_expiry(&w.db, &w.events, chrono::Utc::now())
                 .await
                 .map_err(|e| fail("expiring jobs", e))?;
-            if !expired.is_empty() {
-                tracing::info!(jobs = expired.len(), "expired jobs past their deadline");
+            if expired > 0 {
+                tracing::info!(jobs = expired, "expired jobs past their deadline");
             }
-            let mut users = Vec::new();
-            for id in expired {
-                users.extend(
-                    app::domain::events::people_of_job(&w.db, id)
-                        .await
-                        .map_err(|e| fail("expiring jobs", e))?,
-                );
-            }
-            w.events.publish(users);
         }
     }
     Ok(())
@@ -207,7 +193,8 @@ async fn scheduler(db: DatabaseConnection, every: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
-        if let Err(e) = app::domain::queue::enqueue_scheduled(&db, every, chrono::Utc::now()).await
+        if let Err(e) =
+            app::domain::infra::queue::enqueue_scheduled(&db, every, chrono::Utc::now()).await
         {
             tracing::warn!(error = %e, "could not enqueue scheduled work");
         }

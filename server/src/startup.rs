@@ -3,12 +3,13 @@
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use app::{
-    domain::{
+    domain::infra::{
+        limits::ThrottleConfig,
+        session::AuthConfig,
         session_store::DbSessionStore,
-        state::{AppState, AuthConfig},
         storage::{LocalStorage, Storage},
-        throttle::ThrottleConfig,
     },
+    rpc::AppState,
     shell, App,
 };
 use axum::{middleware, Router};
@@ -25,7 +26,7 @@ use crate::{
     config::{Config, StorageChoice},
     db,
     error::StartupError,
-    security,
+    http::security,
     storage_s3::S3Storage,
 };
 
@@ -42,7 +43,7 @@ pub struct Settings {
     /// How the background workers run (heartbeat, scheduler, thresholds).
     pub queue: crate::queue::QueueSettings,
     /// REST API limits and CORS origins.
-    pub api: crate::rest::ApiSettings,
+    pub api: crate::http::api::ApiSettings,
     /// Lets non-loopback callers read `/metrics` (as a bearer token).
     pub metrics_token: Option<String>,
 }
@@ -122,7 +123,7 @@ pub fn session_cookie_name(https: bool) -> &'static str {
 pub fn router(
     db: DatabaseConnection,
     settings: Settings,
-) -> Result<(Router, app::domain::events::EventBus), StartupError> {
+) -> Result<(Router, app::domain::infra::events::EventBus), StartupError> {
     if settings.session_key.len() < 64 {
         return Err(StartupError::Config(
             "the session key must be at least 64 bytes".into(),
@@ -135,8 +136,8 @@ pub fn router(
         auth: Arc::new(settings.auth),
         leptos_options: settings.leptos_options.clone(),
         storage: settings.storage.clone(),
-        events: app::domain::events::EventBus::for_database(&db),
-        tokens: Arc::new(app::domain::tokens::TokenKeys::from_secret(
+        events: app::domain::infra::events::EventBus::for_database(&db),
+        tokens: Arc::new(app::domain::infra::tokens::TokenKeys::from_secret(
             &settings.session_key,
         )),
     };
@@ -153,8 +154,8 @@ pub fn router(
         .with_signed(Key::from(&settings.session_key));
 
     let events = state.events.clone();
-    let ops = Arc::new(crate::ops::Ops {
-        metrics: crate::ops::Metrics::new(),
+    let ops = Arc::new(crate::http::ops::Ops {
+        metrics: crate::http::ops::Metrics::new(),
         // Three missed heartbeats and the lane's worker is taken for dead (as the queue itself does).
         worker_grace: settings.queue.heartbeat * 3 + Duration::from_secs(5),
         metrics_token: settings.metrics_token.clone(),
@@ -162,9 +163,9 @@ pub fn router(
     let routes = route_list();
     let ctx_state = state.clone();
     let options = settings.leptos_options;
-    let router = crate::files::routes()
-        .merge(crate::exports::routes())
-        .merge(crate::events::routes())
+    let router = crate::http::files::routes()
+        .merge(crate::http::exports::routes())
+        .merge(crate::http::events::routes())
         .leptos_routes_with_context(
             &state,
             routes,
@@ -178,9 +179,9 @@ pub fn router(
             security::rpc_guard,
         ))
         // The REST API authenticates with bearer tokens: no session, no cookies.
-        .merge(crate::rest::routes(&state, &settings.api))
-        .merge(crate::ops::routes(ops.clone()))
-        .layer(middleware::from_fn_with_state(ops, crate::ops::track))
+        .merge(crate::http::api::routes(&state, &settings.api))
+        .merge(crate::http::ops::routes(ops.clone()))
+        .layer(middleware::from_fn_with_state(ops, crate::http::ops::track))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             security::security_headers,
@@ -201,7 +202,7 @@ pub struct Application {
     db: DatabaseConnection,
     mailer: Arc<crate::mailer::Mailer>,
     storage: Arc<dyn Storage>,
-    events: app::domain::events::EventBus,
+    events: app::domain::infra::events::EventBus,
     workers: bool,
     queue: crate::queue::QueueSettings,
 }
@@ -243,6 +244,11 @@ impl Application {
     pub fn with_workers(mut self, on: bool) -> Application {
         self.workers = on;
         self
+    }
+
+    /// The live-event bus this application's pages listen to (tests call domain services with it).
+    pub fn events(&self) -> app::domain::infra::events::EventBus {
+        self.events.clone()
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {

@@ -1,6 +1,6 @@
 //! Uploaded files in an S3 bucket (AWS or any S3-compatible server), through aws-sdk-s3.
 
-use app::domain::storage::{Storage, StorageError, StoredObject, LIST_PAGE};
+use app::domain::infra::storage::{Storage, StorageError, StoredObject, LIST_PAGE};
 use aws_sdk_s3::{
     config::{BehaviorVersion, Credentials, Region},
     primitives::ByteStream,

@@ -1,10 +1,7 @@
 //! The admins' activity log browser.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-use super::{AppError, Page};
 
 /// Filters; every one optional. Dates are `YYYY-MM-DD` (UTC), both ends included.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,14 +39,4 @@ pub struct ActivityEntry {
     pub data: String,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
-}
-
-/// The activity log, newest first (admins).
-#[server(prefix = "/rpc", endpoint = "admin/activity", input = leptos::server_fn::codec::Json)]
-pub async fn list_activity(query: ActivityQuery) -> Result<Page<ActivityEntry>, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::activity::list(&state.db, &actor, &query, &meta).await
-    })
-    .await
 }

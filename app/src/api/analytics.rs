@@ -1,7 +1,6 @@
 //! Analytics: the spec's business figures per role, over a chosen period (whole UTC days).
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -207,42 +206,6 @@ pub struct AdminAnalytics {
     pub unassigned: u64,
     pub oldest_unassigned: Option<DateTime<Utc>>,
     pub alert: Option<RateAlert>,
-}
-
-/// The caller's own figures (clients). `from`/`to`: `YYYY-MM-DD`, empty for the last 30 days.
-#[server(prefix = "/rpc", endpoint = "analytics/client")]
-pub async fn get_client_analytics(from: String, to: String) -> Result<ClientAnalytics, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        let period = Period::parse(&from, &to, Utc::now().date_naive())?;
-        crate::domain::analytics::for_client(&state.db, &actor, &period, &meta).await
-    })
-    .await
-}
-
-/// The caller's own figures (employees).
-#[server(prefix = "/rpc", endpoint = "analytics/employee")]
-pub async fn get_employee_analytics(
-    from: String,
-    to: String,
-) -> Result<EmployeeAnalytics, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        let period = Period::parse(&from, &to, Utc::now().date_naive())?;
-        crate::domain::analytics::for_employee(&state.db, &actor, &period, &meta).await
-    })
-    .await
-}
-
-/// Everything (admins).
-#[server(prefix = "/rpc", endpoint = "analytics/admin")]
-pub async fn get_admin_analytics(from: String, to: String) -> Result<AdminAnalytics, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        let period = Period::parse(&from, &to, Utc::now().date_naive())?;
-        crate::domain::analytics::for_admin(&state.db, &actor, &period, &meta).await
-    })
-    .await
 }
 
 #[cfg(test)]

@@ -1,9 +1,5 @@
 //! One error type for everything the application reports to a user or a client.
 
-use leptos::server_fn::{
-    codec::JsonEncoding,
-    error::{FromServerFnError, ServerFnErrorErr},
-};
 use serde::{Deserialize, Serialize};
 
 /// A message attached to one input of a form.
@@ -16,8 +12,11 @@ pub struct FieldError {
 
 /// Every failure the application reports. Messages are written for the person reading them; internal causes are
 /// logged on the server and never sent.
+///
+/// On the wire it is always an [`ApiProblem`](super::rest::ApiProblem) (`kind`, `message`, `fields`, …): server
+/// functions, the REST API and the file routes answer errors in that one shape.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(into = "super::rest::ApiProblem", from = "super::rest::ApiProblem")]
 pub enum AppError {
     /// Input was rejected; `fields` names the inputs at fault.
     #[error("{message}")]
@@ -128,44 +127,6 @@ impl AppError {
     }
 }
 
-impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
-
-    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        // Malformed arguments are the caller's fault: answer 400, not the framework's default 500. On the server a
-        // Deserialization error can only come from decoding the request body (JSON-encoded arguments).
-        #[cfg(feature = "ssr")]
-        if matches!(
-            value,
-            ServerFnErrorErr::Args(_)
-                | ServerFnErrorErr::MissingArg(_)
-                | ServerFnErrorErr::Deserialization(_)
-        ) {
-            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                res.set_status(http::StatusCode::BAD_REQUEST);
-                return AppError::Validation {
-                    message: "The form was incomplete or malformed. Please reload the page and try again.".into(),
-                    fields: vec![],
-                };
-            }
-        }
-        match value {
-            ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) => AppError::Validation {
-                message:
-                    "The form was incomplete or malformed. Please reload the page and try again."
-                        .into(),
-                fields: vec![],
-            },
-            ServerFnErrorErr::Request(_) => AppError::Transport {
-                message: "Could not reach the server. Check your connection and try again.".into(),
-            },
-            other => AppError::Transport {
-                message: format!("The request failed: {other}"),
-            },
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -180,6 +141,19 @@ mod tests {
             retry_after_secs: 5,
         };
         assert_eq!(e.to_string(), "Too many attempts. Try again in 1 minute.");
+    }
+
+    #[test]
+    fn on_the_wire_an_error_is_a_problem_and_comes_back_whole() {
+        let e = AppError::field("email", "Enter a valid email address.");
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["kind"], "validation");
+        assert_eq!(json["fields"][0]["field"], "email");
+        assert_eq!(serde_json::from_value::<AppError>(json).unwrap(), e);
+        let json = serde_json::to_value(AppError::Unauthenticated).unwrap();
+        assert_eq!(json["message"], "Please sign in to continue.");
+        let back: AppError = serde_json::from_value(json).unwrap();
+        assert_eq!(back, AppError::Unauthenticated);
     }
 
     #[test]

@@ -1,11 +1,8 @@
 //! Job delegation: the client's delegate and bulk forms, job lists for clients and admins, detail with timeline,
 //! cancel and (admins) reassign.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-use super::{AppError, Page};
 
 type Time = chrono::DateTime<chrono::Utc>;
 
@@ -297,76 +294,4 @@ pub struct JobQuery {
     pub page: Option<u64>,
     #[serde(default)]
     pub per_page: Option<u64>,
-}
-
-/// Delegate one job (activated clients). The job is assigned at once when an employee is available.
-/// Form-encoded (fields named `form[job_url]`, ...) so the page's form posts it directly.
-#[server(prefix = "/rpc", endpoint = "jobs/delegate")]
-pub async fn delegate_job(form: DelegateForm) -> Result<JobSummary, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        let job = crate::domain::jobs::delegate(&state.db, &actor, &form, &meta).await?;
-        super::auth::ssr::touch_job(&state, job.id, vec![]).await;
-        Ok(job)
-    })
-    .await
-}
-
-/// Delegate up to 50 URLs at once; each line succeeds or fails on its own.
-#[server(prefix = "/rpc", endpoint = "jobs/delegate_bulk")]
-pub async fn delegate_bulk(form: BulkForm) -> Result<Vec<BulkLine>, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        let lines = crate::domain::jobs::delegate_bulk(&state.db, &actor, &form, &meta).await?;
-        if let Ok(Some(c)) = crate::domain::access::client_of(&state.db, actor.user_id).await {
-            super::auth::ssr::touch_client(&state, c.id, vec![]).await;
-        }
-        Ok(lines)
-    })
-    .await
-}
-
-/// Jobs the caller may see, filtered, sorted and paginated.
-#[server(prefix = "/rpc", endpoint = "jobs/list", input = leptos::server_fn::codec::Json)]
-pub async fn list_jobs(query: JobQuery) -> Result<Page<JobSummary>, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::jobs::list(&state.db, &actor, &query, &meta).await
-    })
-    .await
-}
-
-/// One job with its timeline.
-#[server(prefix = "/rpc", endpoint = "jobs/detail")]
-pub async fn get_job(job_id: Uuid) -> Result<JobDetail, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::jobs::detail(&state.db, &actor, job_id, &meta).await
-    })
-    .await
-}
-
-/// Cancel a job that is not finished (its client).
-#[server(prefix = "/rpc", endpoint = "jobs/cancel")]
-pub async fn cancel_job(job_id: Uuid) -> Result<JobSummary, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        let job = crate::domain::jobs::cancel(&state.db, &actor, job_id, &meta).await?;
-        super::auth::ssr::touch_job(&state, job.id, vec![]).await;
-        Ok(job)
-    })
-    .await
-}
-
-/// Give an open job to another employee assigned to its client (admins).
-#[server(prefix = "/rpc", endpoint = "jobs/reassign")]
-pub async fn reassign_job(job_id: Uuid, employee_id: Uuid) -> Result<JobSummary, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        let job =
-            crate::domain::jobs::reassign(&state.db, &actor, job_id, employee_id, &meta).await?;
-        super::auth::ssr::touch_job(&state, job.id, vec![]).await;
-        Ok(job)
-    })
-    .await
 }

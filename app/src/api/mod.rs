@@ -1,11 +1,9 @@
-//! The contract shared by the browser, the server and (later) the extension: DTOs, enums, validation rules, the
-//! error type and the `#[server]` functions. No database types here.
+//! The contract, the ground floor: DTOs, enums, validation rules, the error type and the REST types, shared by the
+//! server, the browser and the extension. No database types, no domain, no Leptos: the extension compiles it alone.
 
 pub mod activity;
 pub mod analytics;
 pub mod assignments;
-pub mod auth;
-pub mod clients;
 pub mod error;
 pub mod jobs;
 pub mod notifications;
@@ -13,7 +11,6 @@ pub mod queue;
 pub mod rest;
 pub mod resumes;
 pub mod types;
-pub mod users;
 pub mod validate;
 pub mod work;
 

@@ -107,6 +107,12 @@ impl From<&AppError> for ApiProblem {
     }
 }
 
+impl From<AppError> for ApiProblem {
+    fn from(e: AppError) -> ApiProblem {
+        ApiProblem::from(&e)
+    }
+}
+
 impl From<ApiProblem> for AppError {
     /// Back to the shared error type (the extension shows errors as the dashboard does).
     fn from(p: ApiProblem) -> AppError {

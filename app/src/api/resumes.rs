@@ -1,11 +1,8 @@
 //! A client's resume profile (structured) and resume types (a name and a PDF each). Uploads and downloads go
 //! through the authorizing file handlers (`/files/resumes`), not server functions.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-use super::AppError;
 
 /// Largest accepted resume PDF.
 pub const RESUME_MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -91,34 +88,4 @@ pub struct Resumes {
     pub profile: ResumeProfile,
     pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
     pub types: Vec<ResumeTypeView>,
-}
-
-/// The caller's own resumes (clients), or a given client's (their employees, admins).
-#[server(prefix = "/rpc", endpoint = "resumes/get")]
-pub async fn get_resumes(client_id: Option<Uuid>) -> Result<Resumes, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::resumes::get(&state.db, &actor, client_id, &meta).await
-    })
-    .await
-}
-
-/// Save the caller's resume profile (clients).
-#[server(prefix = "/rpc", endpoint = "resumes/profile", input = leptos::server_fn::codec::Json)]
-pub async fn save_resume_profile(profile: ResumeProfile) -> Result<Resumes, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::resumes::save_profile(&state.db, &actor, profile, &meta).await
-    })
-    .await
-}
-
-/// Delete one of the caller's resume types and its file (clients).
-#[server(prefix = "/rpc", endpoint = "resumes/delete")]
-pub async fn delete_resume_type(id: Uuid) -> Result<(), AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::resumes::delete_type(&state.db, &*state.storage, &actor, id, &meta).await
-    })
-    .await
 }

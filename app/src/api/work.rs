@@ -2,11 +2,8 @@
 //! completion itself (a multipart upload) goes to `/files/jobs/{id}/complete`; proofs are served by
 //! `/files/proofs/{job_id}`.
 
-use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-
-use super::{jobs::JobSummary, AppError};
 
 /// Largest accepted screenshot file.
 pub const SCREENSHOT_MAX_BYTES: usize = 10 * 1024 * 1024;
@@ -68,48 +65,4 @@ pub struct EmployeeStats {
     pub completed_this_week: u64,
     /// From start to completion, over every job they completed.
     pub average_minutes: Option<f64>,
-}
-
-/// The caller's open jobs (employees): most urgent first, then nearest deadline; optionally one client's.
-#[server(prefix = "/rpc", endpoint = "work/queue")]
-pub async fn employee_queue(client_id: Option<Uuid>) -> Result<Vec<JobSummary>, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::work::queue(&state.db, &actor, client_id, &meta).await
-    })
-    .await
-}
-
-/// Start a job assigned to the caller.
-#[server(prefix = "/rpc", endpoint = "work/start")]
-pub async fn start_job(job_id: Uuid) -> Result<JobSummary, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        let job = crate::domain::work::start(&state.db, &actor, job_id, &meta).await?;
-        super::auth::ssr::touch_job(&state, job.id, vec![]).await;
-        Ok(job)
-    })
-    .await
-}
-
-/// Hand a job back: it returns to the pool and goes to another employee of the client if one is available.
-#[server(prefix = "/rpc", endpoint = "work/return")]
-pub async fn return_job(job_id: Uuid) -> Result<JobSummary, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        let job = crate::domain::work::return_to_pool(&state.db, &actor, job_id, &meta).await?;
-        super::auth::ssr::touch_job(&state, job.id, vec![actor.user_id]).await;
-        Ok(job)
-    })
-    .await
-}
-
-/// The caller's counters and availability (employees).
-#[server(prefix = "/rpc", endpoint = "work/stats")]
-pub async fn my_stats() -> Result<EmployeeStats, AppError> {
-    super::auth::ssr::run(async {
-        let (state, actor, meta) = super::auth::ssr_actor().await?;
-        crate::domain::work::stats(&state.db, &actor, &meta).await
-    })
-    .await
 }

@@ -10,16 +10,16 @@ use uuid::Uuid;
 use super::{
     audit,
     entities::{admins, clients, employees, resume_profiles, user_profiles, users},
-    now, password,
+    infra::{limits as throttle, password, session::AuthConfig, session_store::end_sessions_of},
+    now,
     policy::may_manage_user,
-    session_store::end_sessions_of,
-    state::AuthConfig,
-    throttle, Actor, RequestMeta,
+    Actor, RequestMeta,
 };
 use crate::api::{
     validate::{Email, NewAccount, PASSWORD_MAX},
     AppError, CurrentUser, Role,
 };
+use crate::domain::infra::events::EventBus;
 
 const DUPLICATE_EMAIL: &str = "An account with this email address already exists. Sign in instead.";
 
@@ -57,7 +57,7 @@ async fn insert_account<C: ConnectionTrait>(
         password_hash: Set(password_hash),
         first_name: Set(account.first_name.clone()),
         last_name: Set(account.last_name.clone()),
-        role: Set(role.as_str().to_string()),
+        role: Set(role),
         is_active: Set(true),
         created_at: Set(t),
         updated_at: Set(t),
@@ -90,7 +90,7 @@ async fn insert_account<C: ConnectionTrait>(
                 is_activated: Set(false),
                 activated_at: Set(None),
                 activated_by: Set(None),
-                payment_status: Set("pending".into()),
+                payment_status: Set(crate::api::PaymentStatus::Pending),
                 subscription_data: Set(json!({})),
                 created_at: Set(t),
             }
@@ -214,6 +214,52 @@ pub async fn signup_client(
     Ok(user)
 }
 
+/// End the cookie session of whoever is signed in on it (recording the logout when someone was).
+pub async fn sign_out(
+    db: &DatabaseConnection,
+    session: &tower_sessions::Session,
+    cfg: &AuthConfig,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    if let Some(user) = super::infra::session::current_user(db, session, cfg).await? {
+        audit::record(
+            db,
+            Some(user.id),
+            "auth.logout",
+            "user",
+            Some(user.id),
+            json!({}),
+            meta,
+        )
+        .await?;
+    }
+    super::infra::session::sign_out(session).await
+}
+
+/// An admin creates an employee (or a super admin an admin) account from the user management screen. Clients sign
+/// up themselves: that role is refused here, whoever asks.
+pub async fn create_staff(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    role: Role,
+    account: NewAccount,
+    meta: &RequestMeta,
+) -> Result<crate::api::UserSummary, AppError> {
+    if role == Role::Client {
+        return Err(AppError::field("role", "Clients sign up themselves."));
+    }
+    let u = create_user(db, Some(actor), role, account, meta).await?;
+    Ok(crate::api::UserSummary {
+        id: u.id,
+        email: u.email,
+        first_name: u.first_name,
+        last_name: u.last_name,
+        role,
+        is_active: u.is_active,
+        created_at: u.created_at,
+    })
+}
+
 /// An admin (or the command line, with no actor) creates an employee, admin or super admin account.
 pub async fn create_user(
     db: &DatabaseConnection,
@@ -331,6 +377,7 @@ pub async fn login(
 /// Deactivate or reactivate a user. Deactivation ends all of their sessions at once.
 pub async fn set_active(
     db: &DatabaseConnection,
+    events: &EventBus,
     actor: &Actor,
     user_id: Uuid,
     active: bool,
@@ -341,7 +388,7 @@ pub async fn set_active(
         .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("No such user."))?;
-    let target_role = Role::parse(&target.role).ok_or(AppError::Internal)?;
+    let target_role = target.role;
     if !may_manage_user(actor.role, target_role) {
         drop(txn);
         let attempted = if active {
@@ -371,7 +418,7 @@ pub async fn set_active(
     let user = am.update(&txn).await?;
     if !active {
         end_sessions_of(&txn, user_id).await?;
-        super::tokens::revoke_all_of(&txn, user_id).await?;
+        super::infra::tokens::revoke_all_of(&txn, user_id).await?;
     }
     // An employee's unfinished jobs must not wait for someone who can no longer sign in; one who is back takes
     // waiting jobs of their clients.
@@ -406,6 +453,10 @@ pub async fn set_active(
     )
     .await?;
     txn.commit().await?;
+    // An employee's jobs may have moved: refresh them and everyone of the clients they serve.
+    if let Ok(Some(e)) = super::access::employee_of(db, user.id).await {
+        events.employee_changed(db, e.id).await;
+    }
     Ok(user)
 }
 
@@ -414,7 +465,7 @@ pub async fn current_user_view<C: ConnectionTrait>(
     db: &C,
     user: &users::Model,
 ) -> Result<CurrentUser, AppError> {
-    let role = Role::parse(&user.role).ok_or(AppError::Internal)?;
+    let role = user.role;
     let client_activated = if role == Role::Client {
         let c = clients::Entity::find()
             .filter(clients::Column::UserId.eq(user.id))

@@ -17,9 +17,9 @@ use super::{
         client_employee_assignments as assignments, clients, employees, job_delegations as jobs,
         users,
     },
-    jobs::full_name,
     now,
     policy::{allows, Action, Resource},
+    users::full_name,
     Actor, RequestMeta,
 };
 use crate::api::{
@@ -27,6 +27,7 @@ use crate::api::{
     jobs::JobStatus,
     AppError, Role,
 };
+use crate::domain::infra::events::EventBus;
 
 async fn refuse(
     db: &DatabaseConnection,
@@ -167,6 +168,7 @@ async fn employee_and_client(
 /// Assign an employee to a client and hand them the client's waiting jobs.
 pub async fn assign(
     db: &DatabaseConnection,
+    events: &EventBus,
     actor: &Actor,
     client_id: Uuid,
     employee_id: Uuid,
@@ -231,12 +233,14 @@ pub async fn assign(
     let n = distribution::distribute_waiting(&txn, client.id, meta).await?;
     txn.commit().await?;
     tracing::info!(client = %client.id, employee = %employee.id, distributed = n, "employee assigned");
+    events.client_changed(db, client.id, vec![]).await;
     Ok(())
 }
 
 /// End an assignment. The employee's unfinished jobs for this client go back to the pool and are redistributed.
 pub async fn unassign(
     db: &DatabaseConnection,
+    events: &EventBus,
     actor: &Actor,
     client_id: Uuid,
     employee_id: Uuid,
@@ -274,7 +278,7 @@ pub async fn unassign(
         let id = job.id;
         let mut am: jobs::ActiveModel = job.into();
         am.assigned_employee_id = Set(None);
-        am.status = Set(JobStatus::Unassigned.as_str().into());
+        am.status = Set(JobStatus::Unassigned);
         am.assigned_at = Set(None);
         am.started_at = Set(None);
         am.updated_at = Set(now());
@@ -302,6 +306,10 @@ pub async fn unassign(
     .await?;
     distribution::distribute_waiting(&txn, client.id, meta).await?;
     txn.commit().await?;
+    // The employee who no longer serves the client loses its jobs from their queue.
+    events
+        .client_changed(db, client.id, vec![employee.user_id])
+        .await;
     Ok(())
 }
 
@@ -309,6 +317,7 @@ pub async fn unassign(
 /// jobs of their clients at once. Jobs already assigned stay with them either way.
 pub async fn set_availability(
     db: &DatabaseConnection,
+    events: &EventBus,
     actor: &Actor,
     employee_id: Uuid,
     available: bool,
@@ -364,6 +373,8 @@ pub async fn set_availability(
         }
     }
     txn.commit().await?;
+    // Waiting jobs may have moved to this employee: refresh them and every client they serve.
+    events.employee_changed(db, employee_id).await;
     Ok(())
 }
 
@@ -392,7 +403,7 @@ pub async fn release_jobs_of<C: ConnectionTrait>(
         let id = job.id;
         let mut am: jobs::ActiveModel = job.into();
         am.assigned_employee_id = Set(None);
-        am.status = Set(JobStatus::Unassigned.as_str().into());
+        am.status = Set(JobStatus::Unassigned);
         am.assigned_at = Set(None);
         am.started_at = Set(None);
         am.updated_at = Set(now());

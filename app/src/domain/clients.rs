@@ -17,6 +17,7 @@ use super::{
     Actor, RequestMeta,
 };
 use crate::api::{AppError, ClientSummary, PaymentStatus};
+use crate::domain::infra::events::EventBus;
 
 pub const NOTES_MAX: usize = 2000;
 const LIST_LIMIT: u64 = 500;
@@ -89,23 +90,36 @@ fn summary(c: clients::Model, people: &HashMap<Uuid, users::Model>) -> Option<Cl
             .activated_by
             .and_then(|id| people.get(&id))
             .map(|u| u.email.clone()),
-        payment_status: PaymentStatus::parse(&c.payment_status).unwrap_or(PaymentStatus::Pending),
+        payment_status: c.payment_status,
         subscription_notes: notes_of(&c.subscription_data),
         created_at: c.created_at,
     })
+}
+
+/// What an admin sets on a client's account.
+#[derive(Debug, Clone, Copy)]
+pub struct Activation<'a> {
+    pub activate: bool,
+    pub payment_status: PaymentStatus,
+    /// Subscription notes.
+    pub notes: &'a str,
 }
 
 /// Activate or deactivate a client, recording payment status and subscription notes. Activation records who and
 /// when; deactivation keeps that history and only stops new delegations.
 pub async fn set_activation(
     db: &DatabaseConnection,
+    events: &EventBus,
     actor: &Actor,
     client_id: Uuid,
-    activate: bool,
-    payment_status: PaymentStatus,
-    notes: &str,
+    change: Activation<'_>,
     meta: &RequestMeta,
 ) -> Result<ClientSummary, AppError> {
+    let Activation {
+        activate,
+        payment_status,
+        notes,
+    } = change;
     let attempted = if activate {
         "client.activate"
     } else {
@@ -141,7 +155,7 @@ pub async fn set_activation(
         am.activated_at = Set(Some(now()));
         am.activated_by = Set(Some(actor.user_id));
     }
-    am.payment_status = Set(payment_status.as_str().to_string());
+    am.payment_status = Set(payment_status);
     am.subscription_data = Set(json!({ "notes": notes }));
     let client = am.update(&txn).await?;
     audit::record(
@@ -166,6 +180,7 @@ pub async fn set_activation(
         .await?;
     }
     txn.commit().await?;
+    events.publish(vec![client.user_id]);
     let ids: Vec<Uuid> = std::iter::once(client.user_id)
         .chain(client.activated_by)
         .collect();

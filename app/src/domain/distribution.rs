@@ -15,10 +15,7 @@ use super::{
     entities::{employees, job_delegations as jobs},
     now, Actor, RequestMeta,
 };
-use crate::api::{
-    jobs::{JobStatus, Priority},
-    AppError,
-};
+use crate::api::{jobs::JobStatus, AppError};
 
 /// Write PostgreSQL-style `$1` placeholders; SQLite gets `?1` (numbered: same meaning).
 pub fn stmt(backend: sea_orm::DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
@@ -74,7 +71,7 @@ pub async fn assign_to<C: ConnectionTrait>(
     let from = job.assigned_employee_id;
     let mut am: jobs::ActiveModel = job.into();
     am.assigned_employee_id = Set(Some(employee_id));
-    am.status = Set(JobStatus::Pending.as_str().into());
+    am.status = Set(JobStatus::Pending);
     am.assigned_at = Set(Some(t));
     am.started_at = Set(None);
     am.updated_at = Set(t);
@@ -142,8 +139,7 @@ pub async fn distribute_waiting<C: ConnectionTrait>(
         .limit(10_000)
         .all(db)
         .await?;
-    let rank = |p: &str| std::cmp::Reverse(Priority::parse(p).unwrap_or(Priority::Normal));
-    waiting.sort_by_key(|j| (rank(&j.priority), j.delegated_at));
+    waiting.sort_by_key(|j| (std::cmp::Reverse(j.priority), j.delegated_at));
     let mut n = 0;
     for job in waiting {
         match pick(db, client_id).await? {

@@ -1,30 +1,30 @@
 //! Server-only business rules. Plain async functions taking the acting user and a connection; no HTTP here.
+//! The rules (this folder) stand on `entities` (the data model) and `infra` (storage, queue, events, sessions,
+//! limits, passwords, tokens), which never import a rule. A rule that changes something publishes its own live
+//! events after its transaction commits.
 
+// The rules, over the infrastructure below them.
 pub mod access;
 pub mod accounts;
 pub mod activity;
 pub mod analytics;
 pub mod assignments;
 pub mod audit;
+pub mod background;
 pub mod clients;
 pub mod distribution;
-pub mod entities;
-pub mod events;
 pub mod jobs;
 pub mod notifications;
-pub mod password;
 pub mod policy;
-pub mod queue;
 pub mod resumes;
 pub mod schedule;
-pub mod session;
-pub mod session_store;
-pub mod state;
-pub mod storage;
-pub mod throttle;
-pub mod tokens;
+pub mod signins;
 pub mod users;
 pub mod work;
+
+// What the rules stand on: the data model and the infrastructure.
+pub mod entities;
+pub mod infra;
 
 use crate::api::AppError;
 use sea_orm::DbErr;

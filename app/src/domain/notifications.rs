@@ -12,6 +12,7 @@ use crate::api::{
     notifications::{NotificationView, Notifications},
     AppError,
 };
+use crate::domain::infra::events::EventBus;
 
 /// Tell `user_id` something. Call it inside the transaction of the change.
 pub async fn notify<C: ConnectionTrait>(
@@ -40,12 +41,12 @@ pub async fn notify<C: ConnectionTrait>(
         .one(db)
         .await?
     {
-        super::queue::enqueue(
+        super::infra::queue::enqueue(
             db,
-            super::queue::HIGH,
-            &super::queue::HighJob::Email(super::queue::Email {
+            super::infra::queue::HIGH,
+            &super::infra::queue::HighJob::Email(super::infra::queue::Email {
                 to: u.email.clone(),
-                name: super::jobs::full_name(&u),
+                name: super::users::full_name(&u),
                 subject: title.chars().take(200).collect(),
                 body: message.into(),
                 link,
@@ -85,6 +86,7 @@ pub async fn list(db: &DatabaseConnection, actor: &Actor) -> Result<Notification
 
 pub async fn mark_read(
     db: &DatabaseConnection,
+    events: &EventBus,
     actor: &Actor,
     id: Uuid,
     meta: &RequestMeta,
@@ -111,10 +113,16 @@ pub async fn mark_read(
         am.read_at = Set(Some(now()));
         am.update(db).await?;
     }
+    // The bell of every open page of this user.
+    events.publish(vec![actor.user_id]);
     Ok(())
 }
 
-pub async fn mark_all_read(db: &DatabaseConnection, actor: &Actor) -> Result<(), AppError> {
+pub async fn mark_all_read(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    actor: &Actor,
+) -> Result<(), AppError> {
     n::Entity::update_many()
         .col_expr(n::Column::IsRead, Expr::value(true))
         .col_expr(n::Column::ReadAt, Expr::value(now()))
@@ -122,5 +130,7 @@ pub async fn mark_all_read(db: &DatabaseConnection, actor: &Actor) -> Result<(),
         .filter(n::Column::IsRead.eq(false))
         .exec(db)
         .await?;
+    // The bell of every open page of this user.
+    events.publish(vec![actor.user_id]);
     Ok(())
 }

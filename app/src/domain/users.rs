@@ -11,7 +11,7 @@ use super::{
     policy::{allows, Action, Resource},
     Actor, RequestMeta,
 };
-use crate::api::{AppError, Page, Role, UserQuery, UserSummary};
+use crate::api::{AppError, Page, UserQuery, UserSummary};
 
 pub const PER_PAGE_DEFAULT: u64 = 25;
 pub const PER_PAGE_MAX: u64 = 100;
@@ -93,7 +93,7 @@ pub async fn list(
         .into_iter()
         .map(|u| {
             Ok(UserSummary {
-                role: Role::parse(&u.role).ok_or(AppError::Internal)?,
+                role: u.role,
                 id: u.id,
                 email: u.email,
                 first_name: u.first_name,
@@ -109,4 +109,14 @@ pub async fn list(
         page,
         per_page,
     })
+}
+
+pub fn full_name(u: &users::Model) -> String {
+    let n = format!("{} {}", u.first_name, u.last_name);
+    let n = n.trim();
+    if n.is_empty() {
+        u.email.clone()
+    } else {
+        n.to_string()
+    }
 }

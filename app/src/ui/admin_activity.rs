@@ -4,9 +4,12 @@ use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::components::urlencode;
-use crate::api::{
-    activity::{list_activity, ActivityEntry, ActivityQuery},
-    AppError, CurrentUser, Page,
+use crate::{
+    api::{
+        activity::{ActivityEntry, ActivityQuery},
+        AppError, CurrentUser, Page,
+    },
+    rpc::activity::list_activity,
 };
 
 /// The filters (from the URL) and the page of entries. Created by the dashboard, outside any Suspense (see

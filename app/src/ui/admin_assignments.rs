@@ -4,12 +4,12 @@
 use leptos::prelude::*;
 
 use super::components::FormAlert;
-use crate::api::{
-    assignments::{
-        get_assignments, AssignEmployee, AssignmentOverview, ClientOption, EmployeeLoad,
-        SetAvailability, UnassignEmployee,
+use crate::{
+    api::{
+        assignments::{AssignmentOverview, ClientOption, EmployeeLoad},
+        AppError, CurrentUser,
     },
-    AppError, CurrentUser,
+    rpc::assignments::{get_assignments, AssignEmployee, SetAvailability, UnassignEmployee},
 };
 
 /// The overview and the three actions that change it. Created by the dashboard, outside any Suspense (see

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 
 use super::components::{form_error, FormAlert};
-use crate::api::{
-    clients::{list_clients, SetClientActivation},
-    AppError, ClientSummary, CurrentUser, PaymentStatus,
+use crate::{
+    api::{AppError, ClientSummary, CurrentUser, PaymentStatus},
+    rpc::clients::{list_clients, SetClientActivation},
 };
 
 /// The list and the action that changes it. Created by the dashboard, outside any Suspense: a resource created

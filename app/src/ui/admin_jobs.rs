@@ -9,13 +9,16 @@ use super::{
     admin_assignments::action_error,
     components::{urlencode, when, FormAlert},
 };
-use crate::api::{
-    assignments::{get_assignments, AssignmentOverview, EmployeeLoad},
-    jobs::{
-        get_job, list_jobs, JobDetail, JobQuery, JobSort, JobStatus, JobSummary, Priority,
-        ReassignJob,
+use crate::{
+    api::{
+        assignments::{AssignmentOverview, EmployeeLoad},
+        jobs::{JobDetail, JobQuery, JobSort, JobStatus, JobSummary, Priority},
+        AppError, CurrentUser, Page,
     },
-    AppError, CurrentUser, Page,
+    rpc::{
+        assignments::get_assignments,
+        jobs::{get_job, list_jobs, ReassignJob},
+    },
 };
 
 /// The filters (from the URL), the list, the assignment overview (for the client and employee choices) and the

@@ -3,9 +3,9 @@
 use leptos::prelude::*;
 
 use super::components::{form_error, FormAlert};
-use crate::api::{
-    queue::{failed_jobs, FailedJobView, RetryJob},
-    AppError, CurrentUser,
+use crate::{
+    api::{queue::FailedJobView, AppError, CurrentUser},
+    rpc::queue::{failed_jobs, RetryJob},
 };
 
 /// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).

@@ -4,9 +4,9 @@ use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::components::{field_error, form_error, urlencode, Field, FormAlert};
-use crate::api::{
-    users::{list_users, CreateUser, SetUserActive},
-    AppError, CurrentUser, Page, PaymentStatus, Role, UserQuery, UserSummary,
+use crate::{
+    api::{AppError, CurrentUser, Page, PaymentStatus, Role, UserQuery, UserSummary},
+    rpc::users::{list_users, CreateUser, SetUserActive},
 };
 
 /// Created by the dashboard, outside any Suspense (see `admin_clients::ClientsData`).

@@ -5,12 +5,14 @@ use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
 use super::components::when;
-use crate::api::{
-    analytics::{
-        get_admin_analytics, get_client_analytics, get_employee_analytics, AdminAnalytics,
-        AlertLevel, ClientAnalytics, DayCount, EmployeeAnalytics, Figures,
+use crate::{
+    api::{
+        analytics::{
+            AdminAnalytics, AlertLevel, ClientAnalytics, DayCount, EmployeeAnalytics, Figures,
+        },
+        AppError, CurrentUser, Role,
     },
-    AppError, CurrentUser, Role,
+    rpc::analytics::{get_admin_analytics, get_client_analytics, get_employee_analytics},
 };
 
 /// The period in the address (`?from=…&to=…`), as given.

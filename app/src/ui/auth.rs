@@ -8,7 +8,7 @@ use super::{
     components::{field_error, form_error, Field, FormAlert},
     use_auth,
 };
-use crate::api::{auth::needs_setup, validate::PASSWORD_MIN};
+use crate::{api::validate::PASSWORD_MIN, rpc::auth::needs_setup};
 
 /// `/`: send everyone where they belong.
 #[component]

@@ -8,12 +8,14 @@ use super::{
     client_resumes::ResumesData,
     components::{field_error, form_error, urlencode, when, Field, FormAlert},
 };
-use crate::api::{
-    jobs::{
-        get_job, list_jobs, BulkLine, BulkOutcome, CancelJob, DelegateBulk, DelegateJob, JobDetail,
-        JobQuery, JobSort, JobStatus, JobSummary, Priority,
+use crate::{
+    api::{
+        jobs::{
+            BulkLine, BulkOutcome, JobDetail, JobQuery, JobSort, JobStatus, JobSummary, Priority,
+        },
+        AppError, CurrentUser, Page, Role,
     },
-    AppError, CurrentUser, Page, Role,
+    rpc::jobs::{get_job, list_jobs, CancelJob, DelegateBulk, DelegateJob},
 };
 
 /// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).

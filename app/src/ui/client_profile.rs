@@ -3,9 +3,12 @@
 use leptos::prelude::*;
 
 use super::components::FormAlert;
-use crate::api::{
-    resumes::{get_resumes, ResumeProfile, Resumes, SaveResumeProfile},
-    AppError, CurrentUser, Role,
+use crate::{
+    api::{
+        resumes::{ResumeProfile, Resumes},
+        AppError, CurrentUser, Role,
+    },
+    rpc::resumes::{get_resumes, SaveResumeProfile},
 };
 
 /// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).

@@ -4,12 +4,12 @@
 use leptos::prelude::*;
 
 use super::components::{form_error, when, FormAlert};
-use crate::api::{
-    resumes::{
-        get_resumes, resume_download_path, DeleteResumeType, ResumeTypeView, Resumes,
-        RESUME_UPLOAD_PATH,
+use crate::{
+    api::{
+        resumes::{resume_download_path, ResumeTypeView, Resumes, RESUME_UPLOAD_PATH},
+        AppError, CurrentUser, FieldError, Role,
     },
-    AppError, CurrentUser, FieldError, Role,
+    rpc::resumes::{get_resumes, DeleteResumeType},
 };
 
 /// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).

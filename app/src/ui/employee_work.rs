@@ -6,14 +6,19 @@ use leptos_router::{components::Form, hooks::use_query_map};
 use uuid::Uuid;
 
 use super::components::{form_error, when, FormAlert};
-use crate::api::{
-    assignments::SetAvailability,
-    jobs::{get_job, list_jobs, JobDetail, JobQuery, JobSummary},
-    resumes::{get_resumes, resume_download_path, Resumes},
-    work::{
-        complete_path, employee_queue, my_stats, proof_path, EmployeeStats, ReturnJob, StartJob,
+use crate::{
+    api::{
+        jobs::{JobDetail, JobQuery, JobSummary},
+        resumes::{resume_download_path, Resumes},
+        work::{complete_path, proof_path, EmployeeStats},
+        AppError, CurrentUser, FieldError, Page, Role,
     },
-    AppError, CurrentUser, FieldError, Page, Role,
+    rpc::{
+        assignments::SetAvailability,
+        jobs::{get_job, list_jobs},
+        resumes::get_resumes,
+        work::{employee_queue, my_stats, ReturnJob, StartJob},
+    },
 };
 
 /// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).

@@ -5,9 +5,9 @@ use leptos_router::components::A;
 
 use super::components::when;
 use super::{use_auth, PRODUCT_NAME};
-use crate::api::{
-    notifications::{get_notifications, MarkAllRead, MarkRead, Notifications},
-    AppError, CurrentUser, Role,
+use crate::{
+    api::{notifications::Notifications, AppError, CurrentUser, Role},
+    rpc::notifications::{get_notifications, MarkAllRead, MarkRead},
 };
 
 /// The bell's data: created with the header, outside its Transition (a resource made inside would be re-created

@@ -24,9 +24,9 @@ use leptos_router::{
     path, SsrMode,
 };
 
-use crate::api::{
-    auth::{me, Login, Logout, Setup, Signup},
-    AppError, CurrentUser,
+use crate::{
+    api::{AppError, CurrentUser},
+    rpc::auth::{me, Login, Logout, Setup, Signup},
 };
 
 pub const PRODUCT_NAME: &str = "JobDelegate";

@@ -22,6 +22,7 @@ async fn a_client_cannot_deactivate_another_client_and_the_attempt_is_logged(b: 
     let victim = app.user(Role::Client, "victim@example.com").await;
     let err = accounts::set_active(
         &app.db,
+        &app.events,
         &actor(&mallory),
         victim.id,
         false,
@@ -60,30 +61,42 @@ async fn admins_manage_clients_and_employees_but_not_admins(b: Backend) {
     let meta = RequestMeta::default();
 
     assert!(
-        accounts::set_active(&app.db, &actor(&admin), emp.id, false, &meta)
+        accounts::set_active(&app.db, &app.events, &actor(&admin), emp.id, false, &meta)
             .await
             .is_ok()
     );
-    let err = accounts::set_active(&app.db, &actor(&admin), other_admin.id, false, &meta)
-        .await
-        .unwrap_err();
+    let err = accounts::set_active(
+        &app.db,
+        &app.events,
+        &actor(&admin),
+        other_admin.id,
+        false,
+        &meta,
+    )
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::Forbidden { .. }));
-    let err = accounts::set_active(&app.db, &actor(&admin), root.id, false, &meta)
+    let err = accounts::set_active(&app.db, &app.events, &actor(&admin), root.id, false, &meta)
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Forbidden { .. }));
     // A super admin may, but not on themselves.
-    assert!(
-        accounts::set_active(&app.db, &actor(&root), other_admin.id, false, &meta)
-            .await
-            .is_ok()
-    );
-    let err = accounts::set_active(&app.db, &actor(&root), root.id, false, &meta)
+    assert!(accounts::set_active(
+        &app.db,
+        &app.events,
+        &actor(&root),
+        other_admin.id,
+        false,
+        &meta
+    )
+    .await
+    .is_ok());
+    let err = accounts::set_active(&app.db, &app.events, &actor(&root), root.id, false, &meta)
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Conflict { .. }));
     // An employee manages no one.
-    let err = accounts::set_active(&app.db, &actor(&emp), admin.id, false, &meta)
+    let err = accounts::set_active(&app.db, &app.events, &actor(&emp), admin.id, false, &meta)
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Forbidden { .. }));
@@ -126,7 +139,7 @@ async fn only_super_admins_create_admins(b: Backend) {
     )
     .await
     .unwrap();
-    assert_eq!(emp.role, "employee");
+    assert_eq!(emp.role.as_str(), "employee");
     let a = accounts::create_user(
         &app.db,
         Some(&actor(&root)),
@@ -136,7 +149,7 @@ async fn only_super_admins_create_admins(b: Backend) {
     )
     .await
     .unwrap();
-    assert_eq!(a.role, "admin");
+    assert_eq!(a.role.as_str(), "admin");
     // Duplicate emails are refused case-insensitively with a field message.
     let err = accounts::create_user(
         &app.db,

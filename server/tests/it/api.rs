@@ -1,6 +1,6 @@
 //! Issue 5: the REST API v1 with token authentication, on both databases.
 
-use app::domain::tokens::{self, TokenKeys};
+use app::domain::infra::tokens::{self, TokenKeys};
 use reqwest::{header, multipart, Client, Response};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{json, Value};
@@ -202,9 +202,16 @@ async fn tokens_sign_in_refresh_rotate_and_revoke(b: Backend) {
 
     // Deactivation ends every sign-in at once.
     let admin = app.fixture_admin().await;
-    app::domain::accounts::set_active(&app.db, &admin, jo.id, false, &Default::default())
-        .await
-        .unwrap();
+    app::domain::accounts::set_active(
+        &app.db,
+        &app.events,
+        &admin,
+        jo.id,
+        false,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(api.get("/me", Some(&access(&other))).await.status(), 401);
     assert_eq!(
         api.post(

@@ -114,7 +114,7 @@ async fn signup_creates_a_client_awaiting_activation(b: Backend) {
         .unwrap()
         .unwrap();
     assert!(!client.is_activated);
-    assert_eq!(client.payment_status, "pending");
+    assert_eq!(client.payment_status.as_str(), "pending");
     let profile = resume_profiles::Entity::find()
         .filter(resume_profiles::Column::ClientId.eq(client.id))
         .one(&app.db)

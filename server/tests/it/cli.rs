@@ -20,7 +20,7 @@ fn help_lists_the_subcommands() {
     let out = server().arg("--help").output().unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
-    for sub in ["serve", "worker", "migrate", "create-admin"] {
+    for sub in ["serve", "worker", "migrate", "create-admin", "seed-demo"] {
         assert!(text.contains(sub), "{sub} missing from:\n{text}");
     }
     assert!(
@@ -30,6 +30,7 @@ fn help_lists_the_subcommands() {
 }
 
 both!(
+    seed_demo_fills_a_fresh_instance_with_jobs_in_every_state,
     create_admin_makes_a_super_admin_and_closes_setup,
     create_admin_refuses_bad_input_clearly,
     a_job_held_by_a_killed_worker_runs_again_after_restart,
@@ -176,7 +177,7 @@ async fn create_admin_makes_a_super_admin_and_closes_setup(b: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(user.role, "super_admin");
+    assert_eq!(user.role.as_str(), "super_admin");
     let admin = admins::Entity::find()
         .filter(admins::Column::UserId.eq(user.id))
         .one(&conn)
@@ -217,7 +218,7 @@ async fn create_admin_makes_a_super_admin_and_closes_setup(b: Backend) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(ops.role, "admin");
+    assert_eq!(ops.role.as_str(), "admin");
     conn.close().await.ok();
 }
 
@@ -253,4 +254,149 @@ async fn create_admin_refuses_bad_input_clearly(b: Backend) {
             assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
         }
     }
+}
+
+/// `server seed-demo` on a fresh database: every role can sign in, jobs exist in every state, finished ones carry
+/// their proof, one client still waits for activation, and the demo's clients see only their own jobs. A second run
+/// refuses to touch an instance that is no longer fresh.
+async fn seed_demo_fills_a_fresh_instance_with_jobs_in_every_state(b: Backend) {
+    use app::{
+        api::{jobs::JobStatus, Role},
+        domain::entities::{clients, job_completions, job_delegations as jobs},
+    };
+    use sea_orm::PaginatorTrait;
+    let db = std::sync::Arc::new(TestDb::new(b).await);
+    let data = std::env::temp_dir().join(format!("jd-seed-{}", uuid::Uuid::new_v4().simple()));
+    let seed = || {
+        server()
+            .args([
+                "seed-demo",
+                "--clients",
+                "4",
+                "--employees",
+                "2",
+                "--admins",
+                "1",
+                "--jobs-per-client",
+                "7",
+            ])
+            .env("DATABASE_URL", &db.url)
+            .env("DATA_DIR", &data)
+            .env_remove("DEMO_PASSWORD")
+            .output()
+            .unwrap()
+    };
+    let out = seed();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("password: demo-password"), "{stdout}");
+
+    let conn = server::db::connect(&db.url).await.unwrap();
+    for status in JobStatus::ALL {
+        let n = jobs::Entity::find()
+            .filter(jobs::Column::Status.eq(status))
+            .count(&conn)
+            .await
+            .unwrap();
+        assert!(n > 0, "no {} job in the demo:\n{stdout}", status.as_str());
+        assert!(
+            stdout.contains(&format!("{:<12} {n}", status.as_str())),
+            "{stdout}"
+        );
+    }
+    // Finished jobs happened in the past weeks, not all this minute.
+    let oldest = jobs::Entity::find()
+        .filter(jobs::Column::Status.eq(JobStatus::Completed))
+        .all(&conn)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| j.delegated_at)
+        .min()
+        .unwrap();
+    assert!(oldest < chrono::Utc::now() - chrono::Duration::days(1));
+    // Every submitted job has its proof in the files folder.
+    let proofs = job_completions::Entity::find()
+        .filter(job_completions::Column::CompletionStatus.eq(app::api::work::Outcome::Submitted))
+        .all(&conn)
+        .await
+        .unwrap();
+    assert!(!proofs.is_empty());
+    for p in &proofs {
+        let key = p.proof_screenshot_path.clone().expect("a proof");
+        assert!(data.join("files").join(&key).is_file(), "missing {key}");
+    }
+    let waiting = clients::Entity::find()
+        .filter(clients::Column::IsActivated.eq(false))
+        .count(&conn)
+        .await
+        .unwrap();
+    assert_eq!(waiting, 1, "one client waits for activation");
+    for role in [Role::SuperAdmin, Role::Admin, Role::Employee, Role::Client] {
+        assert!(
+            stdout.contains(role.as_str()),
+            "no {} login listed",
+            role.as_str()
+        );
+    }
+
+    // The demo's people sign in; a client sees only their own jobs and is refused another client's.
+    let app = TestApp::spawn_on(db.clone(), |_| {}).await;
+    let client_email = stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("client "))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .unwrap()
+        .to_string();
+    let jo = app.client();
+    assert_eq!(
+        app.login(&jo, &client_email, "demo-password")
+            .await
+            .status(),
+        200
+    );
+    let me = users::Entity::find()
+        .filter(users::Column::Email.eq(client_email.as_str()))
+        .one(&conn)
+        .await
+        .unwrap()
+        .unwrap();
+    let mine = clients::Entity::find()
+        .filter(clients::Column::UserId.eq(me.id))
+        .one(&conn)
+        .await
+        .unwrap()
+        .unwrap();
+    let theirs = jobs::Entity::find()
+        .filter(jobs::Column::ClientId.ne(mine.id))
+        .one(&conn)
+        .await
+        .unwrap()
+        .unwrap();
+    let res = app
+        .rpc(&jo, "jobs/detail", &[("job_id", &theirs.id.to_string())])
+        .await;
+    assert_eq!(res.status(), 403, "another client's job is refused");
+    let res = app
+        .rpc_json(&jo, "jobs/list", serde_json::json!({"query": {}}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let page: serde_json::Value = res.json().await.unwrap();
+    let items = page["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items
+        .iter()
+        .all(|j| j["client_id"] == serde_json::json!(mine.id)));
+
+    // Not fresh any more: refused, nothing added.
+    let before = jobs::Entity::find().count(&conn).await.unwrap();
+    let again = seed();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("fresh"));
+    assert_eq!(jobs::Entity::find().count(&conn).await.unwrap(), before);
+    let _ = std::fs::remove_dir_all(&data);
 }

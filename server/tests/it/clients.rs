@@ -175,7 +175,7 @@ async fn clients_and_employees_cannot_activate_anyone_and_attempts_are_logged(b:
     let all = clients::Entity::find().all(&app.db).await.unwrap();
     assert!(
         all.iter()
-            .all(|c| !c.is_activated && c.payment_status == "pending"),
+            .all(|c| !c.is_activated && c.payment_status.as_str() == "pending"),
         "nothing changed"
     );
     let denied = activity_logs::Entity::find()
@@ -237,7 +237,7 @@ async fn bad_activation_input_gets_clear_errors_and_changes_nothing(b: Backend) 
         .unwrap()
         .unwrap();
     assert!(!stored.is_activated);
-    assert_eq!(stored.payment_status, "pending");
+    assert_eq!(stored.payment_status.as_str(), "pending");
 }
 
 async fn the_clients_screen_lists_clients_for_admins_only(b: Backend) {

@@ -5,9 +5,12 @@ use app::{
     domain::{
         accounts,
         entities::users,
-        state::AuthConfig,
-        storage::{LocalStorage, Storage},
-        throttle::ThrottleConfig,
+        infra::{
+            events::EventBus,
+            limits::ThrottleConfig,
+            session::AuthConfig,
+            storage::{LocalStorage, Storage},
+        },
         Actor, RequestMeta,
     },
 };
@@ -126,6 +129,8 @@ pub const PASSWORD: &str = "correct horse battery";
 pub struct TestApp {
     pub base: String,
     pub db: DatabaseConnection,
+    /// The live-event bus of the running server, for calling domain services directly.
+    pub events: EventBus,
     pub session_key: Vec<u8>,
     pub testdb: Arc<TestDb>,
     /// The file storage the server uses.
@@ -216,12 +221,14 @@ impl TestApp {
         let app = Application::with_parts(db.clone(), listener, settings)
             .expect("build app")
             .with_workers(workers);
+        let events = app.events();
         let server = tokio::spawn(async move {
             let _ = app.run_until_stopped().await;
         });
         TestApp {
             base: format!("http://{addr}"),
             db,
+            events,
             session_key,
             testdb,
             storage,
@@ -316,7 +323,7 @@ impl TestApp {
 pub fn actor(user: &users::Model) -> Actor {
     Actor {
         user_id: user.id,
-        role: Role::parse(&user.role).unwrap(),
+        role: user.role,
     }
 }
 
@@ -359,11 +366,14 @@ impl TestApp {
         let admin = self.fixture_admin().await;
         app::domain::clients::set_activation(
             &self.db,
+            &self.events,
             &admin,
             cid,
-            true,
-            app::api::PaymentStatus::Active,
-            "",
+            app::domain::clients::Activation {
+                activate: true,
+                payment_status: app::api::PaymentStatus::Active,
+                notes: "",
+            },
             &RequestMeta::default(),
         )
         .await
@@ -393,6 +403,7 @@ impl TestApp {
         let admin = self.fixture_admin().await;
         app::domain::assignments::assign(
             &self.db,
+            &self.events,
             &admin,
             client_id,
             employee_id,

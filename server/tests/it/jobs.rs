@@ -43,9 +43,7 @@ async fn open_load(app: &TestApp, employee: Uuid) -> usize {
         .await
         .unwrap()
         .into_iter()
-        .filter(|j| {
-            JobStatus::parse(&j.status).is_some_and(|s| JobStatus::ASSIGNED_OPEN.contains(&s))
-        })
+        .filter(|j| JobStatus::ASSIGNED_OPEN.contains(&j.status))
         .count()
 }
 
@@ -75,9 +73,16 @@ async fn a_delegated_job_goes_to_the_least_loaded_available_employee(b: Backend)
 
     // An unavailable employee gets nothing new.
     let admin = app.fixture_admin().await;
-    app::domain::assignments::set_availability(&app.db, &admin, e1, false, &Default::default())
-        .await
-        .unwrap();
+    app::domain::assignments::set_availability(
+        &app.db,
+        &app.events,
+        &admin,
+        e1,
+        false,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     let job: Value = app
         .delegate(&c, form("https://jobs.example.com/5"))
         .await
@@ -149,7 +154,7 @@ async fn jobs_wait_without_an_employee_and_are_assigned_when_one_arrives(b: Back
     assert_eq!(res.status(), 200);
     for id in &ids {
         let j = job_row(&app, id).await;
-        assert_eq!(j.status, "pending");
+        assert_eq!(j.status.as_str(), "pending");
         assert_eq!(j.assigned_employee_id, Some(e1));
     }
 
@@ -172,9 +177,16 @@ async fn jobs_wait_without_an_employee_and_are_assigned_when_one_arrives(b: Back
 
     // Becoming available distributes what waits.
     let admin = app.fixture_admin().await;
-    app::domain::assignments::set_availability(&app.db, &admin, e2, false, &Default::default())
-        .await
-        .unwrap();
+    app::domain::assignments::set_availability(
+        &app.db,
+        &app.events,
+        &admin,
+        e2,
+        false,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     let job: Value = app
         .delegate(&c, form("https://jobs.example.com/late"))
         .await
@@ -514,7 +526,11 @@ async fn clients_and_unassigned_employees_cannot_touch_anothers_jobs(b: Backend)
     assert_eq!(app.denials("job.cancel").await, 1);
     assert_eq!(app.denials("job.list").await, 1);
     assert_eq!(app.denials("job.reassign").await, 1);
-    assert_eq!(job_row(&app, id).await.status, "pending", "nothing changed");
+    assert_eq!(
+        job_row(&app, id).await.status.as_str(),
+        "pending",
+        "nothing changed"
+    );
 
     // Unknown ids are 404; finished jobs cannot be cancelled twice.
     let res = app
@@ -702,7 +718,7 @@ async fn concurrent_delegations_lose_nothing_and_balance_loads(b: Backend) {
     assert_eq!(rows.len(), n, "no job lost");
     assert!(rows
         .iter()
-        .all(|j| j.status == "pending" && j.assigned_employee_id.is_some()));
+        .all(|j| j.status.as_str() == "pending" && j.assigned_employee_id.is_some()));
     let mut loads = Vec::new();
     for e in &employees {
         loads.push(open_load(&app, *e).await);
@@ -767,7 +783,7 @@ async fn a_deactivated_employees_jobs_go_to_someone_who_can_do_them(b: Backend) 
     .await;
     for id in &ids {
         assert_eq!(
-            job_row(&app, id).await.status,
+            job_row(&app, id).await.status.as_str(),
             "unassigned",
             "nobody left: they wait"
         );

@@ -1,6 +1,6 @@
 //! Issue 4: email goes through the durable queue, enqueued in the transaction of the change that causes it.
 
-use app::domain::queue;
+use app::domain::infra::queue;
 use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
 use serde_json::{json, Value};
 

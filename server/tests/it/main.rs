@@ -12,6 +12,7 @@ mod assignments;
 mod auth;
 mod cli;
 mod clients;
+mod enums;
 mod jobs;
 mod live;
 mod mail;

@@ -360,7 +360,7 @@ async fn resumes_live_in_a_real_s3_bucket_when_configured(b: Backend) {
     };
     let storage = server::storage_s3::S3Storage::new(&settings);
     storage.ensure_bucket().await.expect("create the bucket");
-    let storage: Arc<dyn app::domain::storage::Storage> = Arc::new(storage);
+    let storage: Arc<dyn app::domain::infra::storage::Storage> = Arc::new(storage);
     let st = storage.clone();
     let app = TestApp::spawn_with(b, move |s| s.storage = st).await;
     app.activated_client("jo@example.com").await;
@@ -395,6 +395,6 @@ async fn resumes_live_in_a_real_s3_bucket_when_configured(b: Backend) {
     );
     assert!(matches!(
         storage.get(&key).await,
-        Err(app::domain::storage::StorageError::NotFound)
+        Err(app::domain::infra::storage::StorageError::NotFound)
     ));
 }

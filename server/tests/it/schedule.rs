@@ -5,9 +5,8 @@ use std::{sync::Arc, time::Duration};
 
 use app::domain::{
     entities::{job_delegations as jobs, notifications, sessions},
-    queue,
+    infra::{queue, storage::Storage},
     schedule::{self, Rules},
-    storage::Storage,
 };
 use chrono::Utc;
 use sea_orm::{
@@ -338,9 +337,9 @@ async fn overdue_jobs_expire_and_leave_the_queue(b: Backend) {
         .await
         .unwrap()
         .is_empty());
-    assert_eq!(job(&app, &started).await.status, "expired");
-    assert_eq!(job(&app, &done).await.status, "completed");
-    assert_eq!(job(&app, &open).await.status, "pending");
+    assert_eq!(job(&app, &started).await.status.as_str(), "expired");
+    assert_eq!(job(&app, &done).await.status.as_str(), "completed");
+    assert_eq!(job(&app, &open).await.status.as_str(), "pending");
 
     // Both people are told; the job left the employee's queue and can no longer be completed.
     assert_eq!(
@@ -486,8 +485,8 @@ async fn sweep_orphans(app: &TestApp, storage: Arc<dyn Storage>) {
     );
     // Files no row refers to: as left by a crash between storing a file and committing its row.
     let orphans = [
-        app::domain::storage::new_key("resumes", "pdf"),
-        app::domain::storage::new_key("proofs", "png"),
+        app::domain::infra::storage::new_key("resumes", "pdf"),
+        app::domain::infra::storage::new_key("proofs", "png"),
     ];
     for key in &orphans {
         storage.put(key, pdf(100), "application/pdf").await.unwrap();
@@ -669,7 +668,7 @@ async fn the_scheduler_runs_the_periodic_work_through_the_lanes(b: Backend) {
     // The scheduler puts the work on the lanes; the lanes' workers do it.
     let until = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        let expired = job(&app, &overdue).await.status == "expired";
+        let expired = job(&app, &overdue).await.status.as_str() == "expired";
         let alerted = job(&app, &waiting).await.unassigned_alerted_at.is_some();
         let lanes = [
             lane_done(&app, queue::HIGH).await,

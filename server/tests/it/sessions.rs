@@ -177,6 +177,7 @@ async fn deactivating_a_user_ends_their_sessions(b: Backend) {
 
     accounts::set_active(
         &app.db,
+        &app.events,
         &actor(&admin),
         client.id,
         false,
@@ -193,6 +194,7 @@ async fn deactivating_a_user_ends_their_sessions(b: Backend) {
 
     accounts::set_active(
         &app.db,
+        &app.events,
         &actor(&admin),
         client.id,
         true,

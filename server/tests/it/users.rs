@@ -77,11 +77,14 @@ async fn admins_search_filter_and_page_through_users(b: Backend) {
         .unwrap();
     app::domain::clients::set_activation(
         &app.db,
+        &app.events,
         &actor(&admin),
         client_row.id,
-        true,
-        app::api::PaymentStatus::Active,
-        "",
+        app::domain::clients::Activation {
+            activate: true,
+            payment_status: app::api::PaymentStatus::Active,
+            notes: "",
+        },
         &Default::default(),
     )
     .await

@@ -10,7 +10,7 @@ pub struct Model {
     pub is_activated: bool,
     pub activated_at: Option<DateTimeUtc>,
     pub activated_by: Option<Uuid>,
-    pub payment_status: String,
+    pub payment_status: crate::api::PaymentStatus,
     pub subscription_data: Json,
     pub created_at: DateTimeUtc,
 }

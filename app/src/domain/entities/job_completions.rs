@@ -10,7 +10,7 @@ pub struct Model {
     pub completed_by: Option<Uuid>,
     pub proof_screenshot_path: Option<String>,
     pub completion_notes: String,
-    pub completion_status: String,
+    pub completion_status: crate::api::work::Outcome,
     pub failure_reason: Option<String>,
     pub completed_at: DateTimeUtc,
 }

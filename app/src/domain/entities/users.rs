@@ -10,7 +10,7 @@ pub struct Model {
     pub password_hash: String,
     pub first_name: String,
     pub last_name: String,
-    pub role: String,
+    pub role: crate::api::Role,
     pub is_active: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

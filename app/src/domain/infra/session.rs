@@ -1,0 +1,111 @@
+//! Signing in and out of a cookie session, and finding who is signed in.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, EntityTrait};
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::{limits::ThrottleConfig, session_store::USER_ID_KEY};
+use crate::{
+    api::AppError,
+    domain::{entities::users, Actor},
+};
+
+/// Settings the domain needs from configuration.
+#[derive(Debug, Clone)]
+pub struct AuthConfig {
+    /// The site's own origin, e.g. `https://jobs.example.com`; server functions refuse other origins.
+    pub public_origin: String,
+    /// Sessions end after this long without a request.
+    pub idle_timeout: Duration,
+    /// Sessions end this long after login, however active.
+    pub absolute_timeout: Duration,
+    pub throttle: ThrottleConfig,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted reverse proxy).
+    pub trust_proxy: bool,
+}
+
+impl AuthConfig {
+    pub fn https(&self) -> bool {
+        self.public_origin.starts_with("https://")
+    }
+}
+
+const LOGIN_AT_KEY: &str = "login_at";
+
+fn session_err(e: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %e, "session store error");
+    AppError::Internal
+}
+
+/// Bind the session to `user`, under a new session id (so an id planted before login is worthless).
+pub async fn sign_in(session: &Session, user: &users::Model) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_err)?;
+    session
+        .insert(USER_ID_KEY, user.id)
+        .await
+        .map_err(session_err)?;
+    session
+        .insert(LOGIN_AT_KEY, Utc::now().timestamp())
+        .await
+        .map_err(session_err)?;
+    Ok(())
+}
+
+/// End the session: its record is deleted and the cookie cleared.
+pub async fn sign_out(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_err)
+}
+
+/// The signed-in user, if any. Ends the session if it outlived the absolute timeout or the user was deactivated.
+pub async fn current_user<C: ConnectionTrait>(
+    db: &C,
+    session: &Session,
+    cfg: &AuthConfig,
+) -> Result<Option<users::Model>, AppError> {
+    let Some(user_id) = session
+        .get::<Uuid>(USER_ID_KEY)
+        .await
+        .map_err(session_err)?
+    else {
+        return Ok(None);
+    };
+    let login_at = session
+        .get::<i64>(LOGIN_AT_KEY)
+        .await
+        .map_err(session_err)?
+        .unwrap_or(0);
+    let age = Utc::now().timestamp().saturating_sub(login_at);
+    if age < 0 || age as u64 >= cfg.absolute_timeout.as_secs() {
+        sign_out(session).await?;
+        return Ok(None);
+    }
+    match users::Entity::find_by_id(user_id).one(db).await? {
+        Some(user) if user.is_active => Ok(Some(user)),
+        _ => {
+            sign_out(session).await?;
+            Ok(None)
+        }
+    }
+}
+
+/// The signed-in user as an [`Actor`], or 401.
+pub async fn require_actor<C: ConnectionTrait>(
+    db: &C,
+    session: &Session,
+    cfg: &AuthConfig,
+) -> Result<(Actor, users::Model), AppError> {
+    let user = current_user(db, session, cfg)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let role = user.role;
+    Ok((
+        Actor {
+            user_id: user.id,
+            role,
+        },
+        user,
+    ))
+}

@@ -1,0 +1,144 @@
+//! A tower-sessions store on the application's own database connection (SQLite or PostgreSQL).
+//!
+//! Why not tower-sessions-sqlx-store: it pins sqlx 0.8 while sea-orm 2.0 uses sqlx 0.9; two sqlx versions would
+//! mean two pools and two SQLite libraries. This store uses the one sea-orm pool, and keeps the user id in its own
+//! column so that deactivating a user can end all of their sessions with one statement.
+
+use async_trait::async_trait;
+use sea_orm::{
+    sea_query::OnConflict, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, SqlErr,
+};
+use time::OffsetDateTime;
+use tower_sessions::{
+    session::{Id, Record},
+    session_store::{self, ExpiredDeletion},
+    SessionStore,
+};
+use uuid::Uuid;
+
+use crate::domain::entities::sessions;
+
+/// The session key holding the signed-in user's id.
+pub const USER_ID_KEY: &str = "uid";
+
+#[derive(Clone, Debug)]
+pub struct DbSessionStore {
+    db: DatabaseConnection,
+}
+
+impl DbSessionStore {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self { db }
+    }
+}
+
+fn backend(e: impl std::fmt::Display) -> session_store::Error {
+    session_store::Error::Backend(e.to_string())
+}
+
+fn to_chrono(t: OffsetDateTime) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::from_timestamp(t.unix_timestamp(), t.nanosecond()).unwrap_or_default()
+}
+
+fn to_time(t: chrono::DateTime<chrono::Utc>) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+fn active_model(record: &Record) -> session_store::Result<sessions::ActiveModel> {
+    let data = serde_json::to_vec(&record.data)
+        .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let user_id = record
+        .data
+        .get(USER_ID_KEY)
+        .and_then(|v| v.as_str())
+        .and_then(|s| Uuid::parse_str(s).ok());
+    Ok(sessions::ActiveModel {
+        id: Set(record.id.to_string()),
+        user_id: Set(user_id),
+        data: Set(data),
+        expires_at: Set(to_chrono(record.expiry_date)),
+    })
+}
+
+#[async_trait]
+impl SessionStore for DbSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh id is 128 random bits; still, never overwrite someone else's session on a collision.
+        loop {
+            let am = active_model(record)?;
+            match sessions::Entity::insert(am).exec(&self.db).await {
+                Ok(_) => return Ok(()),
+                Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                    record.id = Id::default();
+                }
+                Err(e) => return Err(backend(e)),
+            }
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        let am = active_model(record)?;
+        sessions::Entity::insert(am)
+            .on_conflict(
+                OnConflict::column(sessions::Column::Id)
+                    .update_columns([
+                        sessions::Column::UserId,
+                        sessions::Column::Data,
+                        sessions::Column::ExpiresAt,
+                    ])
+                    .to_owned(),
+            )
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let row = sessions::Entity::find_by_id(id.to_string())
+            .filter(sessions::Column::ExpiresAt.gt(chrono::Utc::now()))
+            .one(&self.db)
+            .await
+            .map_err(backend)?;
+        let Some(row) = row else { return Ok(None) };
+        let data = serde_json::from_slice(&row.data)
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record {
+            id: *id,
+            data,
+            expiry_date: to_time(row.expires_at),
+        }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        sessions::Entity::delete_by_id(id.to_string())
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl ExpiredDeletion for DbSessionStore {
+    async fn delete_expired(&self) -> session_store::Result<()> {
+        sessions::Entity::delete_many()
+            .filter(sessions::Column::ExpiresAt.lte(chrono::Utc::now()))
+            .exec(&self.db)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
+
+/// End every session of a user (on deactivation).
+pub async fn end_sessions_of<C: sea_orm::ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+) -> Result<u64, sea_orm::DbErr> {
+    let res = sessions::Entity::delete_many()
+        .filter(sessions::Column::UserId.eq(user_id))
+        .exec(db)
+        .await?;
+    Ok(res.rows_affected)
+}

@@ -1,0 +1,302 @@
+//! Writing delegations, one or in bulk, each distributed in its own transaction.
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set, SqlErr,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::api::{
+    jobs::{BulkForm, BulkLine, BulkOutcome, DelegateForm, JobStatus, JobSummary},
+    AppError, FieldError,
+};
+use crate::domain::{
+    access, audit, distribution,
+    entities::{clients, job_delegations as jobs},
+    now, Actor, RequestMeta,
+};
+
+use super::{input::*, *};
+use crate::domain::infra::events::EventBus;
+
+/// The actor's client row, which must be activated; refusals are logged.
+pub(super) async fn activated_client(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    meta: &RequestMeta,
+) -> Result<clients::Model, AppError> {
+    let client = access::require_client(db, actor, "job.delegate", "job", meta).await?;
+    if !client.is_activated {
+        return Err(audit::denied(
+            db,
+            actor,
+            "job.delegate",
+            "job",
+            None,
+            meta,
+            "Your account is awaiting activation: you can delegate jobs once an administrator activates it.",
+        )
+        .await);
+    }
+    Ok(client)
+}
+
+/// Delegate one job.
+pub async fn delegate(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    actor: &Actor,
+    form: &DelegateForm,
+    meta: &RequestMeta,
+) -> Result<JobSummary, AppError> {
+    let client = activated_client(db, actor, meta).await?;
+    let mut f = Vec::new();
+    let url = match normalize_url(&form.job_url) {
+        Ok(u) => Some(u),
+        Err(m) => {
+            f.push(FieldError {
+                field: "job_url".into(),
+                message: m,
+            });
+            None
+        }
+    };
+    let company = text(&mut f, "company_name", &form.company_name, 200);
+    let title = text(&mut f, "job_title", &form.job_title, 300);
+    let location = text(&mut f, "location", &form.location, 200);
+    let common = check_common(
+        &form.resume_type_id,
+        &form.priority,
+        &form.deadline,
+        &form.notes,
+        &mut f,
+    );
+    let (Some(url), Some(common), true) = (url, common, f.is_empty()) else {
+        return Err(AppError::fields(f));
+    };
+    let job = create(
+        db,
+        actor,
+        &client,
+        NewJob {
+            url,
+            company,
+            title,
+            location,
+            common,
+        },
+        meta,
+    )
+    .await?;
+    events.job_changed(db, job.id, vec![]).await;
+    Ok(summaries(db, vec![job]).await?.remove(0))
+}
+
+/// Delegate up to 50 URLs at once. Shared fields are checked first (an error there writes nothing); then each line
+/// is delegated on its own and reported.
+pub async fn delegate_bulk(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    actor: &Actor,
+    form: &BulkForm,
+    meta: &RequestMeta,
+) -> Result<Vec<BulkLine>, AppError> {
+    let client = activated_client(db, actor, meta).await?;
+    let lines: Vec<(usize, &str)> = form
+        .urls
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    let mut f = Vec::new();
+    if lines.is_empty() {
+        f.push(FieldError {
+            field: "urls".into(),
+            message: "Paste at least one job address, one per line.".into(),
+        });
+    } else if lines.len() > BULK_MAX {
+        f.push(FieldError {
+            field: "urls".into(),
+            message: format!(
+                "Paste at most {BULK_MAX} addresses at once (you pasted {}).",
+                lines.len()
+            ),
+        });
+    }
+    let common = check_common(
+        &form.resume_type_id,
+        &form.priority,
+        &form.deadline,
+        &form.notes,
+        &mut f,
+    );
+    let (Some(common), true) = (common, f.is_empty()) else {
+        return Err(AppError::fields(f));
+    };
+    let mut out = Vec::with_capacity(lines.len());
+    for (line, raw) in lines {
+        let outcome = match normalize_url(raw) {
+            Err(message) => BulkOutcome::Invalid { message },
+            Ok(url) => {
+                let new = NewJob {
+                    url,
+                    company: String::new(),
+                    title: String::new(),
+                    location: String::new(),
+                    common: Common {
+                        resume_type_id: common.resume_type_id,
+                        priority: common.priority,
+                        deadline: common.deadline,
+                        notes: common.notes.clone(),
+                    },
+                };
+                match create(db, actor, &client, new, meta).await {
+                    Ok(job) => BulkOutcome::Created {
+                        job_id: job.id,
+                        status: job.status,
+                    },
+                    Err(AppError::Duplicate {
+                        message,
+                        existing_job_id,
+                    }) => BulkOutcome::Duplicate {
+                        job_id: existing_job_id,
+                        message,
+                    },
+                    Err(e @ AppError::Validation { .. }) => {
+                        // A shared field (the resume) is wrong for every line: stop and say so.
+                        if out.is_empty() {
+                            return Err(e);
+                        }
+                        BulkOutcome::Invalid {
+                            message: e.to_string(),
+                        }
+                    }
+                    Err(e) => BulkOutcome::Invalid {
+                        message: e.to_string(),
+                    },
+                }
+            }
+        };
+        out.push(BulkLine {
+            line,
+            url: raw.chars().take(300).collect(),
+            outcome,
+        });
+    }
+    events.client_changed(db, client.id, vec![]).await;
+    Ok(out)
+}
+
+pub(super) async fn duplicate_of<C: ConnectionTrait>(
+    db: &C,
+    client_id: Uuid,
+    url: &str,
+) -> Result<Option<AppError>, AppError> {
+    let earlier = jobs::Entity::find()
+        .filter(jobs::Column::ClientId.eq(client_id))
+        .filter(jobs::Column::JobUrl.eq(url))
+        .filter(jobs::Column::Status.ne(JobStatus::Cancelled.as_str()))
+        .one(db)
+        .await?;
+    Ok(earlier.map(|j| {
+        let status = j.status;
+        AppError::Duplicate {
+            message: format!(
+                "You already delegated this posting on {} (status: {}).",
+                j.delegated_at.format("%Y-%m-%d"),
+                status.label().to_lowercase()
+            ),
+            existing_job_id: j.id,
+        }
+    }))
+}
+
+/// Write one delegation and distribute it, in one transaction under the client's lock.
+pub(super) async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    client: &clients::Model,
+    new: NewJob,
+    meta: &RequestMeta,
+) -> Result<jobs::Model, AppError> {
+    let txn = crate::domain::begin_write(db).await?;
+    access::lock_client(&txn, client.id).await?;
+    if let Some(rt) = new.common.resume_type_id {
+        if crate::domain::resumes::type_of_client(&txn, client.id, rt)
+            .await?
+            .is_none()
+        {
+            drop(txn);
+            let _ = audit::denied(
+                db,
+                actor,
+                "job.delegate",
+                "resume_type",
+                Some(rt),
+                meta,
+                audit::NOT_PERMITTED,
+            )
+            .await;
+            return Err(AppError::field(
+                "resume_type_id",
+                "Choose one of your own resumes.",
+            ));
+        }
+    }
+    if let Some(dup) = duplicate_of(&txn, client.id, &new.url).await? {
+        return Err(dup);
+    }
+    let t = now();
+    let inserted = jobs::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        client_id: Set(client.id),
+        assigned_employee_id: Set(None),
+        resume_type_id: Set(new.common.resume_type_id),
+        job_url: Set(new.url.clone()),
+        company_name: Set(new.company),
+        job_title: Set(new.title),
+        status: Set(JobStatus::Unassigned),
+        priority: Set(new.common.priority),
+        deadline: Set(new.common.deadline),
+        delegated_at: Set(t),
+        assigned_at: Set(None),
+        started_at: Set(None),
+        completed_at: Set(None),
+        notes: Set(new.common.notes),
+        metadata: Set(if new.location.is_empty() {
+            json!({})
+        } else {
+            json!({ "location": new.location })
+        }),
+        updated_at: Set(t),
+        deadline_reminded_at: Set(None),
+        unassigned_alerted_at: Set(None),
+    }
+    .insert(&txn)
+    .await;
+    let job = match inserted {
+        Ok(j) => j,
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            drop(txn);
+            return Err(duplicate_of(db, client.id, &new.url)
+                .await?
+                .unwrap_or_else(|| AppError::conflict("This posting was just delegated.")));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    audit::record(
+        &txn,
+        Some(actor.user_id),
+        "job.delegate",
+        "job",
+        Some(job.id),
+        json!({"url": job.job_url, "priority": job.priority}),
+        meta,
+    )
+    .await?;
+    let job = distribution::distribute(&txn, job, meta).await?;
+    txn.commit().await?;
+    Ok(job)
+}

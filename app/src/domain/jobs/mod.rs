@@ -1,0 +1,22 @@
+//! Job delegations: create (one or in bulk), list, detail with timeline, cancel, reassign.
+//!
+//! - `input`: what a delegation must look like (URL normalization, deadlines, field checks);
+//! - `delegate`: writing delegations, one or in bulk, and distributing them;
+//! - `query`: lists, summaries and one job's detail with its timeline;
+//! - `lifecycle`: the client's cancel and the admin's reassign.
+
+mod delegate;
+mod input;
+mod lifecycle;
+mod query;
+
+pub use delegate::{delegate, delegate_bulk};
+pub use input::{normalize_url, parse_deadline};
+pub use lifecycle::{cancel, lock_and_reload, reassign};
+pub use query::{completion_of, detail, list, summaries};
+
+pub const BULK_MAX: usize = 50;
+pub(crate) const URL_MAX: usize = 2048;
+pub(crate) const NOTES_MAX: usize = 5000;
+pub(crate) const PER_PAGE_DEFAULT: u64 = 20;
+pub(crate) const PER_PAGE_MAX: u64 = 100;

@@ -1,0 +1,387 @@
+//! Lists, summaries and one job's detail with its timeline.
+
+use std::collections::HashMap;
+
+use sea_orm::{
+    sea_query::{Expr, ExprTrait, Func, LikeExpr},
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder,
+};
+use uuid::Uuid;
+
+use crate::api::{
+    jobs::{JobDetail, JobQuery, JobSort, JobStatus, JobSummary, TimelineEntry},
+    AppError, Page, Role,
+};
+use crate::domain::{
+    access, audit,
+    entities::{activity_logs, clients, employees, job_delegations as jobs, resume_types, users},
+    Actor, RequestMeta,
+};
+
+use super::*;
+use crate::api::work::CompletionView;
+use crate::domain::entities::job_completions;
+use crate::domain::users::full_name;
+
+/// Jobs the actor may see: a client their own, an employee those assigned to them, admins all.
+pub async fn list(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    q: &JobQuery,
+    meta: &RequestMeta,
+) -> Result<Page<JobSummary>, AppError> {
+    let mut select = jobs::Entity::find();
+    match actor.role {
+        Role::Client => {
+            let client = access::require_client(db, actor, "job.list", "job", meta).await?;
+            if q.client_id.is_some_and(|c| c != client.id) {
+                return Err(audit::denied(
+                    db,
+                    actor,
+                    "job.list",
+                    "client",
+                    q.client_id,
+                    meta,
+                    audit::NOT_PERMITTED,
+                )
+                .await);
+            }
+            select = select.filter(jobs::Column::ClientId.eq(client.id));
+        }
+        Role::Employee => {
+            let Some(e) = access::employee_of(db, actor.user_id).await? else {
+                return Err(AppError::forbidden(audit::NOT_PERMITTED));
+            };
+            select = select.filter(jobs::Column::AssignedEmployeeId.eq(e.id));
+            if let Some(c) = q.client_id {
+                select = select.filter(jobs::Column::ClientId.eq(c));
+            }
+        }
+        Role::Admin | Role::SuperAdmin => {
+            if let Some(c) = q.client_id {
+                select = select.filter(jobs::Column::ClientId.eq(c));
+            }
+            if let Some(e) = q.employee_id {
+                select = select.filter(jobs::Column::AssignedEmployeeId.eq(e));
+            }
+        }
+    }
+    if let Some(s) = &q.search {
+        if s.chars().count() > 200 {
+            return Err(AppError::field("search", "Use at most 200 characters."));
+        }
+    }
+    if let Some(s) = q.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let pattern = crate::domain::users::like_pattern(s);
+        let m = |c: jobs::Column| {
+            Expr::expr(Func::lower(Expr::col(c))).like(LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        select = select.filter(
+            m(jobs::Column::JobTitle)
+                .or(m(jobs::Column::CompanyName))
+                .or(m(jobs::Column::JobUrl)),
+        );
+    }
+    if q.unassigned == Some(true) {
+        select = select.filter(jobs::Column::Status.eq(JobStatus::Unassigned.as_str()));
+    } else if let Some(s) = q.status {
+        select = select.filter(jobs::Column::Status.eq(s.as_str()));
+    }
+    select = match q.sort.unwrap_or_default() {
+        JobSort::Newest => select.order_by_desc(jobs::Column::DelegatedAt),
+        JobSort::Oldest => select.order_by_asc(jobs::Column::DelegatedAt),
+        JobSort::Deadline => select
+            .order_by_asc(Expr::cust("CASE WHEN deadline IS NULL THEN 1 ELSE 0 END"))
+            .order_by_asc(jobs::Column::Deadline)
+            .order_by_desc(jobs::Column::DelegatedAt),
+        JobSort::Priority => select
+            .order_by_asc(Expr::cust(
+                "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 ELSE 3 END",
+            ))
+            .order_by_desc(jobs::Column::DelegatedAt),
+    };
+    let per_page = Ord::clamp(q.per_page.unwrap_or(PER_PAGE_DEFAULT), 1, PER_PAGE_MAX);
+    let page = Ord::max(q.page.unwrap_or(1), 1);
+    let paginator = select.order_by_asc(jobs::Column::Id).paginate(db, per_page);
+    let total = paginator.num_items().await?;
+    let rows = paginator.fetch_page(page - 1).await?;
+    Ok(Page {
+        items: summaries(db, rows).await?,
+        total,
+        page,
+        per_page,
+    })
+}
+
+/// Rows to summaries, with client, employee and resume names (three queries whatever the number of rows).
+pub async fn summaries<C: ConnectionTrait>(
+    db: &C,
+    rows: Vec<jobs::Model>,
+) -> Result<Vec<JobSummary>, AppError> {
+    // Each id once: a page of a thousand jobs usually has a handful of clients, employees and resumes.
+    let unique = |ids: std::collections::BTreeSet<Uuid>| ids.into_iter().collect::<Vec<_>>();
+    let client_ids = unique(rows.iter().map(|j| j.client_id).collect());
+    let employee_ids = unique(rows.iter().filter_map(|j| j.assigned_employee_id).collect());
+    let resume_ids = unique(rows.iter().filter_map(|j| j.resume_type_id).collect());
+    let clients: HashMap<Uuid, Uuid> = clients::Entity::find()
+        .filter(clients::Column::Id.is_in(client_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| (c.id, c.user_id))
+        .collect();
+    let employees: HashMap<Uuid, Uuid> = employees::Entity::find()
+        .filter(employees::Column::Id.is_in(employee_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|e| (e.id, e.user_id))
+        .collect();
+    let user_ids = unique(
+        clients
+            .values()
+            .chain(employees.values())
+            .copied()
+            .collect(),
+    );
+    let names: HashMap<Uuid, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, full_name(&u)))
+        .collect();
+    let resumes: HashMap<Uuid, String> = resume_types::Entity::find()
+        .filter(resume_types::Column::Id.is_in(resume_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r.name))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .map(|j| JobSummary {
+            client_name: clients
+                .get(&j.client_id)
+                .and_then(|u| names.get(u))
+                .cloned()
+                .unwrap_or_default(),
+            employee_name: j
+                .assigned_employee_id
+                .and_then(|e| employees.get(&e))
+                .and_then(|u| names.get(u))
+                .cloned(),
+            resume_type_name: j.resume_type_id.and_then(|r| resumes.get(&r)).cloned(),
+            id: j.id,
+            client_id: j.client_id,
+            job_url: j.job_url,
+            company_name: j.company_name,
+            job_title: j.job_title,
+            status: j.status,
+            priority: j.priority,
+            deadline: j.deadline,
+            delegated_at: j.delegated_at,
+            assigned_at: j.assigned_at,
+            employee_id: j.assigned_employee_id,
+            resume_type_id: j.resume_type_id,
+            location: j
+                .metadata
+                .get("location")
+                .and_then(|l| l.as_str())
+                .unwrap_or_default()
+                .to_string(),
+        })
+        .collect())
+}
+
+/// May the actor see this job? Its client, admins, and the employee it is assigned to or one serving its client.
+pub(super) async fn may_see(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    job: &jobs::Model,
+) -> Result<bool, AppError> {
+    if actor.role == Role::Employee {
+        if let Some(e) = access::employee_of(db, actor.user_id).await? {
+            if job.assigned_employee_id == Some(e.id) {
+                return Ok(true);
+            }
+        }
+    }
+    access::may_read_client(db, actor, job.client_id).await
+}
+
+pub(super) async fn load(db: &DatabaseConnection, id: Uuid) -> Result<jobs::Model, AppError> {
+    jobs::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such job."))
+}
+
+pub(super) fn describe(
+    action: &str,
+    data: &serde_json::Value,
+    names: &HashMap<Uuid, String>,
+) -> (String, String) {
+    let employee = |key: &str| {
+        data.get(key)
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok())
+            .and_then(|id| names.get(&id).cloned())
+    };
+    match action {
+        "job.delegate" => ("Delegated".into(), String::new()),
+        "job.assign" => (
+            "Assigned".into(),
+            employee("employee_id")
+                .map(|n| format!("to {n}"))
+                .unwrap_or_default(),
+        ),
+        "job.reassign" => (
+            "Reassigned".into(),
+            employee("employee_id")
+                .map(|n| format!("to {n}"))
+                .unwrap_or_default(),
+        ),
+        "job.unassign" => ("Returned to the pool".into(), String::new()),
+        "job.cancel" => ("Cancelled".into(), String::new()),
+        "job.expire" => ("Expired".into(), "The deadline passed.".into()),
+        "job.deadline_reminder" => ("Deadline reminder sent".into(), String::new()),
+        "job.unassigned_alert" => (
+            "Admins told it is waiting for an assistant".into(),
+            String::new(),
+        ),
+        "job.start" => ("Started".into(), String::new()),
+        "job.complete" => match data.get("outcome").and_then(|v| v.as_str()) {
+            Some("failed") => (
+                "Could not be submitted".into(),
+                data.get("reason")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+            ),
+            _ => ("Submitted".into(), String::new()),
+        },
+        other => (other.to_string(), String::new()),
+    }
+}
+
+/// One job with its timeline.
+pub async fn detail(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    id: Uuid,
+    meta: &RequestMeta,
+) -> Result<JobDetail, AppError> {
+    let job = load(db, id).await?;
+    if !may_see(db, actor, &job).await? {
+        return Err(audit::denied(
+            db,
+            actor,
+            "job.view",
+            "job",
+            Some(id),
+            meta,
+            audit::NOT_PERMITTED,
+        )
+        .await);
+    }
+    let log = activity_logs::Entity::find()
+        .filter(activity_logs::Column::EntityType.eq("job"))
+        .filter(activity_logs::Column::EntityId.eq(id))
+        .order_by_asc(activity_logs::Column::CreatedAt)
+        .order_by_asc(activity_logs::Column::Id)
+        .all(db)
+        .await?;
+    // Names of the people the log mentions: actors and employees (by employee id).
+    let employee_ids: Vec<Uuid> = log
+        .iter()
+        .flat_map(|l| {
+            ["employee_id", "from_employee_id"].map(|k| {
+                l.action_data
+                    .get(k)
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| Uuid::parse_str(s).ok())
+            })
+        })
+        .flatten()
+        .collect();
+    let emps: Vec<employees::Model> = employees::Entity::find()
+        .filter(employees::Column::Id.is_in(employee_ids))
+        .all(db)
+        .await?;
+    let mut user_ids: Vec<Uuid> = log.iter().filter_map(|l| l.user_id).collect();
+    user_ids.extend(emps.iter().map(|e| e.user_id));
+    let people: HashMap<Uuid, String> = users::Entity::find()
+        .filter(users::Column::Id.is_in(user_ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, full_name(&u)))
+        .collect();
+    let mut names = people.clone();
+    for e in &emps {
+        if let Some(n) = people.get(&e.user_id) {
+            names.insert(e.id, n.clone());
+        }
+    }
+    let timeline = log
+        .into_iter()
+        .filter(|l| l.action_type != "authz.denied")
+        .map(|l| {
+            let (action, detail) = describe(&l.action_type, &l.action_data, &names);
+            TimelineEntry {
+                at: l.created_at,
+                action,
+                actor: l
+                    .user_id
+                    .and_then(|u| people.get(&u).cloned())
+                    .unwrap_or_else(|| "System".into()),
+                detail,
+            }
+        })
+        .collect();
+    let notes = job.notes.clone();
+    let (started_at, completed_at) = (job.started_at, job.completed_at);
+    let completion = completion_of(db, job.id).await?;
+    Ok(JobDetail {
+        job: summaries(db, vec![job]).await?.remove(0),
+        notes,
+        started_at,
+        completed_at,
+        timeline,
+        completion,
+    })
+}
+
+/// How the job ended, for anyone who may see the job.
+pub async fn completion_of<C: ConnectionTrait>(
+    db: &C,
+    job_id: Uuid,
+) -> Result<Option<CompletionView>, AppError> {
+    let Some(c) = job_completions::Entity::find()
+        .filter(job_completions::Column::JobDelegationId.eq(job_id))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let by = match c.completed_by {
+        Some(e) => match employees::Entity::find_by_id(e).one(db).await? {
+            Some(e) => users::Entity::find_by_id(e.user_id)
+                .one(db)
+                .await?
+                .map(|u| full_name(&u)),
+            None => None,
+        },
+        None => None,
+    };
+    Ok(Some(CompletionView {
+        outcome: c.completion_status,
+        notes: c.completion_notes,
+        failure_reason: c.failure_reason,
+        completed_at: c.completed_at,
+        completed_by: by,
+        has_proof: c.proof_screenshot_path.is_some(),
+    }))
+}

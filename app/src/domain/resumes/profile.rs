@@ -1,0 +1,193 @@
+//! What a resume profile must look like: lengths, required entries and web addresses.
+
+use crate::api::{resumes::ResumeProfile, AppError, FieldError};
+
+use super::*;
+
+pub(super) fn too_long(fields: &mut Vec<FieldError>, field: String, value: &str, max: usize) {
+    if value.chars().count() > max {
+        fields.push(FieldError {
+            field,
+            message: format!("Use at most {max} characters."),
+        });
+    }
+}
+
+pub(super) fn required(fields: &mut Vec<FieldError>, field: String, value: &str, what: &str) {
+    if value.trim().is_empty() {
+        fields.push(FieldError {
+            field,
+            message: format!("Enter the {what}."),
+        });
+    }
+}
+
+pub(super) fn web_address(fields: &mut Vec<FieldError>, field: &str, value: &str) {
+    if value.is_empty() {
+        return;
+    }
+    let ok = url::Url::parse(value)
+        .map(|u| matches!(u.scheme(), "http" | "https") && u.host_str().is_some())
+        .unwrap_or(false);
+    if !ok {
+        fields.push(FieldError {
+            field: field.into(),
+            message: "Enter a full web address starting with https://.".into(),
+        });
+    }
+}
+
+/// Trim every text, drop empty entries and repeated skills, then check lengths. Field names are the form's:
+/// `summary`, `experience.2.title`, `skills`, `contact.email`, ...
+pub fn clean_profile(mut p: ResumeProfile) -> Result<ResumeProfile, AppError> {
+    let t = |s: &mut String| *s = s.trim().to_string();
+    t(&mut p.summary);
+    for e in &mut p.experience {
+        for s in [
+            &mut e.title,
+            &mut e.company,
+            &mut e.location,
+            &mut e.start,
+            &mut e.end,
+            &mut e.description,
+        ] {
+            t(s);
+        }
+    }
+    p.experience.retain(|e| {
+        !(e.title.is_empty()
+            && e.company.is_empty()
+            && e.location.is_empty()
+            && e.start.is_empty()
+            && e.end.is_empty()
+            && e.description.is_empty())
+    });
+    for e in &mut p.education {
+        for s in [
+            &mut e.school,
+            &mut e.degree,
+            &mut e.field,
+            &mut e.start,
+            &mut e.end,
+        ] {
+            t(s);
+        }
+    }
+    p.education.retain(|e| {
+        !(e.school.is_empty()
+            && e.degree.is_empty()
+            && e.field.is_empty()
+            && e.start.is_empty()
+            && e.end.is_empty())
+    });
+    let mut skills: Vec<String> = Vec::new();
+    for s in p.skills.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if !skills.iter().any(|k| k.eq_ignore_ascii_case(s)) {
+            skills.push(s.to_string());
+        }
+    }
+    p.skills = skills;
+    for s in [
+        &mut p.contact.email,
+        &mut p.contact.phone,
+        &mut p.contact.location,
+        &mut p.contact.linkedin,
+        &mut p.contact.website,
+    ] {
+        t(s);
+    }
+
+    let mut f = Vec::new();
+    too_long(&mut f, "summary".into(), &p.summary, SUMMARY_MAX);
+    if p.experience.len() > ENTRIES_MAX {
+        f.push(FieldError {
+            field: "experience".into(),
+            message: format!("List at most {ENTRIES_MAX} positions."),
+        });
+    }
+    for (i, e) in p.experience.iter().enumerate() {
+        required(
+            &mut f,
+            format!("experience.{i}.title"),
+            &e.title,
+            "job title",
+        );
+        required(
+            &mut f,
+            format!("experience.{i}.company"),
+            &e.company,
+            "company",
+        );
+        for (name, v) in [
+            ("title", &e.title),
+            ("company", &e.company),
+            ("location", &e.location),
+            ("start", &e.start),
+            ("end", &e.end),
+        ] {
+            too_long(&mut f, format!("experience.{i}.{name}"), v, TEXT_MAX);
+        }
+        too_long(
+            &mut f,
+            format!("experience.{i}.description"),
+            &e.description,
+            DESCRIPTION_MAX,
+        );
+    }
+    if p.education.len() > ENTRIES_MAX {
+        f.push(FieldError {
+            field: "education".into(),
+            message: format!("List at most {ENTRIES_MAX} schools."),
+        });
+    }
+    for (i, e) in p.education.iter().enumerate() {
+        required(&mut f, format!("education.{i}.school"), &e.school, "school");
+        for (name, v) in [
+            ("school", &e.school),
+            ("degree", &e.degree),
+            ("field", &e.field),
+            ("start", &e.start),
+            ("end", &e.end),
+        ] {
+            too_long(&mut f, format!("education.{i}.{name}"), v, TEXT_MAX);
+        }
+    }
+    if p.skills.len() > SKILLS_MAX {
+        f.push(FieldError {
+            field: "skills".into(),
+            message: format!("List at most {SKILLS_MAX} skills."),
+        });
+    }
+    if let Some(s) = p.skills.iter().find(|s| s.chars().count() > SKILL_MAX) {
+        f.push(FieldError {
+            field: "skills".into(),
+            message: format!("Keep each skill under {SKILL_MAX} characters (\"{s}\" is longer)."),
+        });
+    }
+    if !p.contact.email.is_empty() && crate::api::validate::Email::parse(&p.contact.email).is_err()
+    {
+        f.push(FieldError {
+            field: "contact.email".into(),
+            message: "Enter a valid email address.".into(),
+        });
+    }
+    for (name, v) in [
+        ("contact.phone", &p.contact.phone),
+        ("contact.location", &p.contact.location),
+    ] {
+        too_long(&mut f, name.into(), v, TEXT_MAX);
+    }
+    web_address(&mut f, "contact.linkedin", &p.contact.linkedin);
+    web_address(&mut f, "contact.website", &p.contact.website);
+    for (name, v) in [
+        ("contact.linkedin", &p.contact.linkedin),
+        ("contact.website", &p.contact.website),
+    ] {
+        too_long(&mut f, name.into(), v, 500);
+    }
+    if f.is_empty() {
+        Ok(p)
+    } else {
+        Err(AppError::fields(f))
+    }
+}

@@ -1,0 +1,15 @@
+//! Server functions: activity.
+
+use leptos::prelude::*;
+
+use crate::api::{activity::*, *};
+
+/// The activity log, newest first (admins).
+#[server(prefix = "/rpc", endpoint = "admin/activity", input = leptos::server_fn::codec::Json)]
+pub async fn list_activity(query: ActivityQuery) -> Result<Page<ActivityEntry>, AppError> {
+    super::run(async {
+        let (state, actor, meta) = super::actor().await?;
+        crate::domain::activity::list(&state.db, &actor, &query, &meta).await
+    })
+    .await
+}

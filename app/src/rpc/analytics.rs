@@ -1,0 +1,41 @@
+//! Server functions: analytics.
+
+use leptos::prelude::*;
+
+use crate::api::{analytics::*, *};
+
+/// The caller's own figures (clients). `from`/`to`: `YYYY-MM-DD`, empty for the last 30 days.
+#[server(prefix = "/rpc", endpoint = "analytics/client")]
+pub async fn get_client_analytics(from: String, to: String) -> Result<ClientAnalytics, AppError> {
+    super::run(async {
+        let (state, actor, meta) = super::actor().await?;
+        let period = Period::parse(&from, &to, chrono::Utc::now().date_naive())?;
+        crate::domain::analytics::for_client(&state.db, &actor, &period, &meta).await
+    })
+    .await
+}
+
+/// The caller's own figures (employees).
+#[server(prefix = "/rpc", endpoint = "analytics/employee")]
+pub async fn get_employee_analytics(
+    from: String,
+    to: String,
+) -> Result<EmployeeAnalytics, AppError> {
+    super::run(async {
+        let (state, actor, meta) = super::actor().await?;
+        let period = Period::parse(&from, &to, chrono::Utc::now().date_naive())?;
+        crate::domain::analytics::for_employee(&state.db, &actor, &period, &meta).await
+    })
+    .await
+}
+
+/// Everything (admins).
+#[server(prefix = "/rpc", endpoint = "analytics/admin")]
+pub async fn get_admin_analytics(from: String, to: String) -> Result<AdminAnalytics, AppError> {
+    super::run(async {
+        let (state, actor, meta) = super::actor().await?;
+        let period = Period::parse(&from, &to, chrono::Utc::now().date_naive())?;
+        crate::domain::analytics::for_admin(&state.db, &actor, &period, &meta).await
+    })
+    .await
+}

@@ -1,0 +1,109 @@
+//! Server functions of sign-up, setup, login and logout. Each reads the session, calls one domain service and
+//! maps its error; the rules live in `domain::accounts`.
+
+use leptos::prelude::*;
+
+use crate::api::{AppError, CurrentUser};
+
+/// The signed-in user, or `None`.
+#[server(prefix = "/rpc", endpoint = "me")]
+pub async fn me() -> Result<Option<CurrentUser>, AppError> {
+    super::run(async {
+        let (state, session) = super::context().await?;
+        match crate::domain::infra::session::current_user(&state.db, &session, &state.auth).await? {
+            Some(user) => Ok(Some(
+                crate::domain::accounts::current_user_view(&state.db, &user).await?,
+            )),
+            None => Ok(None),
+        }
+    })
+    .await
+}
+
+/// Whether the one-time setup page is open (no super admin exists yet).
+#[server(prefix = "/rpc", endpoint = "needs_setup")]
+pub async fn needs_setup() -> Result<bool, AppError> {
+    super::run(async {
+        let state = super::state()?;
+        crate::domain::accounts::needs_setup(&state.db).await
+    })
+    .await
+}
+
+/// First run: create the super admin and sign them in.
+#[server(prefix = "/rpc", endpoint = "setup")]
+pub async fn setup(
+    email: String,
+    password: String,
+    first_name: String,
+    last_name: String,
+) -> Result<(), AppError> {
+    super::run(async {
+        let account =
+            crate::api::validate::NewAccount::parse(&email, &password, &first_name, &last_name)?;
+        let (state, session) = super::context().await?;
+        let user = crate::domain::accounts::setup_super_admin(
+            &state.db,
+            account,
+            &super::request_meta(&state),
+        )
+        .await?;
+        crate::domain::infra::session::sign_in(&session, &user).await?;
+        leptos_axum::redirect("/admin");
+        Ok(())
+    })
+    .await
+}
+
+/// A job seeker creates a client account and is signed in to await activation.
+#[server(prefix = "/rpc", endpoint = "signup")]
+pub async fn signup(
+    email: String,
+    password: String,
+    first_name: String,
+    last_name: String,
+) -> Result<(), AppError> {
+    super::run(async {
+        let account =
+            crate::api::validate::NewAccount::parse(&email, &password, &first_name, &last_name)?;
+        let (state, session) = super::context().await?;
+        let user = crate::domain::accounts::signup_client(
+            &state.db,
+            account,
+            &super::request_meta(&state),
+        )
+        .await?;
+        crate::domain::infra::session::sign_in(&session, &user).await?;
+        leptos_axum::redirect("/client");
+        Ok(())
+    })
+    .await
+}
+
+/// Sign in and land on the role's own dashboard.
+#[server(prefix = "/rpc", endpoint = "login")]
+pub async fn login(email: String, password: String) -> Result<(), AppError> {
+    super::run(async {
+        let (state, session) = super::context().await?;
+        let meta = super::request_meta(&state);
+        let user = crate::domain::accounts::login(&state.db, &state.auth, &email, &password, &meta)
+            .await?;
+        crate::domain::infra::session::sign_in(&session, &user).await?;
+        leptos_axum::redirect(user.role.home());
+        Ok(())
+    })
+    .await
+}
+
+/// Sign out and go back to the login page.
+#[server(prefix = "/rpc", endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    super::run(async {
+        let (state, session) = super::context().await?;
+        let meta = super::request_meta(&state);
+        crate::domain::accounts::sign_out(&state.db, &session, &state.auth, &meta).await?;
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
+}

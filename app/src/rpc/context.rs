@@ -1,0 +1,119 @@
+//! The one context helper of both ways in: the application state, the acting user and the request's metadata, for
+//! server functions (from Leptos's context) and REST handlers (from the request's parts) alike.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use axum::extract::{ConnectInfo, FromRef};
+use leptos::{config::LeptosOptions, prelude::*};
+use sea_orm::DatabaseConnection;
+use tower_sessions::Session;
+
+use crate::{
+    api::AppError,
+    domain::{
+        infra::{
+            events::EventBus,
+            session::{self, AuthConfig},
+            storage::Storage,
+            tokens::TokenKeys,
+        },
+        Actor, RequestMeta,
+    },
+};
+
+/// Application state shared by the router, server functions and REST handlers.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub auth: Arc<AuthConfig>,
+    pub leptos_options: LeptosOptions,
+    /// Uploaded files (resumes, proof screenshots).
+    pub storage: Arc<dyn Storage>,
+    /// Live updates for open pages.
+    pub events: EventBus,
+    /// Signs and checks the REST API's access tokens.
+    pub tokens: Arc<TokenKeys>,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The application state of the current server function.
+pub fn state() -> Result<AppState, AppError> {
+    use_context::<AppState>().ok_or_else(|| {
+        tracing::error!("AppState missing from the server function context");
+        AppError::Internal
+    })
+}
+
+/// The state and the cookie session of the current server function.
+pub async fn context() -> Result<(AppState, Session), AppError> {
+    let state = state()?;
+    let session = leptos_axum::extract::<Session>().await.map_err(|e| {
+        tracing::error!(error = ?e, "session layer missing");
+        AppError::Internal
+    })?;
+    Ok((state, session))
+}
+
+/// The signed-in actor with state and request metadata, or 401: the first line of every protected server function.
+pub async fn actor() -> Result<(AppState, Actor, RequestMeta), AppError> {
+    let (state, session) = context().await?;
+    let (actor, _) = session::require_actor(&state.db, &session, &state.auth).await?;
+    let meta = request_meta(&state);
+    Ok((state, actor, meta))
+}
+
+/// Client IP and user agent of the current server function's request, for the activity log and throttling.
+pub fn request_meta(state: &AppState) -> RequestMeta {
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return RequestMeta::default();
+    };
+    meta_of(&parts, state.auth.trust_proxy)
+}
+
+/// Request metadata from a request's parts: the peer address (or the first `X-Forwarded-For` hop behind a trusted
+/// proxy) and the user agent. REST handlers and file routes use this too.
+pub fn meta_of(parts: &http::request::Parts, trust_proxy: bool) -> RequestMeta {
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    let header = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let forwarded = trust_proxy
+        .then(|| header("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.split(',').next().map(|s| s.trim().to_string()))
+        .filter(|s| !s.is_empty());
+    RequestMeta {
+        ip: forwarded.or_else(|| peer.map(|ip| ip.to_string())),
+        user_agent: header("user-agent"),
+    }
+}
+
+/// Run a server function body and give its error the right HTTP status.
+pub async fn run<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+    let result = body.await;
+    if let Err(e) = &result {
+        if let Some(res) = use_context::<leptos_axum::ResponseOptions>() {
+            let status = http::StatusCode::from_u16(e.status())
+                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+            res.set_status(status);
+            if let AppError::TooManyRequests { retry_after_secs } = e {
+                if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
+                    res.insert_header(http::header::RETRY_AFTER, v);
+                }
+            }
+        }
+    }
+    result
+}

@@ -1,0 +1,21 @@
+//! The `#[server]` functions, one file per area. Each is thin: [`actor`] (or [`context`]) for who is asking, one
+//! domain call, and [`run`] to give its error the right HTTP status. The rules and their effects (audit, live
+//! events, mail) live in `domain`.
+
+pub mod activity;
+pub mod analytics;
+pub mod assignments;
+pub mod auth;
+pub mod clients;
+mod error;
+pub mod jobs;
+pub mod notifications;
+pub mod queue;
+pub mod resumes;
+pub mod users;
+pub mod work;
+
+#[cfg(feature = "ssr")]
+mod context;
+#[cfg(feature = "ssr")]
+pub use context::*;

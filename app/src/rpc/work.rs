@@ -1,0 +1,46 @@
+//! Server functions: work.
+
+use leptos::prelude::*;
+use uuid::Uuid;
+
+use crate::api::{jobs::JobSummary, work::*, *};
+
+/// The caller's open jobs (employees): most urgent first, then nearest deadline; optionally one client's.
+#[server(prefix = "/rpc", endpoint = "work/queue")]
+pub async fn employee_queue(client_id: Option<Uuid>) -> Result<Vec<JobSummary>, AppError> {
+    super::run(async {
+        let (state, actor, meta) = super::actor().await?;
+        crate::domain::work::queue(&state.db, &actor, client_id, &meta).await
+    })
+    .await
+}
+
+/// Start a job assigned to the caller.
+#[server(prefix = "/rpc", endpoint = "work/start")]
+pub async fn start_job(job_id: Uuid) -> Result<JobSummary, AppError> {
+    super::run(async {
+        let (state, actor, meta) = super::actor().await?;
+        crate::domain::work::start(&state.db, &state.events, &actor, job_id, &meta).await
+    })
+    .await
+}
+
+/// Hand a job back: it returns to the pool and goes to another employee of the client if one is available.
+#[server(prefix = "/rpc", endpoint = "work/return")]
+pub async fn return_job(job_id: Uuid) -> Result<JobSummary, AppError> {
+    super::run(async {
+        let (state, actor, meta) = super::actor().await?;
+        crate::domain::work::return_to_pool(&state.db, &state.events, &actor, job_id, &meta).await
+    })
+    .await
+}
+
+/// The caller's counters and availability (employees).
+#[server(prefix = "/rpc", endpoint = "work/stats")]
+pub async fn my_stats() -> Result<EmployeeStats, AppError> {
+    super::run(async {
+        let (state, actor, meta) = super::actor().await?;
+        crate::domain::work::stats(&state.db, &actor, &meta).await
+    })
+    .await
+}

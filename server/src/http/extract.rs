@@ -1,0 +1,170 @@
+//! Who is asking, from a request: [`Caller`] for the REST API (bearer access token), [`SessionCaller`] for the
+//! dashboard's own routes (cookie session), [`Meta`] for where a request came from, and [`ApiJson`] for JSON bodies.
+//! All of them use the one context helper of `app::rpc` for the request's metadata.
+
+use app::{
+    api::AppError,
+    domain::{infra::session::require_actor, signins, Actor, RequestMeta},
+    rpc::{meta_of, AppState},
+};
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, FromRequestParts, Request},
+    http::{header, request::Parts, HeaderMap, StatusCode},
+};
+use serde::de::DeserializeOwned;
+use tower_sessions::Session;
+use uuid::Uuid;
+
+use super::{
+    error::{json_error, ApiFail},
+    security::same_origin,
+};
+
+/// A JSON body: 415 unless `Content-Type: application/json`; 422 with the field named when the shape is wrong.
+pub struct ApiJson<T>(pub T);
+
+fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiFail;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json(req.headers()) {
+            return Err(ApiFail::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send a JSON body with Content-Type: application/json.",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiFail::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "bad_request",
+                    "The request body is too large.",
+                )
+            } else {
+                ApiFail::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "The request body could not be read.",
+                )
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| json_error(&e))
+    }
+}
+
+pub struct Meta(pub RequestMeta);
+
+impl FromRequestParts<AppState> for Meta {
+    type Rejection = ApiFail;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Meta(meta_of(parts, state.auth.trust_proxy)))
+    }
+}
+
+/// The caller, from `Authorization: Bearer <access token>`.
+pub struct Caller {
+    pub actor: Actor,
+    pub user: app::domain::entities::users::Model,
+    pub meta: RequestMeta,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiFail;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, rest) = v.split_once(' ')?;
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then(|| rest.trim().to_string())
+            })
+            .filter(|t| !t.is_empty())
+            .ok_or(AppError::Unauthenticated)?;
+        let (actor, user) = signins::authenticate(&state.db, &state.tokens, &token).await?;
+        Ok(Caller {
+            actor,
+            user,
+            meta: meta_of(parts, state.auth.trust_proxy),
+        })
+    }
+}
+
+/// The signed-in user of the dashboard (cookie session), for the file, export and event routes.
+pub struct SessionCaller {
+    pub actor: Actor,
+    pub meta: RequestMeta,
+}
+
+impl FromRequestParts<AppState> for SessionCaller {
+    type Rejection = ApiFail;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state)
+            .await
+            .map_err(|e| {
+                tracing::error!(error = ?e, "session layer missing");
+                AppError::Internal
+            })?;
+        let (actor, _) = require_actor(&state.db, &session, &state.auth).await?;
+        Ok(SessionCaller {
+            actor,
+            meta: meta_of(parts, state.auth.trust_proxy),
+        })
+    }
+}
+
+/// The dashboard user behind a state-changing upload, which must also come from the site's own pages (like `/rpc`).
+pub struct SameOriginCaller(pub SessionCaller);
+
+impl FromRequestParts<AppState> for SameOriginCaller {
+    type Rejection = ApiFail;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if !same_origin(&parts.headers, &state.auth.public_origin) {
+            return Err(AppError::forbidden(
+                "This request did not come from this site's own pages.",
+            )
+            .into());
+        }
+        Ok(SameOriginCaller(
+            SessionCaller::from_request_parts(parts, state).await?,
+        ))
+    }
+}
+
+/// A path id; anything that is not a UUID names nothing.
+pub fn uuid_of(raw: &str, what: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::not_found(format!("No such {what}.")))
+}

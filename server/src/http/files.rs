@@ -1,0 +1,255 @@
+//! File handlers: resume PDFs in and out. Every request is authorized by the domain services; nothing under the
+//! storage is ever served directly.
+
+use app::{
+    api::{resumes::RESUME_MAX_BYTES, work::SCREENSHOT_MAX_BYTES, AppError},
+    domain::{resumes, work},
+    rpc::AppState,
+};
+use axum::{
+    extract::{DefaultBodyLimit, Multipart, Path, State},
+    http::{header, HeaderValue, StatusCode},
+    response::{IntoResponse, Response},
+    routing::{get, post},
+    Json, Router,
+};
+use uuid::Uuid;
+
+use super::{
+    error::ApiResult,
+    extract::{uuid_of, SameOriginCaller, SessionCaller},
+};
+
+/// Room for the PDF plus the form's other fields and multipart framing.
+const UPLOAD_BODY_LIMIT: usize = RESUME_MAX_BYTES + 64 * 1024;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            app::api::resumes::RESUME_UPLOAD_PATH,
+            post(upload_resume).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/files/resumes/{id}", get(download_resume))
+        .route(
+            "/files/jobs/{id}/complete",
+            post(complete_job).layer(DefaultBodyLimit::max(COMPLETE_BODY_LIMIT)),
+        )
+        .route("/files/proofs/{id}", get(download_proof))
+}
+
+pub(crate) const COMPLETE_BODY_LIMIT: usize = SCREENSHOT_MAX_BYTES + 64 * 1024;
+
+/// Read one multipart file field in chunks, refusing (as a field error) as soon as it passes `max` bytes.
+async fn read_limited(
+    field: &mut axum::extract::multipart::Field<'_>,
+    max: usize,
+    name: &str,
+    too_big: &str,
+) -> Result<Vec<u8>, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            AppError::field(name, too_big)
+        } else {
+            bad_form()
+        }
+    })? {
+        if bytes.len() + chunk.len() > max {
+            return Err(AppError::field(name, too_big));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}
+
+/// `POST /files/jobs/{id}/complete` (multipart: `outcome`, `notes`, `failure_reason`, `screenshot`). Same-origin
+/// only; the employee the job is assigned to.
+async fn complete_job(
+    State(state): State<AppState>,
+    SameOriginCaller(SessionCaller { actor, meta }): SameOriginCaller,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> ApiResult<Response> {
+    let id = uuid_of(&id, "job")?;
+    let c = read_completion(form).await?;
+    let job = work::complete(
+        &state.db,
+        &state.events,
+        &*state.storage,
+        &actor,
+        id,
+        c,
+        &meta,
+    )
+    .await?;
+    Ok(Json(job).into_response())
+}
+
+/// The completion form (multipart: `outcome`, `notes`, `failure_reason`, `screenshot`), the screenshot read up to
+/// its limit. Shared by the dashboard's upload and the REST API.
+pub(crate) async fn read_completion(mut form: Multipart) -> Result<work::Completion, AppError> {
+    let mut c = work::Completion {
+        outcome: String::new(),
+        notes: String::new(),
+        failure_reason: String::new(),
+        screenshot: None,
+    };
+    while let Some(mut field) = form.next_field().await.map_err(|_| bad_form())? {
+        match field.name().unwrap_or_default() {
+            "outcome" => c.outcome = field.text().await.map_err(|_| bad_form())?,
+            "notes" => c.notes = field.text().await.map_err(|_| bad_form())?,
+            "failure_reason" => c.failure_reason = field.text().await.map_err(|_| bad_form())?,
+            "screenshot" => {
+                c.screenshot = Some(
+                    read_limited(
+                        &mut field,
+                        SCREENSHOT_MAX_BYTES,
+                        "screenshot",
+                        "The screenshot is larger than 10 MB.",
+                    )
+                    .await?,
+                )
+            }
+            _ => {}
+        }
+    }
+    Ok(c)
+}
+
+/// `GET /files/proofs/{job_id}`: the proof screenshot, to the job's client, admins and its employee.
+async fn download_proof(
+    State(state): State<AppState>,
+    SessionCaller { actor, meta }: SessionCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = uuid_of(&id, "job")?;
+    let (content_type, bytes) = work::proof(&state.db, &*state.storage, &actor, id, &meta).await?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(res)
+}
+
+fn bad_form() -> AppError {
+    AppError::Validation {
+        message: "The upload was incomplete or malformed. Please try again.".into(),
+        fields: vec![],
+    }
+}
+
+/// `POST /files/resumes` (multipart: `name`, `file`, optional `replace` = a resume type id). Same-origin only.
+async fn upload_resume(
+    State(state): State<AppState>,
+    SameOriginCaller(SessionCaller { actor, meta }): SameOriginCaller,
+    mut form: Multipart,
+) -> ApiResult<Response> {
+    let mut name = String::new();
+    let mut replace = None;
+    let mut file_name = String::new();
+    let mut bytes = Vec::new();
+    while let Some(mut field) = form.next_field().await.map_err(|_| bad_form())? {
+        match field.name().unwrap_or_default() {
+            "name" => name = field.text().await.map_err(|_| bad_form())?,
+            "replace" => {
+                let v = field.text().await.map_err(|_| bad_form())?;
+                if !v.trim().is_empty() {
+                    replace = Some(
+                        Uuid::parse_str(v.trim())
+                            .map_err(|_| AppError::field("replace", "No such resume."))?,
+                    );
+                }
+            }
+            "file" => {
+                file_name = field.file_name().unwrap_or_default().to_string();
+                // Read in chunks and stop as soon as the limit is passed: never buffer more than 10 MB.
+                bytes = read_limited(
+                    &mut field,
+                    RESUME_MAX_BYTES,
+                    "file",
+                    "The file is larger than 10 MB.",
+                )
+                .await?;
+            }
+            _ => {}
+        }
+    }
+    let view = resumes::upload(
+        &state.db,
+        &*state.storage,
+        &actor,
+        resumes::Upload {
+            name,
+            file_name,
+            bytes,
+            replace,
+        },
+        &meta,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// `GET /files/resumes/{id}`: the PDF, to its client, admins and employees assigned to the client.
+async fn download_resume(
+    State(state): State<AppState>,
+    SessionCaller { actor, meta }: SessionCaller,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    let id = uuid_of(&id, "resume")?;
+    let (file_name, bytes) =
+        resumes::download(&state.db, &*state.storage, &actor, id, &meta).await?;
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(&file_name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+/// `attachment` with an ASCII fallback name and the exact name percent-encoded (RFC 6266 / 5987).
+pub fn content_disposition(name: &str) -> String {
+    let ascii: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn content_disposition_is_safe_for_any_name() {
+        assert_eq!(
+            super::content_disposition("Résumé \"x\".pdf"),
+            "attachment; filename=\"R_sum_ _x_.pdf\"; filename*=UTF-8''R%C3%A9sum%C3%A9%20%22x%22.pdf"
+        );
+    }
+}

@@ -1,0 +1,93 @@
+//! REST `/api/v1/jobs` and `/api/v1/resume-types`: a client delegates and lists; an employee lists their jobs.
+
+use app::{
+    api::{AppError, Page},
+    domain::{jobs, resumes},
+    rpc::AppState,
+};
+use axum::{
+    extract::{Query, State},
+    http::StatusCode,
+    Json,
+};
+
+use super::{
+    error::ApiResult,
+    extract::{ApiJson, Caller},
+};
+use app::api::{
+    jobs::{DelegateForm, JobQuery, JobStatus, JobSummary},
+    rest::ApiProblem,
+    resumes::ResumeTypeView,
+};
+
+/// The client's resumes (to choose one when delegating).
+#[utoipa::path(get, path = "/api/v1/resume-types", tag = "jobs", security(("bearer" = [])),
+    responses(
+        (status = 200, body = [ResumeTypeView]),
+        (status = 403, description = "Not a client", body = ApiProblem),
+    ))]
+pub async fn resume_types(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Vec<ResumeTypeView>>> {
+    Ok(Json(
+        resumes::get(&state.db, &caller.actor, None, &caller.meta)
+            .await?
+            .types,
+    ))
+}
+
+/// Delegate a job (clients).
+#[utoipa::path(post, path = "/api/v1/jobs", tag = "jobs", security(("bearer" = [])), request_body = DelegateForm,
+    responses(
+        (status = 201, description = "Delegated", body = JobSummary),
+        (status = 403, description = "Not an activated client", body = ApiProblem),
+        (status = 409, description = "Delegated before (see existing_job_id)", body = ApiProblem),
+        (status = 422, description = "Invalid fields", body = ApiProblem),
+    ))]
+pub async fn delegate(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(form): ApiJson<DelegateForm>,
+) -> ApiResult<(StatusCode, Json<JobSummary>)> {
+    let job = jobs::delegate(&state.db, &state.events, &caller.actor, &form, &caller.meta).await?;
+    Ok((StatusCode::CREATED, Json(job)))
+}
+
+/// Query of `GET /api/v1/jobs`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct JobsParams {
+    /// `unassigned`, `pending`, `in_progress`, `completed`, `failed`, `cancelled` or `expired`.
+    pub status: Option<String>,
+    /// Matches title, company or address.
+    pub search: Option<String>,
+    /// From 1.
+    pub page: Option<u64>,
+}
+
+/// The caller's jobs, newest first: a client's own, an employee's assigned ones (20 per page).
+#[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", security(("bearer" = [])), params(JobsParams),
+    responses((status = 200, body = Page<JobSummary>), (status = 422, body = ApiProblem)))]
+pub async fn my_jobs(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<JobsParams>,
+) -> ApiResult<Json<Page<JobSummary>>> {
+    let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            Some(JobStatus::parse(s).ok_or_else(|| AppError::field("status", "Unknown status."))?)
+        }
+    };
+    let q = JobQuery {
+        status,
+        search: p.search,
+        page: p.page,
+        ..Default::default()
+    };
+    Ok(Json(
+        jobs::list(&state.db, &caller.actor, &q, &caller.meta).await?,
+    ))
+}

@@ -1,0 +1,61 @@
+//! Per-address rate limits of the REST API.
+
+use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
+
+use app::{
+    api::AppError,
+    rpc::{meta_of, AppState},
+};
+use axum::{
+    extract::{Request, State},
+    http::Method,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use governor::{clock::Clock, DefaultKeyedRateLimiter, Quota, RateLimiter};
+
+use super::error::ApiFail;
+
+pub struct Limits {
+    all: DefaultKeyedRateLimiter<IpAddr>,
+    auth: DefaultKeyedRateLimiter<IpAddr>,
+}
+
+fn quota(per_minute: u32) -> Quota {
+    Quota::per_minute(NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN))
+}
+
+pub async fn rate_limit(
+    State((state, limits)): State<(AppState, Arc<Limits>)>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let ip = meta_of(&parts, state.auth.trust_proxy)
+        .ip
+        .and_then(|ip| ip.parse::<IpAddr>().ok())
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let is_auth = parts.uri.path().contains("/auth/") && parts.method == Method::POST;
+    let mut verdict = limits.all.check_key(&ip);
+    if verdict.is_ok() && is_auth {
+        verdict = limits.auth.check_key(&ip);
+    }
+    if let Err(not_until) = verdict {
+        let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        return ApiFail::from(AppError::TooManyRequests {
+            retry_after_secs: secs.max(1),
+        })
+        .into_response();
+    }
+    next.run(Request::from_parts(parts, body)).await
+}
+
+impl Limits {
+    pub fn new(per_minute: u32, auth_per_minute: u32) -> Limits {
+        Limits {
+            all: RateLimiter::keyed(quota(per_minute)),
+            auth: RateLimiter::keyed(quota(auth_per_minute)),
+        }
+    }
+}
