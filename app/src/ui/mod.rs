@@ -1,28 +1,20 @@
-//! Pages per role and shared components.
+//! The UI: one folder per role (`auth`, `client`, `employee`, `admin`), each a set of nested routes under a layout,
+//! and `shared` for what they all use (form parts, header, live updates, charts, loading/error/paging parts).
 
-mod admin_activity;
-mod admin_assignments;
-mod admin_clients;
-mod admin_jobs;
-mod admin_queue;
-mod admin_users;
-mod analytics;
+mod admin;
 mod auth;
-mod client_jobs;
-mod client_profile;
-mod client_resumes;
-mod components;
-mod dashboards;
-mod employee_work;
-mod layout;
-mod live;
+mod client;
+mod employee;
+mod shared;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
+
+use shared::{layout, live};
 
 use crate::{
     api::{AppError, CurrentUser},
@@ -138,12 +130,28 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=|| view! { <Page><auth::SetupPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/login") view=|| view! { <Page><auth::LoginPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=|| view! { <Page><auth::SignupPage /></Page> } ssr=SsrMode::Async />
-                <Route path=path!("/client") view=|| view! { <Page><dashboards::ClientDashboard /></Page> } ssr=SsrMode::Async />
-                <Route path=path!("/client/:section") view=|| view! { <Page><dashboards::ClientDashboard /></Page> } ssr=SsrMode::Async />
-                <Route path=path!("/employee") view=|| view! { <Page><dashboards::EmployeeDashboard /></Page> } ssr=SsrMode::Async />
-                <Route path=path!("/employee/:section") view=|| view! { <Page><dashboards::EmployeeDashboard /></Page> } ssr=SsrMode::Async />
-                <Route path=path!("/admin") view=|| view! { <Page><dashboards::AdminDashboard /></Page> } ssr=SsrMode::Async />
-                <Route path=path!("/admin/:section") view=|| view! { <Page><dashboards::AdminDashboard /></Page> } ssr=SsrMode::Async />
+                // Each role's dashboard: a layout (greeting, section tabs, role gate) around its sections. Async SSR
+                // for the parent covers its children.
+                <ParentRoute path=path!("/client") view=|| view! { <Page><client::Layout /></Page> } ssr=SsrMode::Async>
+                    <Route path=path!("") view=client::Overview />
+                    <Route path=path!("jobs") view=client::Jobs />
+                    <Route path=path!("resumes") view=client::Resumes />
+                    <Route path=path!("profile") view=client::Profile />
+                </ParentRoute>
+                <ParentRoute path=path!("/employee") view=|| view! { <Page><employee::Layout /></Page> } ssr=SsrMode::Async>
+                    <Route path=path!("") view=employee::Queue />
+                    <Route path=path!("history") view=employee::History />
+                    <Route path=path!("stats") view=employee::Stats />
+                </ParentRoute>
+                <ParentRoute path=path!("/admin") view=|| view! { <Page><admin::Layout /></Page> } ssr=SsrMode::Async>
+                    <Route path=path!("") view=admin::Overview />
+                    <Route path=path!("users") view=admin::Users />
+                    <Route path=path!("clients") view=admin::Clients />
+                    <Route path=path!("assignments") view=admin::Assignments />
+                    <Route path=path!("jobs") view=admin::Jobs />
+                    <Route path=path!("activity") view=admin::Activity />
+                    <Route path=path!("queue") view=admin::Queue />
+                </ParentRoute>
             </Routes>
         </Router>
     }

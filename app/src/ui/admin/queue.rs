@@ -1,14 +1,15 @@
 //! The admins' queue screen: background jobs that failed for good, with a retry button each.
 
+use crate::ui::shared::status::{for_role, ErrorAlert, Loading};
 use leptos::prelude::*;
 
-use super::components::{form_error, FormAlert};
+use crate::ui::shared::components::{form_error, FormAlert};
 use crate::{
-    api::{queue::FailedJobView, AppError, CurrentUser},
+    api::{queue::FailedJobView, AppError, CurrentUser, Role},
     rpc::queue::{failed_jobs, RetryJob},
 };
 
-/// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).
+/// Created by its section, outside any Suspense (see `admin_clients::ClientsData`).
 #[derive(Clone, Copy)]
 pub struct QueueData {
     pub failed: Resource<Result<Option<Vec<FailedJobView>>, AppError>>,
@@ -16,22 +17,11 @@ pub struct QueueData {
 }
 
 impl QueueData {
-    pub fn new(
-        on_section: Signal<bool>,
-        user: Resource<Result<Option<CurrentUser>, AppError>>,
-    ) -> QueueData {
+    pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> QueueData {
         let retry = ServerAction::<RetryJob>::new();
         let failed = Resource::new(
-            move || (on_section.get(), retry.version().get()),
-            move |(on, _)| async move {
-                if !on {
-                    return Ok(None);
-                }
-                match user.await {
-                    Ok(Some(u)) if u.role.is_admin() => failed_jobs().await.map(Some),
-                    _ => Ok(None),
-                }
-            },
+            move || retry.version().get(),
+            move |_| async move { for_role(user, Role::is_admin, failed_jobs()).await },
         );
         QueueData { failed, retry }
     }
@@ -45,7 +35,7 @@ pub fn FailedJobsSection(data: QueueData) -> impl IntoView {
             <h2>"Background jobs"</h2>
             <p class="muted">"Emails and other background work are retried five times with growing pauses. Those that still failed are listed here."</p>
             <FormAlert error=form_error(retry.value()) />
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match failed.await {
                         Ok(Some(jobs)) if jobs.is_empty() => view! { <p class="muted" data-testid="no-failed">"No failed jobs."</p> }.into_any(),
@@ -69,7 +59,7 @@ pub fn FailedJobsSection(data: QueueData) -> impl IntoView {
                         }
                         .into_any(),
                         Ok(None) => ().into_any(),
-                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Transition>

@@ -1,11 +1,12 @@
 //! The employee's dashboard: availability and counters, the queue (filter by client), a job with everything needed
 //! to apply (posting, the client's profile and resume, notes), start, complete with a screenshot, hand back.
 
+use crate::ui::shared::status::{ErrorAlert, Loading};
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 use uuid::Uuid;
 
-use super::components::{form_error, when, FormAlert};
+use crate::ui::shared::components::{form_error, when, FormAlert};
 use crate::{
     api::{
         jobs::{JobDetail, JobQuery, JobSummary},
@@ -21,7 +22,7 @@ use crate::{
     },
 };
 
-/// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).
+/// Created by its section, outside any Suspense (see `admin_clients::ClientsData`).
 #[derive(Clone, Copy)]
 pub struct WorkData {
     pub stats: Resource<Result<Option<EmployeeStats>, AppError>>,
@@ -35,9 +36,17 @@ pub struct WorkData {
     pub completed: RwSignal<u32>,
 }
 
+/// Which of the employee's screens the data is for: each loads only what it shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Queue,
+    History,
+    Stats,
+}
+
 impl WorkData {
     pub fn new(
-        section: Signal<String>,
+        section: Section,
         user: Resource<Result<Option<CurrentUser>, AppError>>,
     ) -> WorkData {
         let start = ServerAction::<StartJob>::new();
@@ -51,7 +60,7 @@ impl WorkData {
                 .and_then(|v| Uuid::parse_str(&v).ok())
         });
         let job = Memo::new(move |_| q.read().get("job").and_then(|v| Uuid::parse_str(&v).ok()));
-        let live = super::live::use_live();
+        let live = crate::ui::shared::live::use_live();
         let changes = move || {
             (
                 live.get(),
@@ -64,27 +73,27 @@ impl WorkData {
         let employee =
             move || async move { matches!(user.await, Ok(Some(u)) if u.role == Role::Employee) };
         let stats = Resource::new(
-            move || (section.get(), changes()),
+            move || (section, changes()),
             move |(s, _)| async move {
-                if !(s.is_empty() || s == "stats") || !employee().await {
+                if !matches!(s, Section::Queue | Section::Stats) || !employee().await {
                     return Ok(None);
                 }
                 my_stats().await.map(Some)
             },
         );
         let queue = Resource::new(
-            move || (section.get(), client.get(), changes()),
+            move || (section, client.get(), changes()),
             move |(s, client, _)| async move {
-                if !s.is_empty() || !employee().await {
+                if s != Section::Queue || !employee().await {
                     return Ok(None);
                 }
                 employee_queue(client).await.map(Some)
             },
         );
         let detail = Resource::new(
-            move || (section.get(), job.get(), changes()),
+            move || (section, job.get(), changes()),
             move |(s, job, _)| async move {
-                let (true, Some(id)) = (s.is_empty() || s == "history", job) else {
+                let (true, Some(id)) = (matches!(s, Section::Queue | Section::History), job) else {
                     return Ok(None);
                 };
                 if !employee().await {
@@ -96,9 +105,9 @@ impl WorkData {
             },
         );
         let history = Resource::new(
-            move || (section.get(), changes()),
+            move || (section, changes()),
             move |(s, _)| async move {
-                if s != "history" || !employee().await {
+                if s != Section::History || !employee().await {
                     return Ok(None);
                 }
                 list_jobs(JobQuery {
@@ -167,7 +176,7 @@ pub fn StatsCard(data: WorkData) -> impl IntoView {
                         .into_any()
                     }
                     Ok(None) => ().into_any(),
-                    Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                 }
             })}
         </Transition>
@@ -184,7 +193,7 @@ pub fn QueueSection(data: WorkData) -> impl IntoView {
         <JobPanel data base="/employee" />
         <section class="card" data-testid="queue">
             <h2>"Your queue"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match queue.await {
                         Ok(Some(jobs)) => {
@@ -220,7 +229,7 @@ pub fn QueueSection(data: WorkData) -> impl IntoView {
                             .into_any()
                         }
                         Ok(None) => ().into_any(),
-                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -254,7 +263,7 @@ fn JobPanel(data: WorkData, base: &'static str) -> impl IntoView {
                 match detail.await {
                     Ok(Some((d, r))) => view! { <WorkJob detail=d resumes=r data base /> }.into_any(),
                     Ok(None) => ().into_any(),
-                    Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                 }
             })}
         </Transition>
@@ -395,16 +404,21 @@ fn CompleteForm(id: Uuid, completed: RwSignal<u32>) -> impl IntoView {
         errors.set(Vec::new());
         message.set(None);
         #[cfg(feature = "hydrate")]
-        super::components::post_form(ev, complete_path(id), progress, move |_, status, body| {
-            if status == 200 {
-                completed.update(|n| *n += 1);
-                return;
-            }
-            match super::components::upload_error(status, &body) {
-                Ok(fields) => errors.set(fields),
-                Err(m) => message.set(Some(m)),
-            }
-        });
+        crate::ui::shared::components::post_form(
+            ev,
+            complete_path(id),
+            progress,
+            move |_, status, body| {
+                if status == 200 {
+                    completed.update(|n| *n += 1);
+                    return;
+                }
+                match crate::ui::shared::components::upload_error(status, &body) {
+                    Ok(fields) => errors.set(fields),
+                    Err(m) => message.set(Some(m)),
+                }
+            },
+        );
         #[cfg(not(feature = "hydrate"))]
         let _ = (ev, completed);
     };
@@ -445,7 +459,7 @@ pub fn HistorySection(data: WorkData) -> impl IntoView {
         <JobPanel data base="/employee/history" />
         <section class="card" data-testid="history">
             <h2>"Your jobs"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match history.await {
                         Ok(Some(p)) if p.items.is_empty() => view! { <p class="muted">"Jobs you work on will be listed here."</p> }.into_any(),
@@ -463,7 +477,7 @@ pub fn HistorySection(data: WorkData) -> impl IntoView {
                             </ul>
                         }.into_any(),
                         Ok(None) => ().into_any(),
-                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Transition>

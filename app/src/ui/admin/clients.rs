@@ -1,14 +1,15 @@
 //! The admin's client screen: every client, with activation, payment status and notes.
 
+use crate::ui::shared::status::{for_role, ErrorAlert, Loading};
 use leptos::prelude::*;
 
-use super::components::{form_error, FormAlert};
+use crate::ui::shared::components::{form_error, FormAlert};
 use crate::{
-    api::{AppError, ClientSummary, CurrentUser, PaymentStatus},
+    api::{AppError, ClientSummary, CurrentUser, PaymentStatus, Role},
     rpc::clients::{list_clients, SetClientActivation},
 };
 
-/// The list and the action that changes it. Created by the dashboard, outside any Suspense: a resource created
+/// The list and the action that changes it. Created by its section, outside any Suspense: a resource created
 /// inside a Suspense's child closure would be re-created on every pass of server rendering.
 #[derive(Clone, Copy)]
 pub struct ClientsData {
@@ -19,22 +20,11 @@ pub struct ClientsData {
 impl ClientsData {
     /// Loads only on the clients section and only for an admin (awaiting the user resource, not reading it, so
     /// server rendering waits for it).
-    pub fn new(
-        on_section: Signal<bool>,
-        user: Resource<Result<Option<CurrentUser>, AppError>>,
-    ) -> ClientsData {
+    pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> ClientsData {
         let save = ServerAction::<SetClientActivation>::new();
         let list = Resource::new(
-            move || (on_section.get(), save.version().get()),
-            move |(on_section, _)| async move {
-                if !on_section {
-                    return Ok(None);
-                }
-                match user.await {
-                    Ok(Some(u)) if u.role.is_admin() => list_clients().await.map(Some),
-                    _ => Ok(None),
-                }
-            },
+            move || save.version().get(),
+            move |_| async move { for_role(user, Role::is_admin, list_clients()).await },
         );
         ClientsData { list, save }
     }
@@ -48,7 +38,7 @@ pub fn ClientsSection(data: ClientsData) -> impl IntoView {
             <h2>"Clients"</h2>
             <p class="muted">"Activate a client to let them delegate jobs. Payment status and notes are kept with the account."</p>
             <FormAlert error=form_error(save.value()) />
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(Some(rows)) if rows.is_empty() => view! { <p class="muted">"No clients yet."</p> }.into_any(),
@@ -59,7 +49,7 @@ pub fn ClientsSection(data: ClientsData) -> impl IntoView {
                         }
                         .into_any(),
                         Ok(None) => ().into_any(),
-                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Transition>

@@ -1,18 +1,19 @@
 //! The admin's assignment screen: assign employees to clients, mark them (un)available, see each one's load and
 //! the clients whose jobs are waiting for someone.
 
+use crate::ui::shared::status::{for_role, ErrorAlert, Loading};
 use leptos::prelude::*;
 
-use super::components::FormAlert;
+use crate::ui::shared::components::FormAlert;
 use crate::{
     api::{
         assignments::{AssignmentOverview, ClientOption, EmployeeLoad},
-        AppError, CurrentUser,
+        AppError, CurrentUser, Role,
     },
     rpc::assignments::{get_assignments, AssignEmployee, SetAvailability, UnassignEmployee},
 };
 
-/// The overview and the three actions that change it. Created by the dashboard, outside any Suspense (see
+/// The overview and the three actions that change it. Created by its section, outside any Suspense (see
 /// `admin_clients::ClientsData`).
 #[derive(Clone, Copy)]
 pub struct AssignmentsData {
@@ -24,31 +25,19 @@ pub struct AssignmentsData {
 
 impl AssignmentsData {
     /// Loads only on the assignments section and only for an admin; reloads after any of the three actions.
-    pub fn new(
-        on_section: Signal<bool>,
-        user: Resource<Result<Option<CurrentUser>, AppError>>,
-    ) -> AssignmentsData {
+    pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> AssignmentsData {
         let assign = ServerAction::<AssignEmployee>::new();
         let unassign = ServerAction::<UnassignEmployee>::new();
         let availability = ServerAction::<SetAvailability>::new();
         let overview = Resource::new(
             move || {
                 (
-                    on_section.get(),
                     assign.version().get(),
                     unassign.version().get(),
                     availability.version().get(),
                 )
             },
-            move |(on_section, _, _, _)| async move {
-                if !on_section {
-                    return Ok(None);
-                }
-                match user.await {
-                    Ok(Some(u)) if u.role.is_admin() => get_assignments().await.map(Some),
-                    _ => Ok(None),
-                }
-            },
+            move |(_, _, _)| async move { for_role(user, Role::is_admin, get_assignments()).await },
         );
         AssignmentsData {
             overview,
@@ -113,7 +102,7 @@ pub fn AssignmentsSection(data: AssignmentsData) -> impl IntoView {
                 "Assign employees to clients. An available employee receives the client's new jobs; "
                 "jobs wait until an assigned employee is available."
             </p>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match overview.await {
                         Ok(Some(ov)) => {
@@ -148,7 +137,7 @@ pub fn AssignmentsSection(data: AssignmentsData) -> impl IntoView {
                             .into_any()
                         }
                         Ok(None) => ().into_any(),
-                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Transition>

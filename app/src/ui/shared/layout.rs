@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 
 use super::components::when;
-use super::{use_auth, PRODUCT_NAME};
+use crate::ui::{use_auth, PRODUCT_NAME};
 use crate::{
     api::{notifications::Notifications, AppError, CurrentUser, Role},
     rpc::notifications::{get_notifications, MarkAllRead, MarkRead},

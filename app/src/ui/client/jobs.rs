@@ -1,13 +1,12 @@
 //! The client's jobs: delegate one or many, the list (filters in the URL), a job's detail with timeline, cancel.
 
+use crate::ui::shared::status::{for_role, neighbours, ErrorAlert, Loading, Pager};
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 use uuid::Uuid;
 
-use super::{
-    client_resumes::ResumesData,
-    components::{field_error, form_error, urlencode, when, Field, FormAlert},
-};
+use super::resumes::ResumesData;
+use crate::ui::shared::components::{field_error, form_error, urlencode, when, Field, FormAlert};
 use crate::{
     api::{
         jobs::{
@@ -18,7 +17,7 @@ use crate::{
     rpc::jobs::{get_job, list_jobs, CancelJob, DelegateBulk, DelegateJob},
 };
 
-/// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).
+/// Created by its section, outside any Suspense (see `admin_clients::ClientsData`).
 #[derive(Clone, Copy)]
 pub struct ClientJobsData {
     pub list: Resource<Result<Option<Page<JobSummary>>, AppError>>,
@@ -47,15 +46,12 @@ fn query_from_url() -> Memo<(JobQuery, Option<Uuid>)> {
 }
 
 impl ClientJobsData {
-    pub fn new(
-        on_section: Signal<bool>,
-        user: Resource<Result<Option<CurrentUser>, AppError>>,
-    ) -> ClientJobsData {
+    pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> ClientJobsData {
         let delegate = ServerAction::<DelegateJob>::new();
         let bulk = ServerAction::<DelegateBulk>::new();
         let cancel = ServerAction::<CancelJob>::new();
         let query = query_from_url();
-        let live = super::live::use_live();
+        let live = crate::ui::shared::live::use_live();
         let changes = move || {
             (
                 live.get(),
@@ -65,27 +61,16 @@ impl ClientJobsData {
             )
         };
         let list = Resource::new(
-            move || (on_section.get(), query.get().0, changes()),
-            move |(on, q, _)| async move {
-                if !on {
-                    return Ok(None);
-                }
-                match user.await {
-                    Ok(Some(u)) if u.role == Role::Client => list_jobs(q).await.map(Some),
-                    _ => Ok(None),
-                }
-            },
+            move || (query.get().0, changes()),
+            move |(q, _)| async move { for_role(user, |r| r == Role::Client, list_jobs(q)).await },
         );
         let detail = Resource::new(
-            move || (on_section.get(), query.get().1, changes()),
-            move |(on, id, _)| async move {
-                let (true, Some(id)) = (on, id) else {
+            move || (query.get().1, changes()),
+            move |(id, _)| async move {
+                let Some(id) = id else {
                     return Ok(None);
                 };
-                match user.await {
-                    Ok(Some(u)) if u.role == Role::Client => get_job(id).await.map(Some),
-                    _ => Ok(None),
-                }
+                for_role(user, |r| r == Role::Client, get_job(id)).await
             },
         );
         ClientJobsData {
@@ -103,9 +88,9 @@ fn job_link(id: Uuid) -> String {
 }
 
 #[component]
-pub fn ClientJobsSection(data: ClientJobsData, activated: bool) -> impl IntoView {
+pub fn ClientJobsSection(data: ClientJobsData) -> impl IntoView {
     view! {
-        <DelegateCard data activated />
+        <DelegateCard data />
         <JobDetailCard data />
         <JobList data />
     }
@@ -153,8 +138,27 @@ fn PrioritySelect(id: &'static str) -> impl IntoView {
     }
 }
 
+/// A submit button, enabled once the client's account is active (it waits for the signed-in user).
 #[component]
-fn DelegateCard(data: ClientJobsData, activated: bool) -> impl IntoView {
+fn SubmitIfActive(
+    label: &'static str,
+    class: &'static str,
+    #[prop(optional)] testid: Option<&'static str>,
+) -> impl IntoView {
+    let user = crate::ui::use_auth().user;
+    view! {
+        <Suspense fallback=move || view! { <button type="submit" class=class disabled=true data-testid=testid>{label}</button> }>
+            {move || Suspend::new(async move {
+                let active = matches!(user.await, Ok(Some(u)) if u.client_activated == Some(true));
+                view! { <button type="submit" class=class disabled=!active data-testid=testid>{label}</button> }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DelegateCard(data: ClientJobsData) -> impl IntoView {
+    let user = crate::ui::use_auth().user;
     let ClientJobsData { delegate, bulk, .. } = data;
     let v = delegate.value();
     let err = move |f: &'static str| field_error(v, f);
@@ -196,9 +200,14 @@ fn DelegateCard(data: ClientJobsData, activated: bool) -> impl IntoView {
     view! {
         <section class="card" data-testid="delegate-card">
             <h2>"Delegate a job"</h2>
-            {(!activated).then(|| view! {
-                <p class="muted">"You can delegate as soon as an administrator activates your account."</p>
-            })}
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let activated = matches!(user.await, Ok(Some(u)) if u.client_activated == Some(true));
+                    (!activated).then(|| view! {
+                        <p class="muted">"You can delegate as soon as an administrator activates your account."</p>
+                    })
+                })}
+            </Suspense>
             <ActionForm action=delegate attr:class="form-grid" attr:data-testid="delegate-form" attr:novalidate=true>
                 <Field label="Job posting address" name="form[job_url]" id="job-url" kind="url"
                     placeholder="https://…" error=err("job_url") />
@@ -215,8 +224,7 @@ fn DelegateCard(data: ClientJobsData, activated: bool) -> impl IntoView {
                 </div>
                 <FormAlert error=general />
                 {outcome}
-                <button type="submit" class="btn btn-primary" disabled=!activated
-                    data-testid="delegate-submit">"Delegate"</button>
+                <SubmitIfActive label="Delegate" class="btn btn-primary" testid="delegate-submit" />
             </ActionForm>
             <details class="bulk" data-testid="bulk">
                 <summary>"Delegate several at once (up to 50)"</summary>
@@ -235,7 +243,7 @@ fn DelegateCard(data: ClientJobsData, activated: bool) -> impl IntoView {
                         Some(Err(AppError::Validation { .. })) => None,
                         other => form_error(Signal::derive(move || other.clone())).get(),
                     }) />
-                    <button type="submit" class="btn" disabled=!activated>"Delegate all"</button>
+                    <SubmitIfActive label="Delegate all" class="btn" />
                 </ActionForm>
                 {move || bv.get().and_then(Result::ok).map(|lines| view! { <BulkResults lines /> })}
             </details>
@@ -283,7 +291,7 @@ fn JobDetailCard(data: ClientJobsData) -> impl IntoView {
                 match detail.await {
                     Ok(Some(d)) => view! { <JobDetailView detail=d cancel=Some(cancel) /> }.into_any(),
                     Ok(None) => ().into_any(),
-                    Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                 }
             })}
         </Transition>
@@ -314,7 +322,7 @@ pub fn JobDetailView(
                 <dt>"Delegated"</dt><dd>{when(job.delegated_at)}</dd>
             </dl>
             {(!detail.notes.is_empty()).then(|| view! { <p class="notes">{detail.notes.clone()}</p> })}
-            <super::employee_work::Completion detail=detail.clone() />
+            <crate::ui::employee::work::Completion detail=detail.clone() />
             <h3>"Timeline"</h3>
             <ol class="timeline" data-testid="timeline">
                 {detail.timeline.into_iter().map(|t| view! {
@@ -381,27 +389,25 @@ fn JobList(data: ClientJobsData) -> impl IntoView {
                 </div>
                 <button type="submit" class="btn">"Apply"</button>
             </Form>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(Some(p)) if p.items.is_empty() => view! { <p class="muted" data-testid="no-jobs">"No jobs here yet."</p> }.into_any(),
                         Ok(Some(p)) => {
                             let pages = p.total.div_ceil(p.per_page).max(1);
                             let current = p.page;
+                            let (prev, next) = neighbours(current, pages, page_link);
+                            let summary = format!("{} job{} · page {current} of {pages}", p.total, if p.total == 1 { "" } else { "s" });
                             view! {
                                 <ul class="job-list">
                                     {p.items.into_iter().map(|j| view! { <JobRow job=j /> }).collect_view()}
                                 </ul>
-                                <nav class="pager" aria-label="Pages">
-                                    <span class="muted">{format!("{} job{} · page {current} of {pages}", p.total, if p.total == 1 { "" } else { "s" })}</span>
-                                    {(current > 1).then(|| view! { <a href=page_link(current - 1)>"Previous"</a> })}
-                                    {(current < pages).then(|| view! { <a href=page_link(current + 1)>"Next"</a> })}
-                                </nav>
+                                <Pager prev next summary />
                             }
                             .into_any()
                         }
                         Ok(None) => ().into_any(),
-                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Transition>

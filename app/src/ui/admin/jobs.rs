@@ -1,19 +1,18 @@
 //! The admin's job screen: every job, filtered in the URL, paginated, with reassignment of open jobs among the
 //! employees assigned to the job's client.
 
+use crate::ui::shared::status::{for_role, neighbours, ErrorAlert, Loading, Pager};
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 use uuid::Uuid;
 
-use super::{
-    admin_assignments::action_error,
-    components::{urlencode, when, FormAlert},
-};
+use super::assignments::action_error;
+use crate::ui::shared::components::{urlencode, when, FormAlert};
 use crate::{
     api::{
         assignments::{AssignmentOverview, EmployeeLoad},
         jobs::{JobDetail, JobQuery, JobSort, JobStatus, JobSummary, Priority},
-        AppError, CurrentUser, Page,
+        AppError, CurrentUser, Page, Role,
     },
     rpc::{
         assignments::get_assignments,
@@ -22,7 +21,7 @@ use crate::{
 };
 
 /// The filters (from the URL), the list, the assignment overview (for the client and employee choices) and the
-/// reassign action. Created by the dashboard, outside any Suspense (see `admin_clients::ClientsData`).
+/// reassign action. Created by its section, outside any Suspense (see `admin_clients::ClientsData`).
 #[derive(Clone, Copy)]
 pub struct AdminJobsData {
     pub query: Memo<JobQuery>,
@@ -85,48 +84,26 @@ fn page_link(q: &JobQuery, page: u64) -> String {
 impl AdminJobsData {
     /// Loads only on the jobs section and only for an admin; the list reloads when the filters change and after a
     /// reassignment.
-    pub fn new(
-        on_section: Signal<bool>,
-        user: Resource<Result<Option<CurrentUser>, AppError>>,
-    ) -> AdminJobsData {
+    pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> AdminJobsData {
         let reassign = ServerAction::<ReassignJob>::new();
         let query = query_from_url();
         let list = Resource::new(
-            move || (on_section.get(), query.get(), reassign.version().get()),
-            move |(on_section, query, _)| async move {
-                if !on_section {
-                    return Ok(None);
-                }
-                match user.await {
-                    Ok(Some(u)) if u.role.is_admin() => list_jobs(query).await.map(Some),
-                    _ => Ok(None),
-                }
-            },
+            move || (query.get(), reassign.version().get()),
+            move |(query, _)| async move { for_role(user, Role::is_admin, list_jobs(query)).await },
         );
         let overview = Resource::new(
-            move || on_section.get(),
-            move |on_section| async move {
-                if !on_section {
-                    return Ok(None);
-                }
-                match user.await {
-                    Ok(Some(u)) if u.role.is_admin() => get_assignments().await.map(Some),
-                    _ => Ok(None),
-                }
-            },
+            || (),
+            move |_| async move { for_role(user, Role::is_admin, get_assignments()).await },
         );
         let q = use_query_map();
         let job = Memo::new(move |_| q.read().get("job").and_then(|v| Uuid::parse_str(&v).ok()));
         let detail = Resource::new(
-            move || (on_section.get(), job.get(), reassign.version().get()),
-            move |(on_section, job, _)| async move {
-                let (true, Some(id)) = (on_section, job) else {
+            move || (job.get(), reassign.version().get()),
+            move |(job, _)| async move {
+                let Some(id) = job else {
                     return Ok(None);
                 };
-                match user.await {
-                    Ok(Some(u)) if u.role.is_admin() => get_job(id).await.map(Some),
-                    _ => Ok(None),
-                }
+                for_role(user, Role::is_admin, get_job(id)).await
             },
         );
         AdminJobsData {
@@ -170,16 +147,16 @@ pub fn AdminJobsSection(data: AdminJobsData) -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(Some(d)) => view! { <super::client_jobs::JobDetailView detail=d cancel=None back="/admin/jobs" /> }.into_any(),
+                    Ok(Some(d)) => view! { <crate::ui::client::jobs::JobDetailView detail=d cancel=None back="/admin/jobs" /> }.into_any(),
                     Ok(None) => ().into_any(),
-                    Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                    Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                 }
             })}
         </Transition>
         <section class="card" data-testid="admin-jobs-section">
             <h2>"Jobs"</h2>
             {move || reassigned().map(|m| view! { <p class="alert alert-ok" role="status" data-testid="reassign-ok">{m}</p> })}
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     let overview = overview.await;
                     let list = list.await;
@@ -203,7 +180,7 @@ pub fn AdminJobsSection(data: AdminJobsData) -> impl IntoView {
                             }
                             .into_any(),
                             Ok(None) => ().into_any(),
-                            Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
+                            Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                         }}
                     }
                     .into_any()
@@ -310,8 +287,7 @@ fn JobList(
     let pages = page.total.div_ceil(page.per_page.max(1)).max(1);
     let current = page.page;
     let noun = if page.total == 1 { "job" } else { "jobs" };
-    let prev = (current > 1).then(|| page_link(&q, current - 1));
-    let next = (current < pages).then(|| page_link(&q, current + 1));
+    let (prev, next) = neighbours(current, pages, |n| page_link(&q, n));
     view! {
         <p class="muted small" data-testid="jobs-total">
             {format!("{} {noun} · page {current} of {pages}", page.total)}
@@ -343,10 +319,7 @@ fn JobList(
                 })
                 .collect_view()}
         </ul>
-        <nav class="pager" aria-label="Pages">
-            {prev.map(|href| view! { <a href=href>"← Previous"</a> })}
-            {next.map(|href| view! { <a href=href>"Next →"</a> })}
-        </nav>
+        <Pager prev next />
     }
     .into_any()
 }

@@ -1,11 +1,12 @@
 //! Landing redirect, first-run setup, login and client sign-up.
 
+use crate::ui::shared::status::Loading;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
-use super::{
-    components::{field_error, form_error, Field, FormAlert},
+use crate::ui::{
+    shared::components::{field_error, form_error, Field, FormAlert},
     use_auth,
 };
 use crate::{api::validate::PASSWORD_MIN, rpc::auth::needs_setup};
@@ -16,7 +17,7 @@ pub fn Home() -> impl IntoView {
     let auth = use_auth();
     let setup = Resource::new(|| (), |_| needs_setup());
     view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+        <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 let setup = setup.await;
                 let user = auth.user.await;

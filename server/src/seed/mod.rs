@@ -6,8 +6,6 @@
 //! the notifications and the queued emails are those of real use. Only the clock is moved afterwards: finished
 //! jobs are spread over the past weeks so that the analytics have a history to show.
 
-use std::io::Cursor;
-
 use app::{
     api::{
         jobs::{DelegateForm, JobStatus},
@@ -18,15 +16,17 @@ use app::{
     domain::{
         access, accounts, assignments,
         clients::{self, Activation},
-        distribution::stmt,
         entities::{job_delegations as jobs, users},
         infra::{events::EventBus, storage::Storage},
         jobs as delegations, resumes, schedule, work, Actor, RequestMeta,
     },
 };
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-};
+mod assets;
+mod history;
+
+use assets::{person, proof_png, resume_pdf, COMPANIES};
+use history::spread_over_past_weeks;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter};
 use uuid::Uuid;
 
 /// How big an agency to make.
@@ -72,37 +72,6 @@ pub struct Seeded {
     pub password: String,
 }
 
-const FIRST: [&str; 12] = [
-    "Amara", "Ben", "Chloe", "Diego", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi",
-    "Lena",
-];
-const LAST: [&str; 12] = [
-    "Okafor", "Schmidt", "Dubois", "Alvarez", "Yilmaz", "Haddad", "Kim", "Tanaka", "Costa", "Berg",
-    "Adeyemi", "Novak",
-];
-const COMPANIES: [(&str, &str, &str); 12] = [
-    ("Northwind Analytics", "Data Analyst", "Berlin, Germany"),
-    (
-        "Blue Harbor Logistics",
-        "Operations Coordinator",
-        "Rotterdam, Netherlands",
-    ),
-    ("Cedar Health", "Product Manager", "Remote"),
-    (
-        "Lumen Robotics",
-        "Embedded Software Engineer",
-        "Munich, Germany",
-    ),
-    ("Orchid Financial", "Risk Analyst", "London, United Kingdom"),
-    ("Pine & Partners", "Marketing Specialist", "Dublin, Ireland"),
-    ("Quarry Games", "Backend Developer", "Remote"),
-    ("Riverstone Energy", "Project Engineer", "Oslo, Norway"),
-    ("Saffron Foods", "Supply Chain Planner", "Lyon, France"),
-    ("Tidewater Media", "Content Strategist", "Lisbon, Portugal"),
-    ("Umbra Security", "Security Engineer", "Vienna, Austria"),
-    ("Vantage Retail", "UX Designer", "Copenhagen, Denmark"),
-];
-
 fn meta() -> RequestMeta {
     RequestMeta {
         ip: None,
@@ -115,64 +84,6 @@ fn actor(user: &users::Model) -> Actor {
         user_id: user.id,
         role: user.role,
     }
-}
-
-fn person(i: usize) -> (&'static str, &'static str) {
-    (FIRST[i % FIRST.len()], LAST[(i * 5 + 3) % LAST.len()])
-}
-
-/// A one-page PDF that says whose resume it is (a real PDF: the product checks files by content).
-fn resume_pdf(name: &str, kind: &str) -> Vec<u8> {
-    let text = format!("{name} - {kind} resume").replace(['(', ')', '\\'], "");
-    let stream = format!("BT /F1 18 Tf 72 720 Td ({text}) Tj ET");
-    let objects = [
-        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
-        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
-        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R \
-         /Resources << /Font << /F1 5 0 R >> >> >>"
-            .to_string(),
-        format!(
-            "<< /Length {} >>\nstream\n{stream}\nendstream",
-            stream.len()
-        ),
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_string(),
-    ];
-    let mut pdf = String::from("%PDF-1.4\n");
-    let mut offsets = Vec::new();
-    for (i, body) in objects.iter().enumerate() {
-        offsets.push(pdf.len());
-        pdf.push_str(&format!("{} 0 obj\n{body}\nendobj\n", i + 1));
-    }
-    let xref = pdf.len();
-    pdf.push_str(&format!(
-        "xref\n0 {}\n0000000000 65535 f \n",
-        objects.len() + 1
-    ));
-    for o in offsets {
-        pdf.push_str(&format!("{o:010} 00000 n \n"));
-    }
-    pdf.push_str(&format!(
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
-    ));
-    pdf.into_bytes()
-}
-
-/// A screenshot-like PNG: a page with a header bar and a green "submitted" banner.
-fn proof_png(seed: usize) -> Result<Vec<u8>, AppError> {
-    let hue = (seed * 37 % 200) as u8;
-    let img = image::RgbImage::from_fn(640, 400, |_, y| match y {
-        0..=47 => image::Rgb([30, 40 + hue / 4, 90 + hue / 3]),
-        150..=199 => image::Rgb([46, 160, 67]),
-        _ => image::Rgb([246, 247, 249]),
-    });
-    let mut out = Cursor::new(Vec::new());
-    img.write_to(&mut out, image::ImageFormat::Png)
-        .map_err(|e| {
-            tracing::error!(error = %e, "could not draw a demo screenshot");
-            AppError::Internal
-        })?;
-    Ok(out.into_inner())
 }
 
 async fn staff(
@@ -485,59 +396,4 @@ pub async fn seed(
         seeded.by_status.push((s, n));
     }
     Ok(seeded)
-}
-
-/// Move each ended job back by 1 to 27 days (all its times together, its completion too), and open ones by up to 2
-/// days, so the dashboards show a history rather than one busy minute. Deadlines of open jobs stay ahead.
-async fn spread_over_past_weeks(db: &DatabaseConnection) -> Result<(), AppError> {
-    let backend = db.get_database_backend();
-    // Written the way the application writes times, so that SQLite's text comparisons keep working.
-    let shift = |col: &str, days: usize| match backend {
-        sea_orm::DbBackend::Postgres => format!("{col} = {col} - interval '{days} days'"),
-        _ => format!("{col} = strftime('%Y-%m-%dT%H:%M:%f', {col}, '-{days} days') || '+00:00'"),
-    };
-    let ended_cols = [
-        "delegated_at",
-        "assigned_at",
-        "started_at",
-        "completed_at",
-        "updated_at",
-        "deadline",
-    ];
-    let open_cols = ["delegated_at", "assigned_at", "updated_at"];
-    let all = jobs::Entity::find().all(db).await?;
-    for (i, job) in all.into_iter().enumerate() {
-        let ended = job.completed_at.is_some()
-            || matches!(job.status, JobStatus::Cancelled | JobStatus::Expired);
-        // Spread by a fixed stride, so a run is the same every time.
-        let (days, cols): (usize, &[&str]) = if ended {
-            (1 + (i * 11) % 27, &ended_cols)
-        } else {
-            ((i * 7) % 3, &open_cols)
-        };
-        if days == 0 {
-            continue;
-        }
-        let set = cols
-            .iter()
-            .map(|c| shift(c, days))
-            .collect::<Vec<_>>()
-            .join(", ");
-        db.execute_raw(stmt(
-            backend,
-            &format!("UPDATE job_delegations SET {set} WHERE id = $1"),
-            vec![job.id.into()],
-        ))
-        .await?;
-        db.execute_raw(stmt(
-            backend,
-            &format!(
-                "UPDATE job_completions SET {} WHERE job_delegation_id = $1",
-                shift("completed_at", days)
-            ),
-            vec![job.id.into()],
-        ))
-        .await?;
-    }
-    Ok(())
 }

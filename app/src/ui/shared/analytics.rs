@@ -1,6 +1,7 @@
 //! Analytics screens: figures, charts drawn as SVG (rendered on the server, readable on a phone) with their numbers
 //! as tables, a period picker, and CSV exports.
 
+use crate::ui::shared::status::{for_role, ErrorAlert, Loading};
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
@@ -38,35 +39,22 @@ pub struct AnalyticsData {
 }
 
 impl AnalyticsData {
-    pub fn new(
-        on_section: Signal<bool>,
-        user: Resource<Result<Option<CurrentUser>, AppError>>,
-    ) -> AnalyticsData {
+    pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> AnalyticsData {
         let period = period_from_url();
-        let source = move || (on_section.get(), period.get());
-        let client = Resource::new(source, move |(on, (from, to))| async move {
-            match user.await {
-                Ok(Some(u)) if on && u.role == Role::Client => {
-                    get_client_analytics(from, to).await.map(Some)
-                }
-                _ => Ok(None),
-            }
+        let source = move || period.get();
+        let client = Resource::new(source, move |(from, to)| async move {
+            for_role(user, |r| r == Role::Client, get_client_analytics(from, to)).await
         });
-        let employee = Resource::new(source, move |(on, (from, to))| async move {
-            match user.await {
-                Ok(Some(u)) if on && u.role == Role::Employee => {
-                    get_employee_analytics(from, to).await.map(Some)
-                }
-                _ => Ok(None),
-            }
+        let employee = Resource::new(source, move |(from, to)| async move {
+            for_role(
+                user,
+                |r| r == Role::Employee,
+                get_employee_analytics(from, to),
+            )
+            .await
         });
-        let admin = Resource::new(source, move |(on, (from, to))| async move {
-            match user.await {
-                Ok(Some(u)) if on && u.role.is_admin() => {
-                    get_admin_analytics(from, to).await.map(Some)
-                }
-                _ => Ok(None),
-            }
+        let admin = Resource::new(source, move |(from, to)| async move {
+            for_role(user, Role::is_admin, get_admin_analytics(from, to)).await
         });
         AnalyticsData {
             client,
@@ -232,20 +220,12 @@ fn by_status(f: &Figures) -> Vec<(String, u64)> {
         .collect()
 }
 
-fn loading() -> impl IntoView {
-    view! { <p class="muted">"Loading…"</p> }
-}
-
-fn failed(e: AppError) -> AnyView {
-    view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any()
-}
-
 #[component]
 pub fn ClientAnalyticsSection(data: AnalyticsData) -> impl IntoView {
     view! {
         <section class="card" data-testid="client-analytics">
             <h2>"Your jobs in figures"</h2>
-            <Transition fallback=loading>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match data.client.await {
                         Ok(Some(a)) => {
@@ -266,7 +246,7 @@ pub fn ClientAnalyticsSection(data: AnalyticsData) -> impl IntoView {
                             }.into_any()
                         }
                         Ok(None) => ().into_any(),
-                        Err(e) => failed(e),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -279,7 +259,7 @@ pub fn EmployeeAnalyticsSection(data: AnalyticsData) -> impl IntoView {
     view! {
         <section class="card" data-testid="employee-analytics">
             <h2>"Your work in figures"</h2>
-            <Transition fallback=loading>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match data.employee.await {
                         Ok(Some(a)) => {
@@ -296,7 +276,7 @@ pub fn EmployeeAnalyticsSection(data: AnalyticsData) -> impl IntoView {
                             }.into_any()
                         }
                         Ok(None) => ().into_any(),
-                        Err(e) => failed(e),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -309,7 +289,7 @@ pub fn AdminAnalyticsSection(data: AnalyticsData) -> impl IntoView {
     view! {
         <section class="card" data-testid="admin-analytics">
             <h2>"Overview"</h2>
-            <Transition fallback=loading>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match data.admin.await {
                         Ok(Some(a)) => {
@@ -382,7 +362,7 @@ pub fn AdminAnalyticsSection(data: AnalyticsData) -> impl IntoView {
                             }.into_any()
                         }
                         Ok(None) => ().into_any(),
-                        Err(e) => failed(e),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Transition>

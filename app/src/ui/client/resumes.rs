@@ -1,9 +1,10 @@
 //! The client's resumes: each a name and a PDF. Upload with progress (XHR, so the browser reports bytes sent),
 //! replace, delete, download through the authorizing handler.
 
+use crate::ui::shared::status::{for_role, ErrorAlert, Loading};
 use leptos::prelude::*;
 
-use super::components::{form_error, when, FormAlert};
+use crate::ui::shared::components::{form_error, when, FormAlert};
 use crate::{
     api::{
         resumes::{resume_download_path, ResumeTypeView, Resumes, RESUME_UPLOAD_PATH},
@@ -12,7 +13,7 @@ use crate::{
     rpc::resumes::{get_resumes, DeleteResumeType},
 };
 
-/// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).
+/// Created by its section, outside any Suspense (see `admin_clients::ClientsData`).
 #[derive(Clone, Copy)]
 pub struct ResumesData {
     pub list: Resource<Result<Option<Resumes>, AppError>>,
@@ -22,23 +23,12 @@ pub struct ResumesData {
 }
 
 impl ResumesData {
-    pub fn new(
-        on_section: Signal<bool>,
-        user: Resource<Result<Option<CurrentUser>, AppError>>,
-    ) -> ResumesData {
+    pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> ResumesData {
         let delete = ServerAction::<DeleteResumeType>::new();
         let uploaded = RwSignal::new(0u32);
         let list = Resource::new(
-            move || (on_section.get(), delete.version().get(), uploaded.get()),
-            move |(on, _, _)| async move {
-                if !on {
-                    return Ok(None);
-                }
-                match user.await {
-                    Ok(Some(u)) if u.role == Role::Client => get_resumes(None).await.map(Some),
-                    _ => Ok(None),
-                }
-            },
+            move || (delete.version().get(), uploaded.get()),
+            move |(_, _)| async move { for_role(user, |r| r == Role::Client, get_resumes(None)).await },
         );
         ResumesData {
             list,
@@ -69,7 +59,7 @@ pub fn ResumesSection(data: ResumesData) -> impl IntoView {
             <p class="muted">"Keep one PDF per kind of job you apply for (at most 10 MB each). Your assistant picks the one you choose when delegating."</p>
             <UploadForm uploaded replace=None />
             <FormAlert error=form_error(delete.value()) />
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(Some(r)) if r.types.is_empty() => view! { <p class="muted" data-testid="no-resumes">"No resumes uploaded yet."</p> }.into_any(),
@@ -80,7 +70,7 @@ pub fn ResumesSection(data: ResumesData) -> impl IntoView {
                         }
                         .into_any(),
                         Ok(None) => ().into_any(),
-                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Transition>
@@ -187,7 +177,7 @@ fn send(
     errors.set(Vec::new());
     message.set(None);
     done.set(false);
-    super::components::post_form(
+    crate::ui::shared::components::post_form(
         ev,
         RESUME_UPLOAD_PATH.to_string(),
         progress,
@@ -198,7 +188,7 @@ fn send(
                 uploaded.update(|n| *n += 1);
                 return;
             }
-            match super::components::upload_error(status, &body) {
+            match crate::ui::shared::components::upload_error(status, &body) {
                 Ok(fields) => errors.set(fields),
                 Err(m) => message.set(Some(m)),
             }

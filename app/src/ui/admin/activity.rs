@@ -1,18 +1,19 @@
 //! The admin's activity log: who did what and when, filtered in the URL, paginated, newest first.
 
+use crate::ui::shared::status::{for_role, neighbours, Loading, Pager};
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use super::components::urlencode;
+use crate::ui::shared::components::urlencode;
 use crate::{
     api::{
         activity::{ActivityEntry, ActivityQuery},
-        AppError, CurrentUser, Page,
+        AppError, CurrentUser, Page, Role,
     },
     rpc::activity::list_activity,
 };
 
-/// The filters (from the URL) and the page of entries. Created by the dashboard, outside any Suspense (see
+/// The filters (from the URL) and the page of entries. Created by its section, outside any Suspense (see
 /// `admin_clients::ClientsData`).
 #[derive(Clone, Copy)]
 pub struct ActivityData {
@@ -71,22 +72,11 @@ fn page_link(q: &ActivityQuery, page: Option<u64>) -> String {
 
 impl ActivityData {
     /// Loads only on the activity section and only for an admin; reloads when the filters change.
-    pub fn new(
-        on_section: Signal<bool>,
-        user: Resource<Result<Option<CurrentUser>, AppError>>,
-    ) -> ActivityData {
+    pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> ActivityData {
         let query = query_from_url();
         let list = Resource::new(
-            move || (on_section.get(), query.get()),
-            move |(on_section, query)| async move {
-                if !on_section {
-                    return Ok(None);
-                }
-                match user.await {
-                    Ok(Some(u)) if u.role.is_admin() => list_activity(query).await.map(Some),
-                    _ => Ok(None),
-                }
-            },
+            move || query.get(),
+            move |query| async move { for_role(user, Role::is_admin, list_activity(query)).await },
         );
         ActivityData { query, list }
     }
@@ -99,7 +89,7 @@ pub fn ActivitySection(data: ActivityData) -> impl IntoView {
         <section class="card" data-testid="activity-section">
             <h2>"Activity"</h2>
             <p class="muted">"Everything people (and the system) did, newest first. Times are UTC."</p>
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     let list = list.await;
                     let q = query.get_untracked();
@@ -196,8 +186,7 @@ fn Entries(page: Page<ActivityEntry>, q: ActivityQuery) -> impl IntoView {
     let pages = page.total.div_ceil(page.per_page.max(1)).max(1);
     let current = page.page;
     let noun = if page.total == 1 { "entry" } else { "entries" };
-    let prev = (current > 1).then(|| page_link(&q, Some(current - 1)));
-    let next = (current < pages).then(|| page_link(&q, Some(current + 1)));
+    let (prev, next) = neighbours(current, pages, |n| page_link(&q, Some(n)));
     view! {
         <p class="muted small" data-testid="activity-total">
             {format!("{} {noun} · page {current} of {pages}", page.total)}
@@ -219,10 +208,7 @@ fn Entries(page: Page<ActivityEntry>, q: ActivityQuery) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <nav class="pager" aria-label="Pages">
-            {prev.map(|href| view! { <a href=href>"← Previous"</a> })}
-            {next.map(|href| view! { <a href=href>"Next →"</a> })}
-        </nav>
+        <Pager prev next />
     }
     .into_any()
 }

@@ -1,8 +1,9 @@
 //! The client's resume profile as forms: summary, positions, schools, skills and contact details.
 
+use crate::ui::shared::status::{for_role, ErrorAlert, Loading};
 use leptos::prelude::*;
 
-use super::components::FormAlert;
+use crate::ui::shared::components::FormAlert;
 use crate::{
     api::{
         resumes::{ResumeProfile, Resumes},
@@ -11,7 +12,7 @@ use crate::{
     rpc::resumes::{get_resumes, SaveResumeProfile},
 };
 
-/// Created by the dashboard outside any Suspense (see `admin_clients::ClientsData`).
+/// Created by its section, outside any Suspense (see `admin_clients::ClientsData`).
 #[derive(Clone, Copy)]
 pub struct ProfileData {
     pub resumes: Resource<Result<Option<Resumes>, AppError>>,
@@ -19,22 +20,11 @@ pub struct ProfileData {
 }
 
 impl ProfileData {
-    pub fn new(
-        on_section: Signal<bool>,
-        user: Resource<Result<Option<CurrentUser>, AppError>>,
-    ) -> ProfileData {
+    pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> ProfileData {
         let save = ServerAction::<SaveResumeProfile>::new();
         let resumes = Resource::new(
-            move || on_section.get(),
-            move |on| async move {
-                if !on {
-                    return Ok(None);
-                }
-                match user.await {
-                    Ok(Some(u)) if u.role == Role::Client => get_resumes(None).await.map(Some),
-                    _ => Ok(None),
-                }
-            },
+            || (),
+            move |_| async move { for_role(user, |r| r == Role::Client, get_resumes(None)).await },
         );
         ProfileData { resumes, save }
     }
@@ -47,12 +37,12 @@ pub fn ProfileSection(data: ProfileData) -> impl IntoView {
         <section class="card" data-testid="profile-section">
             <h2>"Resume profile"</h2>
             <p class="muted">"What your assistant needs to fill in application forms. The assistants assigned to you can read it."</p>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Suspense fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match resumes.await {
                         Ok(Some(r)) => view! { <ProfileForm initial=r.profile save /> }.into_any(),
                         Ok(None) => ().into_any(),
-                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -1,15 +1,16 @@
 //! The admin's user screen: search and filters (kept in the URL), pagination, staff creation, (de)activation.
 
+use crate::ui::shared::status::{for_role, neighbours, ErrorAlert, Loading, Pager};
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use super::components::{field_error, form_error, urlencode, Field, FormAlert};
+use crate::ui::shared::components::{field_error, form_error, urlencode, Field, FormAlert};
 use crate::{
     api::{AppError, CurrentUser, Page, PaymentStatus, Role, UserQuery, UserSummary},
     rpc::users::{list_users, CreateUser, SetUserActive},
 };
 
-/// Created by the dashboard, outside any Suspense (see `admin_clients::ClientsData`).
+/// Created by its section, outside any Suspense (see `admin_clients::ClientsData`).
 #[derive(Clone, Copy)]
 pub struct UsersData {
     pub list: Resource<Result<Option<Page<UserSummary>>, AppError>>,
@@ -37,31 +38,13 @@ fn query_from_url() -> Memo<UserQuery> {
 }
 
 impl UsersData {
-    pub fn new(
-        on_section: Signal<bool>,
-        user: Resource<Result<Option<CurrentUser>, AppError>>,
-    ) -> UsersData {
+    pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> UsersData {
         let create = ServerAction::<CreateUser>::new();
         let toggle = ServerAction::<SetUserActive>::new();
         let query = query_from_url();
         let list = Resource::new(
-            move || {
-                (
-                    on_section.get(),
-                    query.get(),
-                    create.version().get(),
-                    toggle.version().get(),
-                )
-            },
-            move |(on_section, query, _, _)| async move {
-                if !on_section {
-                    return Ok(None);
-                }
-                match user.await {
-                    Ok(Some(u)) if u.role.is_admin() => list_users(query).await.map(Some),
-                    _ => Ok(None),
-                }
-            },
+            move || (query.get(), create.version().get(), toggle.version().get()),
+            move |(query, _, _)| async move { for_role(user, Role::is_admin, list_users(query)).await },
         );
         UsersData {
             list,
@@ -147,7 +130,7 @@ pub fn UsersSection(data: UsersData, me: CurrentUser) -> impl IntoView {
                 <button type="submit" class="btn btn-ghost">"Filter"</button>
             </Form>
             <FormAlert error=form_error(toggle.value()) />
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            <Transition fallback=|| view! { <Loading /> }>
                 {move || {
                     let me = me.clone();
                     Suspend::new(async move {
@@ -155,20 +138,18 @@ pub fn UsersSection(data: UsersData, me: CurrentUser) -> impl IntoView {
                         Ok(Some(page)) => {
                             let pages = page.total.div_ceil(page.per_page).max(1);
                             let current = page.page;
+                            let (prev, next) = neighbours(current, pages, page_link);
                             view! {
                                 <p class="muted small" data-testid="users-total">{format!("{} users · page {current} of {pages}", page.total)}</p>
                                 <ul class="client-list">
                                     {page.items.into_iter().map(|u| view! { <UserRow user=u toggle me=me.clone() /> }).collect_view()}
                                 </ul>
-                                <nav class="pager" aria-label="Pages">
-                                    {(current > 1).then(|| view! { <a href=page_link(current - 1)>"← Previous"</a> })}
-                                    {(current < pages).then(|| view! { <a href=page_link(current + 1)>"Next →"</a> })}
-                                </nav>
+                                <Pager prev next />
                             }
                             .into_any()
                         }
                         Ok(None) => ().into_any(),
-                        Err(e) => view! { <p class="alert alert-error">{e.to_string()}</p> }.into_any(),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                     })
                 }}

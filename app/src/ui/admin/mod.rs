@@ -1,0 +1,123 @@
+//! The admins' screens, nested under `/admin`: the overview (figures), users, clients, assignments, jobs, the
+//! activity log and the failed background jobs.
+
+pub mod activity;
+pub mod assignments;
+pub mod clients;
+pub mod jobs;
+pub mod queue;
+pub mod users;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Outlet;
+
+use crate::{
+    api::{CurrentUser, Role},
+    ui::{
+        shared::{
+            analytics::{AdminAnalyticsSection, AnalyticsData},
+            layout::SectionNav,
+            status::{Loading, RoleGate},
+        },
+        use_auth,
+    },
+};
+
+/// `/admin/…`: the head of the dashboard, then the section.
+#[component]
+pub fn Layout() -> impl IntoView {
+    view! {
+        <div class="dashboard" data-testid="admin-dashboard">
+            <RoleGate allowed=Role::is_admin head=head />
+            <Outlet />
+        </div>
+    }
+}
+
+fn head(user: CurrentUser) -> AnyView {
+    view! {
+        <h1>{format!("Hello, {}", user.first_name)}</h1>
+        <SectionNav role=user.role />
+    }
+    .into_any()
+}
+
+/// `/admin`: the agency in figures.
+#[component]
+pub fn Overview() -> impl IntoView {
+    let data = AnalyticsData::new(use_auth().user);
+    view! {
+        <Title text="Overview" />
+        <AdminAnalyticsSection data />
+    }
+}
+
+/// `/admin/users`: accounts, created and (de)activated here. The list needs to know who is looking (nobody turns
+/// themselves off), so it waits for the signed-in user; its data does not.
+#[component]
+pub fn Users() -> impl IntoView {
+    let auth = use_auth();
+    let data = users::UsersData::new(auth.user);
+    view! {
+        <Title text="Users" />
+        <Suspense fallback=|| view! { <Loading /> }>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(me)) => view! { <users::UsersSection data me /> }.into_any(),
+                    _ => ().into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// `/admin/clients`: activation, payment status and notes.
+#[component]
+pub fn Clients() -> impl IntoView {
+    let data = clients::ClientsData::new(use_auth().user);
+    view! {
+        <Title text="Clients" />
+        <clients::ClientsSection data />
+    }
+}
+
+/// `/admin/assignments`: who serves whom, and who is available.
+#[component]
+pub fn Assignments() -> impl IntoView {
+    let data = assignments::AssignmentsData::new(use_auth().user);
+    view! {
+        <Title text="Assignments" />
+        <assignments::AssignmentsSection data />
+    }
+}
+
+/// `/admin/jobs`: every job, filtered, with reassignment.
+#[component]
+pub fn Jobs() -> impl IntoView {
+    let data = jobs::AdminJobsData::new(use_auth().user);
+    view! {
+        <Title text="Jobs" />
+        <jobs::AdminJobsSection data />
+    }
+}
+
+/// `/admin/activity`: the activity log.
+#[component]
+pub fn Activity() -> impl IntoView {
+    let data = activity::ActivityData::new(use_auth().user);
+    view! {
+        <Title text="Activity" />
+        <activity::ActivitySection data />
+    }
+}
+
+/// `/admin/queue`: background jobs that failed for good, with retry.
+#[component]
+pub fn Queue() -> impl IntoView {
+    let data = queue::QueueData::new(use_auth().user);
+    view! {
+        <Title text="Queue" />
+        <queue::FailedJobsSection data />
+    }
+}

@@ -1,0 +1,98 @@
+//! The client's screens, nested under `/client`: the overview (figures), jobs, resumes and profile. The layout holds
+//! the greeting, the section tabs and the activation notice; each section creates its own data.
+
+pub mod jobs;
+pub mod profile;
+pub mod resumes;
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Outlet;
+
+use crate::{
+    api::{CurrentUser, Role},
+    ui::{
+        shared::{
+            analytics::{AnalyticsData, ClientAnalyticsSection},
+            layout::SectionNav,
+            status::RoleGate,
+        },
+        use_auth,
+    },
+};
+
+fn is_client(role: Role) -> bool {
+    role == Role::Client
+}
+
+/// `/client/…`: the head of the dashboard, then the section.
+#[component]
+pub fn Layout() -> impl IntoView {
+    view! {
+        <div class="dashboard" data-testid="client-dashboard">
+            <RoleGate allowed=is_client head=head />
+            <Outlet />
+        </div>
+    }
+}
+
+fn head(user: CurrentUser) -> AnyView {
+    let activated = user.client_activated.unwrap_or(false);
+    view! {
+        <h1>{format!("Hello, {}", user.first_name)}</h1>
+        <SectionNav role=Role::Client />
+        {(!activated).then(|| view! {
+            <section class="card notice" data-testid="awaiting-activation">
+                <h2>"Your account is awaiting activation"</h2>
+                <p>
+                    "Thanks for signing up. An administrator reviews new accounts and activates them; "
+                    "you can delegate job applications as soon as yours is active."
+                </p>
+            </section>
+        })}
+    }
+    .into_any()
+}
+
+/// `/client`: the client's figures.
+#[component]
+pub fn Overview() -> impl IntoView {
+    let data = AnalyticsData::new(use_auth().user);
+    view! {
+        <Title text="Overview" />
+        <ClientAnalyticsSection data />
+    }
+}
+
+/// `/client/jobs`: delegate, and follow the jobs delegated.
+#[component]
+pub fn Jobs() -> impl IntoView {
+    let user = use_auth().user;
+    // The delegation forms offer the client's resumes.
+    provide_context(resumes::ResumesData::new(user));
+    let data = jobs::ClientJobsData::new(user);
+    view! {
+        <Title text="Jobs" />
+        <jobs::ClientJobsSection data />
+    }
+}
+
+/// `/client/resumes`: resume PDFs by kind.
+#[component]
+pub fn Resumes() -> impl IntoView {
+    let data = resumes::ResumesData::new(use_auth().user);
+    view! {
+        <Title text="Resumes" />
+        <resumes::ResumesSection data />
+    }
+}
+
+/// `/client/profile`: the structured resume profile.
+#[component]
+pub fn Profile() -> impl IntoView {
+    let data = profile::ProfileData::new(use_auth().user);
+    view! {
+        <Title text="Profile" />
+        <profile::ProfileSection data />
+    }
+}
