@@ -18,7 +18,7 @@ use crate::{
         shared::{
             analytics::{AdminAnalyticsSection, AnalyticsData},
             layout::SectionNav,
-            status::{Loading, RoleGate},
+            status::{Loading, RoleGate, RoleOnly},
         },
         use_auth,
     },
@@ -28,7 +28,7 @@ use crate::{
 #[component]
 pub fn Layout() -> impl IntoView {
     view! {
-        <div class="dashboard" data-testid="admin-dashboard">
+        <div class="dashboard">
             <RoleGate allowed=Role::is_admin head=head />
             <Outlet />
         </div>
@@ -37,8 +37,10 @@ pub fn Layout() -> impl IntoView {
 
 fn head(user: CurrentUser) -> AnyView {
     view! {
-        <h1>{format!("Hello, {}", user.first_name)}</h1>
-        <SectionNav role=user.role />
+        <div data-testid="admin-dashboard">
+            <h1>{format!("Hello, {}", user.first_name)}</h1>
+            <SectionNav role=user.role />
+        </div>
     }
     .into_any()
 }
@@ -49,7 +51,9 @@ pub fn Overview() -> impl IntoView {
     let data = AnalyticsData::new(use_auth().user);
     view! {
         <Title text="Overview" />
-        <AdminAnalyticsSection data />
+        <RoleOnly allowed=Role::is_admin>
+            <AdminAnalyticsSection data />
+        </RoleOnly>
     }
 }
 
@@ -64,7 +68,7 @@ pub fn Users() -> impl IntoView {
         <Suspense fallback=|| view! { <Loading /> }>
             {move || Suspend::new(async move {
                 match auth.user.await {
-                    Ok(Some(me)) => view! { <users::UsersSection data me /> }.into_any(),
+                    Ok(Some(me)) if me.role.is_admin() => view! { <users::UsersSection data me /> }.into_any(),
                     _ => ().into_any(),
                 }
             })}
@@ -78,7 +82,9 @@ pub fn Clients() -> impl IntoView {
     let data = clients::ClientsData::new(use_auth().user);
     view! {
         <Title text="Clients" />
-        <clients::ClientsSection data />
+        <RoleOnly allowed=Role::is_admin>
+            <clients::ClientsSection data />
+        </RoleOnly>
     }
 }
 
@@ -88,7 +94,9 @@ pub fn Assignments() -> impl IntoView {
     let data = assignments::AssignmentsData::new(use_auth().user);
     view! {
         <Title text="Assignments" />
-        <assignments::AssignmentsSection data />
+        <RoleOnly allowed=Role::is_admin>
+            <assignments::AssignmentsSection data />
+        </RoleOnly>
     }
 }
 
@@ -98,7 +106,9 @@ pub fn Jobs() -> impl IntoView {
     let data = jobs::AdminJobsData::new(use_auth().user);
     view! {
         <Title text="Jobs" />
-        <jobs::AdminJobsSection data />
+        <RoleOnly allowed=Role::is_admin>
+            <jobs::AdminJobsSection data />
+        </RoleOnly>
     }
 }
 
@@ -108,7 +118,9 @@ pub fn Activity() -> impl IntoView {
     let data = activity::ActivityData::new(use_auth().user);
     view! {
         <Title text="Activity" />
-        <activity::ActivitySection data />
+        <RoleOnly allowed=Role::is_admin>
+            <activity::ActivitySection data />
+        </RoleOnly>
     }
 }
 
@@ -118,6 +130,8 @@ pub fn Queue() -> impl IntoView {
     let data = queue::QueueData::new(use_auth().user);
     view! {
         <Title text="Queue" />
-        <queue::FailedJobsSection data />
+        <RoleOnly allowed=Role::is_admin>
+            <queue::FailedJobsSection data />
+        </RoleOnly>
     }
 }

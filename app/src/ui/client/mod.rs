@@ -15,7 +15,7 @@ use crate::{
         shared::{
             analytics::{AnalyticsData, ClientAnalyticsSection},
             layout::SectionNav,
-            status::RoleGate,
+            status::{RoleGate, RoleOnly},
         },
         use_auth,
     },
@@ -29,7 +29,7 @@ fn is_client(role: Role) -> bool {
 #[component]
 pub fn Layout() -> impl IntoView {
     view! {
-        <div class="dashboard" data-testid="client-dashboard">
+        <div class="dashboard">
             <RoleGate allowed=is_client head=head />
             <Outlet />
         </div>
@@ -39,17 +39,19 @@ pub fn Layout() -> impl IntoView {
 fn head(user: CurrentUser) -> AnyView {
     let activated = user.client_activated.unwrap_or(false);
     view! {
-        <h1>{format!("Hello, {}", user.first_name)}</h1>
-        <SectionNav role=Role::Client />
-        {(!activated).then(|| view! {
-            <section class="card notice" data-testid="awaiting-activation">
-                <h2>"Your account is awaiting activation"</h2>
-                <p>
-                    "Thanks for signing up. An administrator reviews new accounts and activates them; "
-                    "you can delegate job applications as soon as yours is active."
-                </p>
-            </section>
-        })}
+        <div data-testid="client-dashboard">
+            <h1>{format!("Hello, {}", user.first_name)}</h1>
+            <SectionNav role=Role::Client />
+            {(!activated).then(|| view! {
+                <section class="card notice" data-testid="awaiting-activation">
+                    <h2>"Your account is awaiting activation"</h2>
+                    <p>
+                        "Thanks for signing up. An administrator reviews new accounts and activates them; "
+                        "you can delegate job applications as soon as yours is active."
+                    </p>
+                </section>
+            })}
+        </div>
     }
     .into_any()
 }
@@ -60,7 +62,9 @@ pub fn Overview() -> impl IntoView {
     let data = AnalyticsData::new(use_auth().user);
     view! {
         <Title text="Overview" />
-        <ClientAnalyticsSection data />
+        <RoleOnly allowed=is_client>
+            <ClientAnalyticsSection data />
+        </RoleOnly>
     }
 }
 
@@ -73,7 +77,9 @@ pub fn Jobs() -> impl IntoView {
     let data = jobs::ClientJobsData::new(user);
     view! {
         <Title text="Jobs" />
-        <jobs::ClientJobsSection data />
+        <RoleOnly allowed=is_client>
+            <jobs::ClientJobsSection data />
+        </RoleOnly>
     }
 }
 
@@ -83,7 +89,9 @@ pub fn Resumes() -> impl IntoView {
     let data = resumes::ResumesData::new(use_auth().user);
     view! {
         <Title text="Resumes" />
-        <resumes::ResumesSection data />
+        <RoleOnly allowed=is_client>
+            <resumes::ResumesSection data />
+        </RoleOnly>
     }
 }
 
@@ -93,6 +101,8 @@ pub fn Profile() -> impl IntoView {
     let data = profile::ProfileData::new(use_auth().user);
     view! {
         <Title text="Profile" />
-        <profile::ProfileSection data />
+        <RoleOnly allowed=is_client>
+            <profile::ProfileSection data />
+        </RoleOnly>
     }
 }

@@ -12,7 +12,7 @@ use crate::{
         shared::{
             analytics::{AnalyticsData, EmployeeAnalyticsSection},
             layout::SectionNav,
-            status::RoleGate,
+            status::{RoleGate, RoleOnly},
         },
         use_auth,
     },
@@ -26,7 +26,7 @@ fn is_employee(role: Role) -> bool {
 #[component]
 pub fn Layout() -> impl IntoView {
     view! {
-        <div class="dashboard" data-testid="employee-dashboard">
+        <div class="dashboard">
             <RoleGate allowed=is_employee head=head />
             <Outlet />
         </div>
@@ -35,8 +35,10 @@ pub fn Layout() -> impl IntoView {
 
 fn head(user: CurrentUser) -> AnyView {
     view! {
-        <h1>{format!("Hello, {}", user.first_name)}</h1>
-        <SectionNav role=Role::Employee />
+        <div data-testid="employee-dashboard">
+            <h1>{format!("Hello, {}", user.first_name)}</h1>
+            <SectionNav role=Role::Employee />
+        </div>
     }
     .into_any()
 }
@@ -47,7 +49,9 @@ pub fn Queue() -> impl IntoView {
     let data = work::WorkData::new(work::Section::Queue, use_auth().user);
     view! {
         <Title text="Queue" />
-        <work::QueueSection data />
+        <RoleOnly allowed=is_employee>
+            <work::QueueSection data />
+        </RoleOnly>
     }
 }
 
@@ -57,7 +61,9 @@ pub fn History() -> impl IntoView {
     let data = work::WorkData::new(work::Section::History, use_auth().user);
     view! {
         <Title text="History" />
-        <work::HistorySection data />
+        <RoleOnly allowed=is_employee>
+            <work::HistorySection data />
+        </RoleOnly>
     }
 }
 
@@ -69,7 +75,9 @@ pub fn Stats() -> impl IntoView {
     let figures = AnalyticsData::new(user);
     view! {
         <Title text="My stats" />
-        <work::StatsCard data />
-        <EmployeeAnalyticsSection data=figures />
+        <RoleOnly allowed=is_employee>
+            <work::StatsCard data />
+            <EmployeeAnalyticsSection data=figures />
+        </RoleOnly>
     }
 }

@@ -88,3 +88,24 @@ pub fn RoleGate(allowed: fn(Role) -> bool, head: fn(CurrentUser) -> AnyView) -> 
         </Suspense>
     }
 }
+
+/// A section's content, shown only to a signed-in user whose role passes `allowed` (the layout's [`RoleGate`] sends
+/// everyone else away, and the page it answers them with carries nothing of the section). The section's data is
+/// created outside, by the section's route, and fetched through [`for_role`].
+#[component]
+pub fn RoleOnly(allowed: fn(Role) -> bool, children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    view! {
+        <Suspense fallback=|| view! { <Loading /> }>
+            {move || {
+                let children = children.clone();
+                Suspend::new(async move {
+                    match auth.user.await {
+                        Ok(Some(user)) if allowed(user.role) => children().into_any(),
+                        _ => ().into_any(),
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
