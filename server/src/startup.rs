@@ -186,6 +186,8 @@ pub fn router(
             state.clone(),
             security::security_headers,
         ))
+        // Inside the timeout: a request that times out (or whose client leaves) still finishes its work.
+        .layer(middleware::from_fn(crate::http::detach::run_to_completion))
         // No request may hold a connection forever (a stuck render, a slow client): answer 408 instead.
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             http::StatusCode::REQUEST_TIMEOUT,

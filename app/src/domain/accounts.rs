@@ -186,7 +186,7 @@ pub async fn setup_super_admin(
         meta,
     )
     .await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     Ok(user)
 }
 
@@ -210,7 +210,7 @@ pub async fn signup_client(
         meta,
     )
     .await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     Ok(user)
 }
 
@@ -290,7 +290,7 @@ pub async fn create_user(
         meta,
     )
     .await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     Ok(user)
 }
 
@@ -452,7 +452,7 @@ pub async fn set_active(
         meta,
     )
     .await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     // An employee's jobs may have moved: refresh them and everyone of the clients they serve.
     if let Ok(Some(e)) = super::access::employee_of(db, user.id).await {
         events.employee_changed(db, e.id).await;

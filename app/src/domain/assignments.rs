@@ -231,7 +231,7 @@ pub async fn assign(
     )
     .await?;
     let n = distribution::distribute_waiting(&txn, client.id, meta).await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     tracing::info!(client = %client.id, employee = %employee.id, distributed = n, "employee assigned");
     events.client_changed(db, client.id, vec![]).await;
     Ok(())
@@ -305,7 +305,7 @@ pub async fn unassign(
     )
     .await?;
     distribution::distribute_waiting(&txn, client.id, meta).await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     // The employee who no longer serves the client loses its jobs from their queue.
     events
         .client_changed(db, client.id, vec![employee.user_id])
@@ -372,7 +372,7 @@ pub async fn set_availability(
             distribution::distribute_waiting(&txn, *c, meta).await?;
         }
     }
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     // Waiting jobs may have moved to this employee: refresh them and every client they serve.
     events.employee_changed(db, employee_id).await;
     Ok(())

@@ -156,6 +156,6 @@ pub async fn retry(
         meta,
     )
     .await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     Ok(())
 }

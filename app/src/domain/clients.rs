@@ -179,7 +179,7 @@ pub async fn set_activation(
         )
         .await?;
     }
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     events.publish(vec![client.user_id]);
     let ids: Vec<Uuid> = std::iter::once(client.user_id)
         .chain(client.activated_by)

@@ -84,7 +84,7 @@ pub async fn login(
         meta,
     )
     .await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     Ok(out)
 }
 
@@ -120,7 +120,7 @@ pub async fn refresh(
             meta,
         )
         .await?;
-        txn.commit().await?;
+        crate::domain::commit(txn).await?;
         tracing::warn!(family = %row.family_id, "a used refresh token was presented; the sign-in is revoked");
         return Err(AppError::Unauthenticated);
     }
@@ -140,7 +140,7 @@ pub async fn refresh(
         return Err(AppError::Unauthenticated);
     }
     let out = pair(&txn, keys, &user, row.family_id, &row.client_name, now).await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     Ok(out)
 }
 
@@ -184,7 +184,7 @@ pub async fn logout(
         meta,
     )
     .await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     Ok(())
 }
 

@@ -1,11 +1,12 @@
 //! The HTTP side of the server, one file per resource: the REST API v1 (`api` with `auth`, `jobs`, `work`,
 //! `notifications`, its rate `limits` and `openapi` document), the dashboard's file transfers (`files`), CSV
 //! `exports`, the live `events` stream, operations (`ops`: health, readiness, metrics) and the request guards
-//! (`security`). Every route answers errors through the one adapter in `error`, and finds who is asking through
+//! (`security`), and requests that finish their work even when the client leaves (`detach`). Every route answers errors through the one adapter in `error`, and finds who is asking through
 //! `extract`. Handlers are thin: extract, one domain call, map the error.
 
 pub mod api;
 pub mod auth;
+pub mod detach;
 pub mod error;
 pub mod events;
 pub mod exports;

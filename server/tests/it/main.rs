@@ -13,6 +13,7 @@ mod auth;
 mod cli;
 mod clients;
 mod enums;
+mod faults;
 mod jobs;
 mod live;
 mod mail;

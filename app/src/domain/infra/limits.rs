@@ -109,7 +109,7 @@ pub async fn record_failure(
             am.update(&txn).await?;
         }
     }
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     Ok(())
 }
 

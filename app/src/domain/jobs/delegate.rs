@@ -297,6 +297,6 @@ pub(super) async fn create(
     )
     .await?;
     let job = distribution::distribute(&txn, job, meta).await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     Ok(job)
 }

@@ -78,7 +78,7 @@ pub async fn cancel(
         meta,
     )
     .await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     events.job_changed(db, job.id, vec![]).await;
     Ok(summaries(db, vec![job]).await?.remove(0))
 }
@@ -126,7 +126,7 @@ pub async fn reassign(
         ));
     }
     let job = distribution::assign_to(&txn, job, employee_id, Some(actor), meta).await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     events.job_changed(db, job.id, vec![]).await;
     Ok(summaries(db, vec![job]).await?.remove(0))
 }

@@ -165,7 +165,7 @@ pub async fn save_profile(
         meta,
     )
     .await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     bundle(db, client.id).await
 }
 
@@ -222,7 +222,7 @@ pub async fn delete_type(
         meta,
     )
     .await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     if let Err(e) = storage.delete(&row.file_path).await {
         tracing::warn!(error = %e, "could not remove a deleted resume's file");
     }

@@ -176,7 +176,7 @@ pub async fn upload(
             meta,
         )
         .await?;
-        txn.commit().await?;
+        crate::domain::commit(txn).await?;
         Ok(row)
     }
     .await;

@@ -84,7 +84,7 @@ pub async fn expire_overdue(
                 )
                 .await?;
             }
-            txn.commit().await?;
+            crate::domain::commit(txn).await?;
             expired.push(id);
             progressed = true;
         }

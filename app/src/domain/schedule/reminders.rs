@@ -94,7 +94,7 @@ pub async fn remind_deadlines(
                 &RequestMeta::default(),
             )
             .await?;
-            txn.commit().await?;
+            crate::domain::commit(txn).await?;
         }
         if last {
             return Ok(touched);
@@ -193,6 +193,6 @@ pub async fn alert_unassigned(
         )
         .await?;
     }
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     Ok(admins)
 }

@@ -215,7 +215,7 @@ pub async fn complete(
             )
             .await?;
         }
-        txn.commit().await?;
+        crate::domain::commit(txn).await?;
         Ok(job)
     }
     .await;

@@ -184,7 +184,7 @@ pub async fn start(
         meta,
     )
     .await?;
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     events.job_changed(db, job.id, vec![]).await;
     Ok(summaries(db, vec![job]).await?.remove(0))
 }
@@ -227,7 +227,7 @@ pub async fn return_to_pool(
         Some(other) => distribution::assign_to(&txn, job, other, None, meta).await?,
         None => job,
     };
-    txn.commit().await?;
+    crate::domain::commit(txn).await?;
     // The employee who handed it back no longer sees it: their queue refreshes too.
     events.job_changed(db, job.id, vec![actor.user_id]).await;
     Ok(summaries(db, vec![job]).await?.remove(0))

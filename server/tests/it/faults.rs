@@ -1,0 +1,253 @@
+//! Issue 20: faults never leave half-done work. Delegations whose connections are closed at random points, from
+//! before the request is read to the middle of its transaction, leave every job whole (its activity entries, its
+//! notification and its queued email) and every pooled connection outside any transaction.
+
+use std::time::Duration;
+
+use app::domain::entities::{activity_logs, job_delegations as jobs, notifications};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Statement};
+use serde_json::{json, Value};
+use tokio::io::AsyncWriteExt;
+
+use crate::{both, helpers::*};
+
+both!(delegations_dropped_at_any_point_leave_nothing_half_done);
+
+const REQUESTS: u64 = 200;
+
+/// A small deterministic spread of delays: 0 µs to 40 ms, most of them short (inside the transaction).
+fn delay(i: u64) -> Duration {
+    let x = i.wrapping_mul(2_654_435_761) % 1_000;
+    Duration::from_micros(if x < 700 { x * 20 } else { x * 40 })
+}
+
+async fn queued_emails(app: &TestApp) -> u64 {
+    let sql = match app.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT count(*) AS n FROM apalis.jobs WHERE job_type = 'jobs.high'"
+        }
+        _ => "SELECT count(*) AS n FROM Jobs WHERE job_type = 'jobs.high'",
+    };
+    let row = app
+        .db
+        .query_one_raw(Statement::from_string(app.db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap() as u64
+}
+
+async fn delegations_dropped_at_any_point_leave_nothing_half_done(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (_, client) = app.activated_client("jo@example.com").await;
+    let (_, employee) = app.employee("sam@example.com").await;
+    app.assign(client, employee).await;
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"email": "jo@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_string();
+    let emails_before = queued_emails(&app).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+
+    // Each request is written whole, then its connection is closed after its delay, answered or not.
+    let mut tasks = Vec::new();
+    for i in 0..REQUESTS {
+        let (addr, token) = (addr.clone(), token.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = json!({"job_url": format!("https://jobs.example.com/view/{i}"), "job_title": "Analyst"})
+                .to_string();
+            let request = format!(
+                "POST /api/v1/jobs HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n\
+                 Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+            socket.write_all(request.as_bytes()).await.unwrap();
+            tokio::time::sleep(delay(i)).await;
+            drop(socket);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+
+    // Let the work that was started finish: the count of jobs stops moving.
+    let mut last = u64::MAX;
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let n = jobs::Entity::find().count(&app.db).await.unwrap();
+        if n == last {
+            break;
+        }
+        last = n;
+    }
+    let made = jobs::Entity::find().all(&app.db).await.unwrap();
+    assert!(!made.is_empty(), "some delegations got through");
+
+    // Every job is whole: delegated and assigned in the log, its employee told, the email queued.
+    for job in &made {
+        assert!(
+            job.assigned_employee_id.is_some(),
+            "job {} assigned",
+            job.id
+        );
+        for action in ["job.delegate", "job.assign"] {
+            let n = activity_logs::Entity::find()
+                .filter(activity_logs::Column::ActionType.eq(action))
+                .filter(activity_logs::Column::EntityId.eq(job.id))
+                .count(&app.db)
+                .await
+                .unwrap();
+            assert_eq!(n, 1, "{action} of job {}", job.id);
+        }
+    }
+    let told = notifications::Entity::find()
+        .filter(notifications::Column::NotificationType.eq("job_assigned"))
+        .count(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(told, made.len() as u64, "one notification per job");
+    assert_eq!(
+        queued_emails(&app).await - emails_before,
+        made.len() as u64,
+        "one email per job"
+    );
+
+    // No connection was handed back inside a transaction: none sits idle in one for seconds (the queue's workers
+    // and the server's own writes are in and out of theirs in milliseconds).
+    if b == Backend::Postgres {
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        let row = app
+            .db
+            .query_one_raw(Statement::from_string(
+                sea_orm::DbBackend::Postgres,
+                "SELECT count(*) AS n FROM pg_stat_activity \
+                 WHERE datname = current_database() AND state LIKE 'idle in transaction%' \
+                 AND state_change < now() - interval '2 seconds'",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            row.try_get::<i64>("", "n").unwrap(),
+            0,
+            "idle in transaction"
+        );
+    }
+    // And the pool serves the next requests normally, each on a clean connection.
+    for i in 0..20 {
+        let res = http
+            .post(format!("{}/api/v1/jobs", app.base))
+            .bearer_auth(&token)
+            .json(&json!({"job_url": format!("https://jobs.example.com/after/{i}")}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+    }
+    // Another client still cannot see these jobs.
+    let (_, _) = app.activated_client("other@example.com").await;
+    let other: Value = http
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"email": "other@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let theirs: Value = http
+        .get(format!("{}/api/v1/jobs", app.base))
+        .bearer_auth(other["access_token"].as_str().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(theirs["total"], 0);
+}
+
+both!(transactions_cut_short_at_any_point_leave_no_connection_inside_one);
+
+/// Whether the (only) connection of `db` sits inside a transaction: PostgreSQL takes a SAVEPOINT only inside one.
+async fn inside_a_transaction(db: &sea_orm::DatabaseConnection) -> bool {
+    if db.execute_unprepared("SAVEPOINT probe").await.is_err() {
+        return false;
+    }
+    db.execute_unprepared("RELEASE SAVEPOINT probe")
+        .await
+        .unwrap();
+    true
+}
+
+/// BEGIN, the writes and COMMIT are cut short at every point, 400 times (a caller's future dropped, as a closed
+/// connection or a timeout drops it), on a pool of one connection so that each attempt inherits what the last one
+/// left. After each, that connection is outside any transaction; every write that reported success is there, and
+/// nothing else.
+async fn transactions_cut_short_at_any_point_leave_no_connection_inside_one(b: Backend) {
+    let db = TestDb::new(b).await;
+    let mut opts = sea_orm::ConnectOptions::new(db.url.clone());
+    opts.max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    let conn = sea_orm::Database::connect(opts).await.unwrap();
+    let backend = conn.get_database_backend();
+    conn.execute_unprepared("CREATE TABLE cut_short (id BIGINT PRIMARY KEY)")
+        .await
+        .unwrap();
+    let mut committed = Vec::new();
+    let mut cut = 0;
+    for i in 0..400i64 {
+        let db = conn.clone();
+        let write = async move {
+            let txn = app::domain::begin_write(&db).await?;
+            txn.execute_raw(app::domain::distribution::stmt(
+                backend,
+                "INSERT INTO cut_short (id) VALUES ($1)",
+                vec![i.into()],
+            ))
+            .await?;
+            app::domain::commit(txn).await
+        };
+        let limit = Duration::from_micros((i as u64 * 37) % 2000);
+        match tokio::time::timeout(limit, write).await {
+            Ok(Ok(())) => committed.push(i),
+            Ok(Err(e)) => panic!("write {i} failed: {e}"),
+            Err(_) => cut += 1,
+        }
+        if b == Backend::Postgres {
+            assert!(
+                !inside_a_transaction(&conn).await,
+                "attempt {i} left its connection inside a transaction"
+            );
+        }
+    }
+    assert!(
+        cut > 0 && !committed.is_empty(),
+        "{cut} cut short, {} finished",
+        committed.len()
+    );
+    // What finished is there; what was cut short either finished in the background or left nothing.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let rows = conn
+        .query_all_raw(Statement::from_string(backend, "SELECT id FROM cut_short"))
+        .await
+        .unwrap();
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r.try_get::<i64>("", "id").unwrap())
+        .collect();
+    for i in &committed {
+        assert!(ids.contains(i), "committed write {i} is there");
+    }
+    assert!(ids.iter().all(|id| (0..400).contains(id)));
+    conn.close().await.unwrap();
+}
