@@ -20,6 +20,9 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
     let mut opts = ConnectOptions::new(url.to_string());
     opts.max_connections(if url.starts_with("sqlite") { 8 } else { 20 })
         .connect_timeout(Duration::from_secs(10))
+        // Out of connections (a burst, or a database that is down and refuses new ones): answer 503 quickly
+        // rather than hold the request for its whole timeout.
+        .acquire_timeout(Duration::from_millis(1500))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

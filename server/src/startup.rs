@@ -176,6 +176,10 @@ pub fn router(
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            crate::http::error::unavailable_not_internal,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             security::rpc_guard,
         ))
         // The REST API authenticates with bearer tokens: no session, no cookies.

@@ -45,6 +45,9 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
+    /// The database is down, overloaded or busy with a conflicting change: nothing was written; try again.
+    #[error("The service is busy or briefly unavailable; nothing was changed. Please try again in a few seconds.")]
+    Unavailable { retry_after_secs: u64 },
     /// The request never reached the application logic (network failure, malformed request).
     #[error("{message}")]
     Transport { message: String },
@@ -111,6 +114,7 @@ impl AppError {
             AppError::Conflict { .. } | AppError::Duplicate { .. } => 409,
             AppError::TooManyRequests { .. } => 429,
             AppError::Internal => 500,
+            AppError::Unavailable { .. } => 503,
             AppError::Transport { .. } => 400,
         }
     }

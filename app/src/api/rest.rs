@@ -53,7 +53,7 @@ pub struct TokenResponse {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApiProblem {
     /// `validation`, `unauthenticated`, `invalid_credentials`, `forbidden`, `not_found`, `conflict`,
-    /// `duplicate`, `too_many_requests`, `unsupported_media_type`, `bad_request`, `internal`.
+    /// `duplicate`, `too_many_requests`, `unsupported_media_type`, `bad_request`, `internal`, `unavailable`.
     pub kind: String,
     pub message: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -61,7 +61,7 @@ pub struct ApiProblem {
     /// For `duplicate`: the job delegated earlier.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub existing_job_id: Option<Uuid>,
-    /// For `too_many_requests`: seconds to wait.
+    /// For `too_many_requests` and `unavailable`: seconds to wait.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
 }
@@ -90,6 +90,7 @@ impl From<&AppError> for ApiProblem {
             AppError::Duplicate { .. } => "duplicate",
             AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Internal => "internal",
+            AppError::Unavailable { .. } => "unavailable",
             AppError::Transport { .. } => "bad_request",
         };
         let mut p = ApiProblem::new(kind, e.to_string());
@@ -98,7 +99,8 @@ impl From<&AppError> for ApiProblem {
             AppError::Duplicate {
                 existing_job_id, ..
             } => p.existing_job_id = Some(*existing_job_id),
-            AppError::TooManyRequests { retry_after_secs } => {
+            AppError::TooManyRequests { retry_after_secs }
+            | AppError::Unavailable { retry_after_secs } => {
                 p.retry_after_secs = Some(*retry_after_secs)
             }
             _ => {}
@@ -137,6 +139,9 @@ impl From<ApiProblem> for AppError {
                 retry_after_secs: p.retry_after_secs.unwrap_or(60),
             },
             "internal" => AppError::Internal,
+            "unavailable" => AppError::Unavailable {
+                retry_after_secs: p.retry_after_secs.unwrap_or(5),
+            },
             _ => AppError::Transport { message: p.message },
         }
     }

@@ -29,11 +29,59 @@ pub mod infra;
 use crate::api::AppError;
 use sea_orm::DbErr;
 
-/// Database failures are logged with their cause and reported to the user as a plain sentence.
+/// Seconds a caller is told to wait when the database is unavailable.
+pub const RETRY_AFTER_SECS: u64 = 5;
+
+/// Database failures are logged with their cause and reported to the user as a plain sentence. A database that is
+/// down, out of connections, or that gave up on this change (a lost connection, a serialization failure, a
+/// deadlock, a statement timeout, SQLite busy past its timeout) is a 503 with `Retry-After`: the transaction was
+/// rolled back whole, and trying again makes sense.
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        if unavailable(&err) {
+            tracing::warn!(error = %err, "database unavailable");
+            return AppError::Unavailable {
+                retry_after_secs: RETRY_AFTER_SECS,
+            };
+        }
         tracing::error!(error = %err, "database error");
         AppError::Internal
+    }
+}
+
+/// Whether an error says "try again later" rather than "this is wrong".
+pub fn unavailable(err: &DbErr) -> bool {
+    use sea_orm::{sqlx::Error as E, RuntimeErr};
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                E::Io(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Protocol(_) => {
+                    true
+                }
+                E::Database(db) => db.code().is_some_and(|code| {
+                    // PostgreSQL: connection exceptions (08…), serialization failure, deadlock, statement timeout or
+                    // cancel, shutdown and "cannot connect now", too many connections. SQLite: busy, locked.
+                    code.starts_with("08")
+                        || matches!(
+                            code.as_ref(),
+                            "40001"
+                                | "40P01"
+                                | "57014"
+                                | "57P01"
+                                | "57P02"
+                                | "57P03"
+                                | "53300"
+                                | "5"
+                                | "6"
+                                | "261"
+                                | "517"
+                        )
+                }),
+                _ => false,
+            }
+        }
+        _ => false,
     }
 }
 

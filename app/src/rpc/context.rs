@@ -108,7 +108,9 @@ pub async fn run<T>(body: impl Future<Output = Result<T, AppError>>) -> Result<T
             let status = http::StatusCode::from_u16(e.status())
                 .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
             res.set_status(status);
-            if let AppError::TooManyRequests { retry_after_secs } = e {
+            if let AppError::TooManyRequests { retry_after_secs }
+            | AppError::Unavailable { retry_after_secs } = e
+            {
                 if let Ok(v) = http::HeaderValue::from_str(&retry_after_secs.to_string()) {
                     res.insert_header(http::header::RETRY_AFTER, v);
                 }

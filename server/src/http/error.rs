@@ -87,3 +87,28 @@ pub(crate) fn json_error(e: &serde_json::Error) -> ApiFail {
         ),
     }
 }
+
+/// A bare 500 from below the handlers (the session layer failing to load or save a session) while the database is
+/// unreachable is a 503 with `Retry-After`: the client should try again, not report a bug.
+pub async fn unavailable_not_internal(
+    axum::extract::State(state): axum::extract::State<app::rpc::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    let probe = tokio::time::timeout(
+        std::time::Duration::from_millis(500),
+        sea_orm::ConnectionTrait::execute_unprepared(&state.db, "SELECT 1"),
+    )
+    .await;
+    if matches!(probe, Ok(Ok(_))) {
+        return res;
+    }
+    ApiFail::from(AppError::Unavailable {
+        retry_after_secs: app::domain::RETRY_AFTER_SECS,
+    })
+    .into_response()
+}

@@ -251,3 +251,85 @@ async fn transactions_cut_short_at_any_point_leave_no_connection_inside_one(b: B
     assert!(ids.iter().all(|id| (0..400).contains(id)));
     conn.close().await.unwrap();
 }
+
+/// PostgreSQL refuses this application's database (no new connections, the open ones ended), as when it is down:
+/// the API, server functions and pages answer 503 with `Retry-After` at once instead of holding the request, and
+/// `/readyz` says why. When the database comes back, everything works again by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unavailable_database_answers_503_at_once_and_recovers() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    app.activated_client("jo@example.com").await;
+    let http = reqwest::Client::new();
+    let login: Value = http
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"email": "jo@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["access_token"].as_str().unwrap().to_string();
+    let browser = app.signed_in("jo@example.com").await;
+    let name = app.testdb.url.rsplit('/').next().unwrap().to_string();
+    let admin = sea_orm::Database::connect(pg_admin_url()).await.unwrap();
+    let allow = |on: bool| format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {on}");
+    admin.execute_unprepared(&allow(false)).await.unwrap();
+    admin
+        .execute_unprepared(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+        ))
+        .await
+        .unwrap();
+
+    let started = std::time::Instant::now();
+    let res = http
+        .get(format!("{}/api/v1/me", app.base))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let api_took = started.elapsed();
+    assert_eq!(res.status(), 503);
+    assert_eq!(res.headers()["retry-after"], "5");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["kind"], "unavailable");
+    let started = std::time::Instant::now();
+    let rpc = app.rpc(&browser, "me", &[]).await;
+    assert_eq!(rpc.status(), 503);
+    assert!(rpc.headers().contains_key("retry-after"));
+    let page = app.page(&browser, "/client/jobs").await;
+    assert_eq!(page.status(), 503);
+    let ready = http
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503);
+    let ready: Value = ready.json().await.unwrap();
+    assert_ne!(ready["database"], "ok");
+    let others_took = started.elapsed();
+    println!("unavailable database: API answered in {api_took:?}; a server function, a page and /readyz in {others_took:?}");
+    // Far from the 30 s request timeout: nobody waits for a database that is not there.
+    assert!(api_took < Duration::from_secs(10) && others_took < Duration::from_secs(20));
+
+    admin.execute_unprepared(&allow(true)).await.unwrap();
+    let mut back = false;
+    for _ in 0..40 {
+        let res = http
+            .get(format!("{}/api/v1/me", app.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        if res.status() == 200 {
+            back = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert!(back, "the API recovers by itself");
+    assert_eq!(app.page(&browser, "/client/jobs").await.status(), 200);
+    assert_eq!(app.rpc(&browser, "me", &[]).await.status(), 200);
+    admin.close().await.unwrap();
+}

@@ -36,6 +36,15 @@ impl AuthConfig {
 const LOGIN_AT_KEY: &str = "login_at";
 
 fn session_err(e: tower_sessions::session::Error) -> AppError {
+    use tower_sessions::{session::Error, session_store};
+    if let Error::Store(session_store::Error::Backend(m)) = &e {
+        if m.starts_with(super::session_store::UNAVAILABLE) {
+            tracing::warn!(error = %e, "session store unavailable");
+            return AppError::Unavailable {
+                retry_after_secs: crate::domain::RETRY_AFTER_SECS,
+            };
+        }
+    }
     tracing::error!(error = %e, "session store error");
     AppError::Internal
 }

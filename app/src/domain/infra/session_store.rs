@@ -32,8 +32,16 @@ impl DbSessionStore {
     }
 }
 
-fn backend(e: impl std::fmt::Display) -> session_store::Error {
-    session_store::Error::Backend(e.to_string())
+/// Marks a store failure that means "the database is unavailable", so that the session's user gets a 503 with
+/// `Retry-After` (see `session::session_err`) rather than a 500.
+pub const UNAVAILABLE: &str = "database unavailable: ";
+
+fn backend(e: sea_orm::DbErr) -> session_store::Error {
+    if crate::domain::unavailable(&e) {
+        session_store::Error::Backend(format!("{UNAVAILABLE}{e}"))
+    } else {
+        session_store::Error::Backend(e.to_string())
+    }
 }
 
 fn to_chrono(t: OffsetDateTime) -> chrono::DateTime<chrono::Utc> {
