@@ -10,7 +10,7 @@ mod shared;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{ParentRoute, Route, Router, Routes},
+    components::{Outlet, ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
 
@@ -130,20 +130,22 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=|| view! { <Page><auth::SetupPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/login") view=|| view! { <Page><auth::LoginPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=|| view! { <Page><auth::SignupPage /></Page> } ssr=SsrMode::Async />
-                // Each role's dashboard: a layout (greeting, section tabs, role gate) around its sections. Async SSR
-                // for the parent covers its children.
-                <ParentRoute path=path!("/client") view=|| view! { <Page><client::Layout /></Page> } ssr=SsrMode::Async>
+                // Each role's screens, nested under its path. The parent renders only the Outlet: a Suspense in a
+                // parent route's view (the header's, the role gate's) breaks hydration of a child that suspends, so
+                // each screen draws its own frame (page, greeting, tabs, role gate). Async SSR for the parent covers
+                // its children.
+                <ParentRoute path=path!("/client") view=Outlet ssr=SsrMode::Async>
                     <Route path=path!("") view=client::Overview />
                     <Route path=path!("jobs") view=client::Jobs />
                     <Route path=path!("resumes") view=client::Resumes />
                     <Route path=path!("profile") view=client::Profile />
                 </ParentRoute>
-                <ParentRoute path=path!("/employee") view=|| view! { <Page><employee::Layout /></Page> } ssr=SsrMode::Async>
+                <ParentRoute path=path!("/employee") view=Outlet ssr=SsrMode::Async>
                     <Route path=path!("") view=employee::Queue />
                     <Route path=path!("history") view=employee::History />
                     <Route path=path!("stats") view=employee::Stats />
                 </ParentRoute>
-                <ParentRoute path=path!("/admin") view=|| view! { <Page><admin::Layout /></Page> } ssr=SsrMode::Async>
+                <ParentRoute path=path!("/admin") view=Outlet ssr=SsrMode::Async>
                     <Route path=path!("") view=admin::Overview />
                     <Route path=path!("users") view=admin::Users />
                     <Route path=path!("clients") view=admin::Clients />
@@ -159,7 +161,7 @@ pub fn App() -> impl IntoView {
 
 /// Every page: the header, then the page's own content.
 #[component]
-fn Page(children: Children) -> impl IntoView {
+pub(crate) fn Page(children: Children) -> impl IntoView {
     view! {
         <layout::Header />
         <main class="page">{children()}</main>

@@ -10,7 +10,6 @@ pub mod users;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Outlet;
 
 use crate::{
     api::{CurrentUser, Role},
@@ -18,20 +17,23 @@ use crate::{
         shared::{
             analytics::{AdminAnalyticsSection, AnalyticsData},
             layout::SectionNav,
-            status::{Loading, RoleGate, RoleOnly},
+            status::{Loading, RoleGate},
         },
-        use_auth,
+        use_auth, Page,
     },
 };
 
-/// `/admin/…`: the head of the dashboard, then the section.
+/// The frame of every admin screen: the page, the greeting and section tabs, then the section, for a admin only.
+/// Each screen is a route of its own, nested under `/admin`, and creates its data before the frame.
 #[component]
-pub fn Layout() -> impl IntoView {
+fn Frame(title: &'static str, children: ChildrenFn) -> impl IntoView {
     view! {
-        <div class="dashboard">
-            <RoleGate allowed=Role::is_admin head=head />
-            <Outlet />
-        </div>
+        <Title text=title />
+        <Page>
+            <div class="dashboard">
+                <RoleGate allowed=Role::is_admin head=head children />
+            </div>
+        </Page>
     }
 }
 
@@ -50,10 +52,9 @@ fn head(user: CurrentUser) -> AnyView {
 pub fn Overview() -> impl IntoView {
     let data = AnalyticsData::new(use_auth().user);
     view! {
-        <Title text="Overview" />
-        <RoleOnly allowed=Role::is_admin>
+        <Frame title="Overview">
             <AdminAnalyticsSection data />
-        </RoleOnly>
+        </Frame>
     }
 }
 
@@ -64,15 +65,16 @@ pub fn Users() -> impl IntoView {
     let auth = use_auth();
     let data = users::UsersData::new(auth.user);
     view! {
-        <Title text="Users" />
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(me)) if me.role.is_admin() => view! { <users::UsersSection data me /> }.into_any(),
-                    _ => ().into_any(),
-                }
-            })}
-        </Suspense>
+        <Frame title="Users">
+            <Suspense fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match auth.user.await {
+                        Ok(Some(me)) if me.role.is_admin() => view! { <users::UsersSection data me /> }.into_any(),
+                        _ => ().into_any(),
+                    }
+                })}
+            </Suspense>
+        </Frame>
     }
 }
 
@@ -81,10 +83,9 @@ pub fn Users() -> impl IntoView {
 pub fn Clients() -> impl IntoView {
     let data = clients::ClientsData::new(use_auth().user);
     view! {
-        <Title text="Clients" />
-        <RoleOnly allowed=Role::is_admin>
+        <Frame title="Clients">
             <clients::ClientsSection data />
-        </RoleOnly>
+        </Frame>
     }
 }
 
@@ -93,10 +94,9 @@ pub fn Clients() -> impl IntoView {
 pub fn Assignments() -> impl IntoView {
     let data = assignments::AssignmentsData::new(use_auth().user);
     view! {
-        <Title text="Assignments" />
-        <RoleOnly allowed=Role::is_admin>
+        <Frame title="Assignments">
             <assignments::AssignmentsSection data />
-        </RoleOnly>
+        </Frame>
     }
 }
 
@@ -105,10 +105,9 @@ pub fn Assignments() -> impl IntoView {
 pub fn Jobs() -> impl IntoView {
     let data = jobs::AdminJobsData::new(use_auth().user);
     view! {
-        <Title text="Jobs" />
-        <RoleOnly allowed=Role::is_admin>
+        <Frame title="Jobs">
             <jobs::AdminJobsSection data />
-        </RoleOnly>
+        </Frame>
     }
 }
 
@@ -117,10 +116,9 @@ pub fn Jobs() -> impl IntoView {
 pub fn Activity() -> impl IntoView {
     let data = activity::ActivityData::new(use_auth().user);
     view! {
-        <Title text="Activity" />
-        <RoleOnly allowed=Role::is_admin>
+        <Frame title="Activity">
             <activity::ActivitySection data />
-        </RoleOnly>
+        </Frame>
     }
 }
 
@@ -129,9 +127,8 @@ pub fn Activity() -> impl IntoView {
 pub fn Queue() -> impl IntoView {
     let data = queue::QueueData::new(use_auth().user);
     view! {
-        <Title text="Queue" />
-        <RoleOnly allowed=Role::is_admin>
+        <Frame title="Queue">
             <queue::FailedJobsSection data />
-        </RoleOnly>
+        </Frame>
     }
 }

@@ -7,7 +7,6 @@ pub mod resumes;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Outlet;
 
 use crate::{
     api::{CurrentUser, Role},
@@ -15,9 +14,9 @@ use crate::{
         shared::{
             analytics::{AnalyticsData, ClientAnalyticsSection},
             layout::SectionNav,
-            status::{RoleGate, RoleOnly},
+            status::RoleGate,
         },
-        use_auth,
+        use_auth, Page,
     },
 };
 
@@ -25,14 +24,17 @@ fn is_client(role: Role) -> bool {
     role == Role::Client
 }
 
-/// `/client/…`: the head of the dashboard, then the section.
+/// The frame of every client screen: the page, the greeting and section tabs, then the section, for a client only.
+/// Each screen is a route of its own, nested under `/client`, and creates its data before the frame.
 #[component]
-pub fn Layout() -> impl IntoView {
+fn Frame(title: &'static str, children: ChildrenFn) -> impl IntoView {
     view! {
-        <div class="dashboard">
-            <RoleGate allowed=is_client head=head />
-            <Outlet />
-        </div>
+        <Title text=title />
+        <Page>
+            <div class="dashboard">
+                <RoleGate allowed=is_client head=head children />
+            </div>
+        </Page>
     }
 }
 
@@ -61,10 +63,9 @@ fn head(user: CurrentUser) -> AnyView {
 pub fn Overview() -> impl IntoView {
     let data = AnalyticsData::new(use_auth().user);
     view! {
-        <Title text="Overview" />
-        <RoleOnly allowed=is_client>
+        <Frame title="Overview">
             <ClientAnalyticsSection data />
-        </RoleOnly>
+        </Frame>
     }
 }
 
@@ -76,10 +77,9 @@ pub fn Jobs() -> impl IntoView {
     provide_context(resumes::ResumesData::new(user));
     let data = jobs::ClientJobsData::new(user);
     view! {
-        <Title text="Jobs" />
-        <RoleOnly allowed=is_client>
+        <Frame title="Jobs">
             <jobs::ClientJobsSection data />
-        </RoleOnly>
+        </Frame>
     }
 }
 
@@ -88,10 +88,9 @@ pub fn Jobs() -> impl IntoView {
 pub fn Resumes() -> impl IntoView {
     let data = resumes::ResumesData::new(use_auth().user);
     view! {
-        <Title text="Resumes" />
-        <RoleOnly allowed=is_client>
+        <Frame title="Resumes">
             <resumes::ResumesSection data />
-        </RoleOnly>
+        </Frame>
     }
 }
 
@@ -100,9 +99,8 @@ pub fn Resumes() -> impl IntoView {
 pub fn Profile() -> impl IntoView {
     let data = profile::ProfileData::new(use_auth().user);
     view! {
-        <Title text="Profile" />
-        <RoleOnly allowed=is_client>
+        <Frame title="Profile">
             <profile::ProfileSection data />
-        </RoleOnly>
+        </Frame>
     }
 }

@@ -4,7 +4,6 @@ pub mod work;
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Outlet;
 
 use crate::{
     api::{CurrentUser, Role},
@@ -12,9 +11,9 @@ use crate::{
         shared::{
             analytics::{AnalyticsData, EmployeeAnalyticsSection},
             layout::SectionNav,
-            status::{RoleGate, RoleOnly},
+            status::RoleGate,
         },
-        use_auth,
+        use_auth, Page,
     },
 };
 
@@ -22,14 +21,17 @@ fn is_employee(role: Role) -> bool {
     role == Role::Employee
 }
 
-/// `/employee/…`: the head of the dashboard, then the section.
+/// The frame of every employee screen: the page, the greeting and section tabs, then the section, for a employee only.
+/// Each screen is a route of its own, nested under `/employee`, and creates its data before the frame.
 #[component]
-pub fn Layout() -> impl IntoView {
+fn Frame(title: &'static str, children: ChildrenFn) -> impl IntoView {
     view! {
-        <div class="dashboard">
-            <RoleGate allowed=is_employee head=head />
-            <Outlet />
-        </div>
+        <Title text=title />
+        <Page>
+            <div class="dashboard">
+                <RoleGate allowed=is_employee head=head children />
+            </div>
+        </Page>
     }
 }
 
@@ -48,10 +50,9 @@ fn head(user: CurrentUser) -> AnyView {
 pub fn Queue() -> impl IntoView {
     let data = work::WorkData::new(work::Section::Queue, use_auth().user);
     view! {
-        <Title text="Queue" />
-        <RoleOnly allowed=is_employee>
+        <Frame title="Queue">
             <work::QueueSection data />
-        </RoleOnly>
+        </Frame>
     }
 }
 
@@ -60,10 +61,9 @@ pub fn Queue() -> impl IntoView {
 pub fn History() -> impl IntoView {
     let data = work::WorkData::new(work::Section::History, use_auth().user);
     view! {
-        <Title text="History" />
-        <RoleOnly allowed=is_employee>
+        <Frame title="History">
             <work::HistorySection data />
-        </RoleOnly>
+        </Frame>
     }
 }
 
@@ -74,10 +74,9 @@ pub fn Stats() -> impl IntoView {
     let data = work::WorkData::new(work::Section::Stats, user);
     let figures = AnalyticsData::new(user);
     view! {
-        <Title text="My stats" />
-        <RoleOnly allowed=is_employee>
+        <Frame title="My stats">
             <work::StatsCard data />
             <EmployeeAnalyticsSection data=figures />
-        </RoleOnly>
+        </Frame>
     }
 }

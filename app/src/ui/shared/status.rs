@@ -67,33 +67,19 @@ pub fn neighbours(
     )
 }
 
-/// The head of a role's dashboard (greeting, section tabs, notices), drawn by `head` for a signed-in user whose role
-/// passes `allowed`; anyone else is sent to the login page or to their own dashboard.
+/// A role's dashboard: `head` (greeting, section tabs, notices) and then the section (`children`) for a signed-in
+/// user whose role passes `allowed`; anyone else is sent to the login page or to their own dashboard, with nothing
+/// of the section in the page that sends them.
 ///
-/// The section itself is the route's `<Outlet/>` beside this gate, not inside it: a section creates its resources
-/// when it is created, and one created inside a Suspense's closure would be created again on every pass of server
-/// rendering. A section fetches through [`for_role`], so nothing is fetched for someone being sent away.
+/// The section's data is created by its route component, outside this Suspense: a resource created inside a
+/// Suspense's closure would be created again on every pass of server rendering. It fetches through [`for_role`], so
+/// nothing is fetched for someone being sent away.
 #[component]
-pub fn RoleGate(allowed: fn(Role) -> bool, head: fn(CurrentUser) -> AnyView) -> impl IntoView {
-    let auth = use_auth();
-    view! {
-        <Suspense fallback=|| view! { <Loading /> }>
-            {move || Suspend::new(async move {
-                match auth.user.await {
-                    Ok(Some(user)) if allowed(user.role) => head(user),
-                    Ok(Some(user)) => view! { <Redirect path=user.role.home() /> }.into_any(),
-                    _ => view! { <Redirect path="/login" /> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
-
-/// A section's content, shown only to a signed-in user whose role passes `allowed` (the layout's [`RoleGate`] sends
-/// everyone else away, and the page it answers them with carries nothing of the section). The section's data is
-/// created outside, by the section's route, and fetched through [`for_role`].
-#[component]
-pub fn RoleOnly(allowed: fn(Role) -> bool, children: ChildrenFn) -> impl IntoView {
+pub fn RoleGate(
+    allowed: fn(Role) -> bool,
+    head: fn(CurrentUser) -> AnyView,
+    children: ChildrenFn,
+) -> impl IntoView {
     let auth = use_auth();
     view! {
         <Suspense fallback=|| view! { <Loading /> }>
@@ -101,8 +87,9 @@ pub fn RoleOnly(allowed: fn(Role) -> bool, children: ChildrenFn) -> impl IntoVie
                 let children = children.clone();
                 Suspend::new(async move {
                     match auth.user.await {
-                        Ok(Some(user)) if allowed(user.role) => children().into_any(),
-                        _ => ().into_any(),
+                        Ok(Some(user)) if allowed(user.role) => view! { {head(user)} {children()} }.into_any(),
+                        Ok(Some(user)) => view! { <Redirect path=user.role.home() /> }.into_any(),
+                        _ => view! { <Redirect path="/login" /> }.into_any(),
                     }
                 })
             }}
