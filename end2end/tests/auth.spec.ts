@@ -57,10 +57,10 @@ test('login, navigation between sections, logout', async ({ page }, info) => {
   await fitsWidth(page);
 
   // Real navigation between the dashboard's sections.
-  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Users' }).click();
   await expect(page).toHaveURL(/\/admin\/users$/);
   await expect(page.getByRole('heading', { name: 'Users' })).toBeVisible();
-  await page.getByRole('link', { name: 'Activity' }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Activity' }).click();
   await expect(page).toHaveURL(/\/admin\/activity$/);
   await shot(page, info, '05-admin-activity');
 
@@ -106,7 +106,7 @@ test('an admin activates the new client from the clients screen', async ({ page 
   const email = `jo.${info.project.name}@example.com`;
   await login(page, ADMIN.email, ADMIN.password);
   await expect(page).toHaveURL(/\/admin$/);
-  await page.getByRole('link', { name: 'Clients' }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Clients' }).click();
   await expect(page).toHaveURL(/\/admin\/clients$/);
 
   const row = page.locator(`li[data-email="${email}"]`);
@@ -130,7 +130,7 @@ test('an admin activates the new client from the clients screen', async ({ page 
 test('the super admin creates an employee, deactivates and reactivates them', async ({ page }, info) => {
   const email = `emp.${info.project.name}@example.com`;
   await login(page, ADMIN.email, ADMIN.password);
-  await page.getByRole('link', { name: 'Users' }).click();
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Users' }).click();
   await expect(page).toHaveURL(/\/admin\/users$/);
 
   const create = page.getByTestId('create-user');
