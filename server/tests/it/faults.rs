@@ -21,6 +21,20 @@ fn delay(i: u64) -> Duration {
     Duration::from_micros(if x < 700 { x * 20 } else { x * 40 })
 }
 
+/// An API access token for `email` (signed in with the test password).
+async fn access_token(app: &TestApp, email: &str) -> String {
+    let login: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["access_token"].as_str().unwrap().to_string()
+}
+
 async fn queued_emails(app: &TestApp) -> u64 {
     let sql = match app.db.get_database_backend() {
         sea_orm::DbBackend::Postgres => {
@@ -43,16 +57,7 @@ async fn delegations_dropped_at_any_point_leave_nothing_half_done(b: Backend) {
     let (_, employee) = app.employee("sam@example.com").await;
     app.assign(client, employee).await;
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"email": "jo@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_string();
+    let token = access_token(&app, "jo@example.com").await;
     let emails_before = queued_emails(&app).await;
     let addr = app.base.trim_start_matches("http://").to_string();
 
@@ -154,18 +159,10 @@ async fn delegations_dropped_at_any_point_leave_nothing_half_done(b: Backend) {
     }
     // Another client still cannot see these jobs.
     let (_, _) = app.activated_client("other@example.com").await;
-    let other: Value = http
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"email": "other@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let other = access_token(&app, "other@example.com").await;
     let theirs: Value = http
         .get(format!("{}/api/v1/jobs", app.base))
-        .bearer_auth(other["access_token"].as_str().unwrap())
+        .bearer_auth(&other)
         .send()
         .await
         .unwrap()
@@ -260,16 +257,7 @@ async fn an_unavailable_database_answers_503_at_once_and_recovers() {
     let app = TestApp::spawn(Backend::Postgres).await;
     app.activated_client("jo@example.com").await;
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"email": "jo@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_string();
+    let token = access_token(&app, "jo@example.com").await;
     let browser = app.signed_in("jo@example.com").await;
     let name = app.testdb.url.rsplit('/').next().unwrap().to_string();
     let admin = sea_orm::Database::connect(pg_admin_url()).await.unwrap();

@@ -9,7 +9,6 @@ pub mod queue;
 pub mod users;
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::{
     api::{CurrentUser, Role},
@@ -17,24 +16,16 @@ use crate::{
         shared::{
             analytics::{AdminAnalyticsSection, AnalyticsData},
             layout::SectionNav,
-            status::{Loading, RoleGate},
+            status::{Dashboard, Loading},
         },
-        use_auth, Page,
+        use_auth,
     },
 };
 
-/// The frame of every admin screen: the page, the greeting and section tabs, then the section, for a admin only.
-/// Each screen is a route of its own, nested under `/admin`, and creates its data before the frame.
+/// The frame of every admin screen (see [`Dashboard`]).
 #[component]
 fn Frame(title: &'static str, children: ChildrenFn) -> impl IntoView {
-    view! {
-        <Title text=title />
-        <Page>
-            <div class="dashboard">
-                <RoleGate allowed=Role::is_admin head=head children />
-            </div>
-        </Page>
-    }
+    view! { <Dashboard title allowed=Role::is_admin head=head children /> }
 }
 
 fn head(user: CurrentUser) -> AnyView {

@@ -6,7 +6,6 @@ pub mod profile;
 pub mod resumes;
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::{
     api::{CurrentUser, Role},
@@ -14,9 +13,9 @@ use crate::{
         shared::{
             analytics::{AnalyticsData, ClientAnalyticsSection},
             layout::SectionNav,
-            status::RoleGate,
+            status::Dashboard,
         },
-        use_auth, Page,
+        use_auth,
     },
 };
 
@@ -24,18 +23,10 @@ fn is_client(role: Role) -> bool {
     role == Role::Client
 }
 
-/// The frame of every client screen: the page, the greeting and section tabs, then the section, for a client only.
-/// Each screen is a route of its own, nested under `/client`, and creates its data before the frame.
+/// The frame of every client screen (see [`Dashboard`]).
 #[component]
 fn Frame(title: &'static str, children: ChildrenFn) -> impl IntoView {
-    view! {
-        <Title text=title />
-        <Page>
-            <div class="dashboard">
-                <RoleGate allowed=is_client head=head children />
-            </div>
-        </Page>
-    }
+    view! { <Dashboard title allowed=is_client head=head children /> }
 }
 
 fn head(user: CurrentUser) -> AnyView {

@@ -3,7 +3,6 @@
 pub mod work;
 
 use leptos::prelude::*;
-use leptos_meta::Title;
 
 use crate::{
     api::{CurrentUser, Role},
@@ -11,9 +10,9 @@ use crate::{
         shared::{
             analytics::{AnalyticsData, EmployeeAnalyticsSection},
             layout::SectionNav,
-            status::RoleGate,
+            status::Dashboard,
         },
-        use_auth, Page,
+        use_auth,
     },
 };
 
@@ -21,18 +20,10 @@ fn is_employee(role: Role) -> bool {
     role == Role::Employee
 }
 
-/// The frame of every employee screen: the page, the greeting and section tabs, then the section, for a employee only.
-/// Each screen is a route of its own, nested under `/employee`, and creates its data before the frame.
+/// The frame of every employee screen (see [`Dashboard`]).
 #[component]
 fn Frame(title: &'static str, children: ChildrenFn) -> impl IntoView {
-    view! {
-        <Title text=title />
-        <Page>
-            <div class="dashboard">
-                <RoleGate allowed=is_employee head=head children />
-            </div>
-        </Page>
-    }
+    view! { <Dashboard title allowed=is_employee head=head children /> }
 }
 
 fn head(user: CurrentUser) -> AnyView {

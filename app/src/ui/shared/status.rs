@@ -4,11 +4,12 @@
 use std::future::Future;
 
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::{
     api::{AppError, CurrentUser, Role},
-    ui::use_auth,
+    ui::{use_auth, Page},
 };
 
 /// The signed-in user, as every screen reads it.
@@ -94,5 +95,24 @@ pub fn RoleGate(
                 })
             }}
         </Suspense>
+    }
+}
+
+/// The frame of every dashboard screen: the page with its header, then the role's `head` and the screen's section
+/// behind the [`RoleGate`]. Each screen is a route of its own and creates its data before the frame.
+#[component]
+pub fn Dashboard(
+    title: &'static str,
+    allowed: fn(Role) -> bool,
+    head: fn(CurrentUser) -> AnyView,
+    children: ChildrenFn,
+) -> impl IntoView {
+    view! {
+        <Title text=title />
+        <Page>
+            <div class="dashboard">
+                <RoleGate allowed head children />
+            </div>
+        </Page>
     }
 }
