@@ -48,18 +48,6 @@ pub struct Demo {
     pub password_env: String,
 }
 
-impl Default for Demo {
-    fn default() -> Self {
-        Demo {
-            admins: 2,
-            employees: 4,
-            clients: 8,
-            jobs_per_client: 12,
-            password_env: "DEMO_PASSWORD".into(),
-        }
-    }
-}
-
 /// What was made, and who can sign in.
 #[derive(Debug, Default)]
 pub struct Seeded {
