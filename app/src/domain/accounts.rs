@@ -198,19 +198,23 @@ pub async fn signup_client(
 ) -> Result<users::Model, AppError> {
     ensure_email_free(db, &account.email).await?;
     let hash = password::hash(account.password.expose().to_string()).await?;
-    let txn = super::begin_write(db).await?;
-    let user = insert_account(&txn, Role::Client, &account, hash, None).await?;
-    audit::record(
-        &txn,
-        Some(user.id),
-        "account.signup",
-        "user",
-        Some(user.id),
-        json!({"role": "client"}),
-        meta,
-    )
+    let user = crate::domain::retrying(|| async {
+        let txn = super::begin_write(db).await?;
+        let user = insert_account(&txn, Role::Client, &account, hash.clone(), None).await?;
+        audit::record(
+            &txn,
+            Some(user.id),
+            "account.signup",
+            "user",
+            Some(user.id),
+            json!({"role": "client"}),
+            meta,
+        )
+        .await?;
+        crate::domain::commit(txn).await?;
+        Ok(user)
+    })
     .await?;
-    crate::domain::commit(txn).await?;
     Ok(user)
 }
 
@@ -278,19 +282,24 @@ pub async fn create_user(
     }
     ensure_email_free(db, &account.email).await?;
     let hash = password::hash(account.password.expose().to_string()).await?;
-    let txn = super::begin_write(db).await?;
-    let user = insert_account(&txn, role, &account, hash, actor.map(|a| a.user_id)).await?;
-    audit::record(
-        &txn,
-        actor.map(|a| a.user_id),
-        "user.create",
-        "user",
-        Some(user.id),
-        json!({"role": role.as_str(), "email": user.email}),
-        meta,
-    )
+    let user = crate::domain::retrying(|| async {
+        let txn = super::begin_write(db).await?;
+        let user =
+            insert_account(&txn, role, &account, hash.clone(), actor.map(|a| a.user_id)).await?;
+        audit::record(
+            &txn,
+            actor.map(|a| a.user_id),
+            "user.create",
+            "user",
+            Some(user.id),
+            json!({"role": role.as_str(), "email": user.email}),
+            meta,
+        )
+        .await?;
+        crate::domain::commit(txn).await?;
+        Ok(user)
+    })
     .await?;
-    crate::domain::commit(txn).await?;
     Ok(user)
 }
 
@@ -383,76 +392,80 @@ pub async fn set_active(
     active: bool,
     meta: &RequestMeta,
 ) -> Result<users::Model, AppError> {
-    let txn = super::begin_write(db).await?;
-    let target = users::Entity::find_by_id(user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such user."))?;
-    let target_role = target.role;
-    if !may_manage_user(actor.role, target_role) {
-        drop(txn);
-        let attempted = if active {
-            "user.reactivate"
-        } else {
-            "user.deactivate"
-        };
-        return Err(audit::denied(
-            db,
-            actor,
-            attempted,
-            "user",
-            Some(user_id),
-            meta,
-            "You do not have permission to change this account.",
-        )
-        .await);
-    }
-    if actor.user_id == user_id && !active {
-        return Err(AppError::conflict(
-            "You cannot deactivate your own account.",
-        ));
-    }
-    let mut am: users::ActiveModel = target.into();
-    am.is_active = Set(active);
-    am.updated_at = Set(now());
-    let user = am.update(&txn).await?;
-    if !active {
-        end_sessions_of(&txn, user_id).await?;
-        super::infra::tokens::revoke_all_of(&txn, user_id).await?;
-    }
-    // An employee's unfinished jobs must not wait for someone who can no longer sign in; one who is back takes
-    // waiting jobs of their clients.
-    if target_role == Role::Employee {
-        if let Some(e) = super::access::employee_of(&txn, user_id).await? {
-            if active {
-                super::assignments::distribute_for(&txn, e.id, meta).await?;
+    let user = crate::domain::retrying(|| async {
+        let txn = super::begin_write(db).await?;
+        let target = users::Entity::find_by_id(user_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::not_found("No such user."))?;
+        let target_role = target.role;
+        if !may_manage_user(actor.role, target_role) {
+            drop(txn);
+            let attempted = if active {
+                "user.reactivate"
             } else {
-                super::assignments::release_jobs_of(
-                    &txn,
-                    actor,
-                    e.id,
-                    "employee deactivated",
-                    meta,
-                )
-                .await?;
+                "user.deactivate"
+            };
+            return Err(audit::denied(
+                db,
+                actor,
+                attempted,
+                "user",
+                Some(user_id),
+                meta,
+                "You do not have permission to change this account.",
+            )
+            .await);
+        }
+        if actor.user_id == user_id && !active {
+            return Err(AppError::conflict(
+                "You cannot deactivate your own account.",
+            ));
+        }
+        let mut am: users::ActiveModel = target.into();
+        am.is_active = Set(active);
+        am.updated_at = Set(now());
+        let user = am.update(&txn).await?;
+        if !active {
+            end_sessions_of(&txn, user_id).await?;
+            super::infra::tokens::revoke_all_of(&txn, user_id).await?;
+        }
+        // An employee's unfinished jobs must not wait for someone who can no longer sign in; one who is back takes
+        // waiting jobs of their clients.
+        if target_role == Role::Employee {
+            if let Some(e) = super::access::employee_of(&txn, user_id).await? {
+                if active {
+                    super::assignments::distribute_for(&txn, e.id, meta).await?;
+                } else {
+                    super::assignments::release_jobs_of(
+                        &txn,
+                        actor,
+                        e.id,
+                        "employee deactivated",
+                        meta,
+                    )
+                    .await?;
+                }
             }
         }
-    }
-    audit::record(
-        &txn,
-        Some(actor.user_id),
-        if active {
-            "user.reactivate"
-        } else {
-            "user.deactivate"
-        },
-        "user",
-        Some(user_id),
-        json!({}),
-        meta,
-    )
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            if active {
+                "user.reactivate"
+            } else {
+                "user.deactivate"
+            },
+            "user",
+            Some(user_id),
+            json!({}),
+            meta,
+        )
+        .await?;
+        crate::domain::commit(txn).await?;
+        Ok(user)
+    })
     .await?;
-    crate::domain::commit(txn).await?;
     // An employee's jobs may have moved: refresh them and everyone of the clients they serve.
     if let Ok(Some(e)) = super::access::employee_of(db, user.id).await {
         events.employee_changed(db, e.id).await;

@@ -193,45 +193,49 @@ pub async fn assign(
             "This employee's account is deactivated. Reactivate it first.",
         ));
     }
-    let txn = super::begin_write(db).await?;
-    access::lock_client(&txn, client.id).await?;
-    if access::serves(&txn, employee.id, client.id).await? {
-        return Err(AppError::conflict(
-            "This employee is already assigned to this client.",
-        ));
-    }
-    let row = assignments::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        client_id: Set(client.id),
-        employee_id: Set(employee.id),
-        assigned_by: Set(Some(actor.user_id)),
-        assigned_at: Set(now()),
-        is_active: Set(true),
-        unassigned_at: Set(None),
-    }
-    .insert(&txn)
-    .await;
-    let row = match row {
-        Ok(r) => r,
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+    let n = crate::domain::retrying(|| async {
+        let txn = super::begin_write(db).await?;
+        access::lock_client(&txn, client.id).await?;
+        if access::serves(&txn, employee.id, client.id).await? {
             return Err(AppError::conflict(
                 "This employee is already assigned to this client.",
-            ))
+            ));
         }
-        Err(e) => return Err(e.into()),
-    };
-    audit::record(
-        &txn,
-        Some(actor.user_id),
-        "assignment.create",
-        "assignment",
-        Some(row.id),
-        json!({"client_id": client.id, "employee_id": employee.id}),
-        meta,
-    )
+        let row = assignments::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            client_id: Set(client.id),
+            employee_id: Set(employee.id),
+            assigned_by: Set(Some(actor.user_id)),
+            assigned_at: Set(now()),
+            is_active: Set(true),
+            unassigned_at: Set(None),
+        }
+        .insert(&txn)
+        .await;
+        let row = match row {
+            Ok(r) => r,
+            Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+                return Err(AppError::conflict(
+                    "This employee is already assigned to this client.",
+                ))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            "assignment.create",
+            "assignment",
+            Some(row.id),
+            json!({"client_id": client.id, "employee_id": employee.id}),
+            meta,
+        )
+        .await?;
+        let n = distribution::distribute_waiting(&txn, client.id, meta).await?;
+        crate::domain::commit(txn).await?;
+        Ok(n)
+    })
     .await?;
-    let n = distribution::distribute_waiting(&txn, client.id, meta).await?;
-    crate::domain::commit(txn).await?;
     tracing::info!(client = %client.id, employee = %employee.id, distributed = n, "employee assigned");
     events.client_changed(db, client.id, vec![]).await;
     Ok(())
@@ -250,62 +254,66 @@ pub async fn unassign(
         return Err(refuse(db, actor, "assignment.end", "client", Some(client_id), meta).await);
     }
     let (client, employee) = employee_and_client(db, client_id, employee_id).await?;
-    let txn = super::begin_write(db).await?;
-    access::lock_client(&txn, client.id).await?;
-    let Some(row) = assignments::Entity::find()
-        .filter(assignments::Column::ClientId.eq(client.id))
-        .filter(assignments::Column::EmployeeId.eq(employee.id))
-        .filter(assignments::Column::IsActive.eq(true))
-        .one(&txn)
-        .await?
-    else {
-        return Err(AppError::conflict(
-            "This employee is not assigned to this client.",
-        ));
-    };
-    let mut am: assignments::ActiveModel = row.into();
-    am.is_active = Set(false);
-    am.unassigned_at = Set(Some(now()));
-    let row = am.update(&txn).await?;
-    let open = jobs::Entity::find()
-        .filter(jobs::Column::ClientId.eq(client.id))
-        .filter(jobs::Column::AssignedEmployeeId.eq(employee.id))
-        .filter(jobs::Column::Status.is_in(JobStatus::ASSIGNED_OPEN.map(|s| s.as_str())))
-        .all(&txn)
-        .await?;
-    let returned = open.len();
-    for job in open {
-        let id = job.id;
-        let mut am: jobs::ActiveModel = job.into();
-        am.assigned_employee_id = Set(None);
-        am.status = Set(JobStatus::Unassigned);
-        am.assigned_at = Set(None);
-        am.started_at = Set(None);
-        am.updated_at = Set(now());
-        am.update(&txn).await?;
+    crate::domain::retrying(|| async {
+        let txn = super::begin_write(db).await?;
+        access::lock_client(&txn, client.id).await?;
+        let Some(row) = assignments::Entity::find()
+            .filter(assignments::Column::ClientId.eq(client.id))
+            .filter(assignments::Column::EmployeeId.eq(employee.id))
+            .filter(assignments::Column::IsActive.eq(true))
+            .one(&txn)
+            .await?
+        else {
+            return Err(AppError::conflict(
+                "This employee is not assigned to this client.",
+            ));
+        };
+        let mut am: assignments::ActiveModel = row.into();
+        am.is_active = Set(false);
+        am.unassigned_at = Set(Some(now()));
+        let row = am.update(&txn).await?;
+        let open = jobs::Entity::find()
+            .filter(jobs::Column::ClientId.eq(client.id))
+            .filter(jobs::Column::AssignedEmployeeId.eq(employee.id))
+            .filter(jobs::Column::Status.is_in(JobStatus::ASSIGNED_OPEN.map(|s| s.as_str())))
+            .all(&txn)
+            .await?;
+        let returned = open.len();
+        for job in open {
+            let id = job.id;
+            let mut am: jobs::ActiveModel = job.into();
+            am.assigned_employee_id = Set(None);
+            am.status = Set(JobStatus::Unassigned);
+            am.assigned_at = Set(None);
+            am.started_at = Set(None);
+            am.updated_at = Set(now());
+            am.update(&txn).await?;
+            audit::record(
+                &txn,
+                Some(actor.user_id),
+                "job.unassign",
+                "job",
+                Some(id),
+                json!({"from_employee_id": employee.id, "reason": "employee unassigned from client"}),
+                meta,
+            )
+            .await?;
+        }
         audit::record(
             &txn,
             Some(actor.user_id),
-            "job.unassign",
-            "job",
-            Some(id),
-            json!({"from_employee_id": employee.id, "reason": "employee unassigned from client"}),
+            "assignment.end",
+            "assignment",
+            Some(row.id),
+            json!({"client_id": client.id, "employee_id": employee.id, "jobs_returned": returned}),
             meta,
         )
         .await?;
-    }
-    audit::record(
-        &txn,
-        Some(actor.user_id),
-        "assignment.end",
-        "assignment",
-        Some(row.id),
-        json!({"client_id": client.id, "employee_id": employee.id, "jobs_returned": returned}),
-        meta,
-    )
+        distribution::distribute_waiting(&txn, client.id, meta).await?;
+        crate::domain::commit(txn).await?;
+        Ok(())
+    })
     .await?;
-    distribution::distribute_waiting(&txn, client.id, meta).await?;
-    crate::domain::commit(txn).await?;
     // The employee who no longer serves the client loses its jobs from their queue.
     events
         .client_changed(db, client.id, vec![employee.user_id])
@@ -349,30 +357,34 @@ pub async fn set_availability(
         .map(|a| a.client_id)
         .collect();
     client_ids.sort();
-    let txn = super::begin_write(db).await?;
-    // Client locks first, in id order (as every other writer takes them), then the employee row.
-    for c in &client_ids {
-        access::lock_client(&txn, *c).await?;
-    }
-    let mut am: employees::ActiveModel = employee.into();
-    am.is_available = Set(available);
-    let employee = am.update(&txn).await?;
-    audit::record(
-        &txn,
-        Some(actor.user_id),
-        "employee.availability",
-        "employee",
-        Some(employee.id),
-        json!({"available": available}),
-        meta,
-    )
-    .await?;
-    if available {
+    crate::domain::retrying(|| async {
+        let txn = super::begin_write(db).await?;
+        // Client locks first, in id order (as every other writer takes them), then the employee row.
         for c in &client_ids {
-            distribution::distribute_waiting(&txn, *c, meta).await?;
+            access::lock_client(&txn, *c).await?;
         }
-    }
-    crate::domain::commit(txn).await?;
+        let mut am: employees::ActiveModel = employee.clone().into();
+        am.is_available = Set(available);
+        let employee = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            "employee.availability",
+            "employee",
+            Some(employee.id),
+            json!({"available": available}),
+            meta,
+        )
+        .await?;
+        if available {
+            for c in &client_ids {
+                distribution::distribute_waiting(&txn, *c, meta).await?;
+            }
+        }
+        crate::domain::commit(txn).await?;
+        Ok(())
+    })
+    .await?;
     // Waiting jobs may have moved to this employee: refresh them and every client they serve.
     events.employee_changed(db, employee_id).await;
     Ok(())

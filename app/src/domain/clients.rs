@@ -144,42 +144,46 @@ pub async fn set_activation(
             format!("Use at most {NOTES_MAX} characters."),
         ));
     }
-    let txn = super::begin_write(db).await?;
-    let client = clients::Entity::find_by_id(client_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such client."))?;
-    let mut am: clients::ActiveModel = client.into();
-    am.is_activated = Set(activate);
-    if activate {
-        am.activated_at = Set(Some(now()));
-        am.activated_by = Set(Some(actor.user_id));
-    }
-    am.payment_status = Set(payment_status);
-    am.subscription_data = Set(json!({ "notes": notes }));
-    let client = am.update(&txn).await?;
-    audit::record(
-        &txn,
-        Some(actor.user_id),
-        attempted,
-        "client",
-        Some(client.id),
-        json!({ "payment_status": payment_status.as_str(), "notes": notes }),
-        meta,
-    )
-    .await?;
-    if activate {
-        super::notifications::notify(
+    let client = crate::domain::retrying(|| async {
+        let txn = super::begin_write(db).await?;
+        let client = clients::Entity::find_by_id(client_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| AppError::not_found("No such client."))?;
+        let mut am: clients::ActiveModel = client.into();
+        am.is_activated = Set(activate);
+        if activate {
+            am.activated_at = Set(Some(now()));
+            am.activated_by = Set(Some(actor.user_id));
+        }
+        am.payment_status = Set(payment_status);
+        am.subscription_data = Set(json!({ "notes": notes }));
+        let client = am.update(&txn).await?;
+        audit::record(
             &txn,
-            client.user_id,
-            "client_activated",
-            "Your account is active",
-            "You can now delegate job applications.",
-            Some("/client/jobs".into()),
+            Some(actor.user_id),
+            attempted,
+            "client",
+            Some(client.id),
+            json!({ "payment_status": payment_status.as_str(), "notes": notes }),
+            meta,
         )
         .await?;
-    }
-    crate::domain::commit(txn).await?;
+        if activate {
+            super::notifications::notify(
+                &txn,
+                client.user_id,
+                "client_activated",
+                "Your account is active",
+                "You can now delegate job applications.",
+                Some("/client/jobs".into()),
+            )
+            .await?;
+        }
+        crate::domain::commit(txn).await?;
+        Ok(client)
+    })
+    .await?;
     events.publish(vec![client.user_id]);
     let ids: Vec<Uuid> = std::iter::once(client.user_id)
         .chain(client.activated_by)

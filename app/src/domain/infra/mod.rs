@@ -10,3 +10,4 @@ pub mod session;
 pub mod session_store;
 pub mod storage;
 pub mod tokens;
+pub mod transactions;

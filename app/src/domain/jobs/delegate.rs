@@ -213,8 +213,19 @@ pub(super) async fn duplicate_of<C: ConnectionTrait>(
     }))
 }
 
-/// Write one delegation and distribute it, in one transaction under the client's lock.
+/// Write one delegation and distribute it, in one transaction under the client's lock (run again if it loses to a
+/// conflicting write).
 pub(super) async fn create(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    client: &clients::Model,
+    new: NewJob,
+    meta: &RequestMeta,
+) -> Result<jobs::Model, AppError> {
+    crate::domain::retrying(|| create_once(db, actor, client, new.clone(), meta)).await
+}
+
+async fn create_once(
     db: &DatabaseConnection,
     actor: &Actor,
     client: &clients::Model,

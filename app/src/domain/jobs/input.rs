@@ -120,6 +120,7 @@ pub fn parse_deadline(raw: &str, now: DateTime<Utc>) -> Result<Option<DateTime<U
 }
 
 /// What every delegation shares, checked.
+#[derive(Clone)]
 pub(super) struct Common {
     pub(super) resume_type_id: Option<Uuid>,
     pub(super) priority: Priority,
@@ -180,6 +181,7 @@ pub(super) fn check_common(
 }
 
 /// A validated delegation.
+#[derive(Clone)]
 pub(super) struct NewJob {
     pub(super) url: String,
     pub(super) company: String,

@@ -56,29 +56,33 @@ pub async fn cancel(
         )
         .await);
     }
-    let txn = crate::domain::begin_write(db).await?;
-    let (job, status) = lock_and_reload(&txn, client.id, id).await?;
-    if !status.is_open() {
-        return Err(AppError::conflict(format!(
-            "This job is {} and can no longer be cancelled.",
-            status.label().to_lowercase()
-        )));
-    }
-    let mut am: jobs::ActiveModel = job.into();
-    am.status = Set(JobStatus::Cancelled);
-    am.updated_at = Set(now());
-    let job = am.update(&txn).await?;
-    audit::record(
-        &txn,
-        Some(actor.user_id),
-        "job.cancel",
-        "job",
-        Some(job.id),
-        json!({"from": status.as_str()}),
-        meta,
-    )
+    let job = crate::domain::retrying(|| async {
+        let txn = crate::domain::begin_write(db).await?;
+        let (job, status) = lock_and_reload(&txn, client.id, id).await?;
+        if !status.is_open() {
+            return Err(AppError::conflict(format!(
+                "This job is {} and can no longer be cancelled.",
+                status.label().to_lowercase()
+            )));
+        }
+        let mut am: jobs::ActiveModel = job.into();
+        am.status = Set(JobStatus::Cancelled);
+        am.updated_at = Set(now());
+        let job = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            "job.cancel",
+            "job",
+            Some(job.id),
+            json!({"from": status.as_str()}),
+            meta,
+        )
+        .await?;
+        crate::domain::commit(txn).await?;
+        Ok(job)
+    })
     .await?;
-    crate::domain::commit(txn).await?;
     events.job_changed(db, job.id, vec![]).await;
     Ok(summaries(db, vec![job]).await?.remove(0))
 }
@@ -105,28 +109,32 @@ pub async fn reassign(
         .await);
     }
     let job = load(db, id).await?;
-    let txn = crate::domain::begin_write(db).await?;
-    let (job, status) = lock_and_reload(&txn, job.client_id, id).await?;
-    if !status.is_open() {
-        return Err(AppError::conflict(format!(
-            "This job is {} and cannot be reassigned.",
-            status.label().to_lowercase()
-        )));
-    }
-    if job.assigned_employee_id == Some(employee_id) {
-        return Err(AppError::field(
-            "employee_id",
-            "The job is already assigned to this employee.",
-        ));
-    }
-    if !access::serves(&txn, employee_id, job.client_id).await? {
-        return Err(AppError::field(
-            "employee_id",
-            "Choose an employee assigned to this job's client.",
-        ));
-    }
-    let job = distribution::assign_to(&txn, job, employee_id, Some(actor), meta).await?;
-    crate::domain::commit(txn).await?;
+    let job = crate::domain::retrying(|| async {
+        let txn = crate::domain::begin_write(db).await?;
+        let (job, status) = lock_and_reload(&txn, job.client_id, id).await?;
+        if !status.is_open() {
+            return Err(AppError::conflict(format!(
+                "This job is {} and cannot be reassigned.",
+                status.label().to_lowercase()
+            )));
+        }
+        if job.assigned_employee_id == Some(employee_id) {
+            return Err(AppError::field(
+                "employee_id",
+                "The job is already assigned to this employee.",
+            ));
+        }
+        if !access::serves(&txn, employee_id, job.client_id).await? {
+            return Err(AppError::field(
+                "employee_id",
+                "Choose an employee assigned to this job's client.",
+            ));
+        }
+        let job = distribution::assign_to(&txn, job, employee_id, Some(actor), meta).await?;
+        crate::domain::commit(txn).await?;
+        Ok(job)
+    })
+    .await?;
     events.job_changed(db, job.id, vec![]).await;
     Ok(summaries(db, vec![job]).await?.remove(0))
 }

@@ -145,27 +145,31 @@ pub async fn save_profile(
     let client =
         access::require_client(db, actor, "resume.profile_update", "resume_profile", meta).await?;
     let p = clean_profile(profile)?;
-    let txn = super::begin_write(db).await?;
-    let row = ensure_profile(&txn, client.id).await?;
-    let mut am: resume_profiles::ActiveModel = row.into();
-    am.professional_summary = Set(p.summary.clone());
-    am.experience = Set(json!(p.experience));
-    am.education = Set(json!(p.education));
-    am.skills = Set(json!(p.skills));
-    am.contact_info = Set(json!(p.contact));
-    am.updated_at = Set(now());
-    let row = am.update(&txn).await?;
-    audit::record(
-        &txn,
-        Some(actor.user_id),
-        "resume.profile_update",
-        "resume_profile",
-        Some(row.id),
-        json!({"experience": p.experience.len(), "education": p.education.len(), "skills": p.skills.len()}),
-        meta,
-    )
+    crate::domain::retrying(|| async {
+        let txn = super::begin_write(db).await?;
+        let row = ensure_profile(&txn, client.id).await?;
+        let mut am: resume_profiles::ActiveModel = row.into();
+        am.professional_summary = Set(p.summary.clone());
+        am.experience = Set(json!(p.experience));
+        am.education = Set(json!(p.education));
+        am.skills = Set(json!(p.skills));
+        am.contact_info = Set(json!(p.contact));
+        am.updated_at = Set(now());
+        let row = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            "resume.profile_update",
+            "resume_profile",
+            Some(row.id),
+            json!({"experience": p.experience.len(), "education": p.education.len(), "skills": p.skills.len()}),
+            meta,
+        )
+        .await?;
+        crate::domain::commit(txn).await?;
+        Ok(())
+    })
     .await?;
-    crate::domain::commit(txn).await?;
     bundle(db, client.id).await
 }
 
@@ -208,21 +212,25 @@ pub async fn delete_type(
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
     let row = own_type(db, actor, id, "resume.delete", meta).await?;
-    let txn = super::begin_write(db).await?;
-    resume_types::Entity::delete_by_id(row.id)
-        .exec(&txn)
+    crate::domain::retrying(|| async {
+        let txn = super::begin_write(db).await?;
+        resume_types::Entity::delete_by_id(row.id)
+            .exec(&txn)
+            .await?;
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            "resume.delete",
+            "resume_type",
+            Some(row.id),
+            json!({"name": row.name, "file_name": row.file_name}),
+            meta,
+        )
         .await?;
-    audit::record(
-        &txn,
-        Some(actor.user_id),
-        "resume.delete",
-        "resume_type",
-        Some(row.id),
-        json!({"name": row.name, "file_name": row.file_name}),
-        meta,
-    )
+        crate::domain::commit(txn).await?;
+        Ok(())
+    })
     .await?;
-    crate::domain::commit(txn).await?;
     if let Err(e) = storage.delete(&row.file_path).await {
         tracing::warn!(error = %e, "could not remove a deleted resume's file");
     }

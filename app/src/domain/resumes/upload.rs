@@ -129,7 +129,7 @@ pub async fn upload(
     let size = up.bytes.len() as i64;
     storage.put(&key, up.bytes, "application/pdf").await?;
     let file_name = clean_file_name(&up.file_name);
-    let written: Result<resume_types::Model, AppError> = async {
+    let written: Result<resume_types::Model, AppError> = crate::domain::retrying(|| async {
         let txn = crate::domain::begin_write(db).await?;
         let profile = ensure_profile(&txn, client.id).await?;
         let row = match &existing {
@@ -178,7 +178,7 @@ pub async fn upload(
         .await?;
         crate::domain::commit(txn).await?;
         Ok(row)
-    }
+    })
     .await;
     match written {
         Ok(row) => {

@@ -149,7 +149,7 @@ pub async fn complete(
         }
         _ => None,
     };
-    let written: Result<jobs::Model, AppError> = async {
+    let written: Result<jobs::Model, AppError> = crate::domain::retrying(|| async {
         let txn = crate::domain::begin_write(db).await?;
         let job = locked(&txn, &job, employee.id, &[JobStatus::InProgress], |s| {
             format!(
@@ -217,7 +217,7 @@ pub async fn complete(
         }
         crate::domain::commit(txn).await?;
         Ok(job)
-    }
+    })
     .await;
     match written {
         Ok(job) => {

@@ -146,45 +146,49 @@ pub async fn start(
     meta: &RequestMeta,
 ) -> Result<JobSummary, AppError> {
     let (employee, job) = own_job(db, actor, job_id, "job.start", meta).await?;
-    let txn = super::begin_write(db).await?;
-    let job = locked(
-        &txn,
-        &job,
-        employee.id,
-        &[JobStatus::Pending],
-        |s| match s {
-            JobStatus::InProgress => "You have started this job already.".into(),
-            s => format!(
-                "This job is {} and cannot be started.",
-                s.label().to_lowercase()
-            ),
-        },
-    )
+    let job = crate::domain::retrying(|| async {
+        let txn = super::begin_write(db).await?;
+        let job = locked(
+            &txn,
+            &job,
+            employee.id,
+            &[JobStatus::Pending],
+            |s| match s {
+                JobStatus::InProgress => "You have started this job already.".into(),
+                s => format!(
+                    "This job is {} and cannot be started.",
+                    s.label().to_lowercase()
+                ),
+            },
+        )
+        .await?;
+        let t = now();
+        let mut am: jobs::ActiveModel = job.into();
+        am.status = Set(JobStatus::InProgress);
+        am.started_at = Set(Some(t));
+        am.updated_at = Set(t);
+        let job = am.update(&txn).await?;
+        employees::ActiveModel {
+            id: Set(employee.id),
+            last_active: Set(Some(t)),
+            ..Default::default()
+        }
+        .update(&txn)
+        .await?;
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            "job.start",
+            "job",
+            Some(job.id),
+            json!({}),
+            meta,
+        )
+        .await?;
+        crate::domain::commit(txn).await?;
+        Ok(job)
+    })
     .await?;
-    let t = now();
-    let mut am: jobs::ActiveModel = job.into();
-    am.status = Set(JobStatus::InProgress);
-    am.started_at = Set(Some(t));
-    am.updated_at = Set(t);
-    let job = am.update(&txn).await?;
-    employees::ActiveModel {
-        id: Set(employee.id),
-        last_active: Set(Some(t)),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        Some(actor.user_id),
-        "job.start",
-        "job",
-        Some(job.id),
-        json!({}),
-        meta,
-    )
-    .await?;
-    crate::domain::commit(txn).await?;
     events.job_changed(db, job.id, vec![]).await;
     Ok(summaries(db, vec![job]).await?.remove(0))
 }
@@ -198,36 +202,40 @@ pub async fn return_to_pool(
     meta: &RequestMeta,
 ) -> Result<JobSummary, AppError> {
     let (employee, job) = own_job(db, actor, job_id, "job.return", meta).await?;
-    let txn = super::begin_write(db).await?;
-    let job = locked(&txn, &job, employee.id, &JobStatus::ASSIGNED_OPEN, |s| {
-        format!(
-            "This job is {} and cannot be handed back.",
-            s.label().to_lowercase()
+    let job = crate::domain::retrying(|| async {
+        let txn = super::begin_write(db).await?;
+        let job = locked(&txn, &job, employee.id, &JobStatus::ASSIGNED_OPEN, |s| {
+            format!(
+                "This job is {} and cannot be handed back.",
+                s.label().to_lowercase()
+            )
+        })
+        .await?;
+        let mut am: jobs::ActiveModel = job.into();
+        am.assigned_employee_id = Set(None);
+        am.status = Set(JobStatus::Unassigned);
+        am.assigned_at = Set(None);
+        am.started_at = Set(None);
+        am.updated_at = Set(now());
+        let job = am.update(&txn).await?;
+        audit::record(
+            &txn,
+            Some(actor.user_id),
+            "job.unassign",
+            "job",
+            Some(job.id),
+            json!({"from_employee_id": employee.id, "reason": "handed back by the employee"}),
+            meta,
         )
+        .await?;
+        let job = match distribution::pick_except(&txn, job.client_id, Some(employee.id)).await? {
+            Some(other) => distribution::assign_to(&txn, job, other, None, meta).await?,
+            None => job,
+        };
+        crate::domain::commit(txn).await?;
+        Ok(job)
     })
     .await?;
-    let mut am: jobs::ActiveModel = job.into();
-    am.assigned_employee_id = Set(None);
-    am.status = Set(JobStatus::Unassigned);
-    am.assigned_at = Set(None);
-    am.started_at = Set(None);
-    am.updated_at = Set(now());
-    let job = am.update(&txn).await?;
-    audit::record(
-        &txn,
-        Some(actor.user_id),
-        "job.unassign",
-        "job",
-        Some(job.id),
-        json!({"from_employee_id": employee.id, "reason": "handed back by the employee"}),
-        meta,
-    )
-    .await?;
-    let job = match distribution::pick_except(&txn, job.client_id, Some(employee.id)).await? {
-        Some(other) => distribution::assign_to(&txn, job, other, None, meta).await?,
-        None => job,
-    };
-    crate::domain::commit(txn).await?;
     // The employee who handed it back no longer sees it: their queue refreshes too.
     events.job_changed(db, job.id, vec![actor.user_id]).await;
     Ok(summaries(db, vec![job]).await?.remove(0))
