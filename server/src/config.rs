@@ -264,6 +264,7 @@ impl Config {
                 unassigned_after: chrono::Duration::minutes(self.unassigned_alert_minutes.into()),
                 ..Default::default()
             },
+            health: Default::default(),
         }
     }
 

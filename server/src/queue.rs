@@ -49,6 +49,38 @@ pub struct QueueSettings {
     /// turns the scheduler off in this process.
     pub schedule_every: Option<Duration>,
     pub rules: Rules,
+    /// How this process's lanes are doing (shared with `/readyz`).
+    pub health: Arc<LaneHealth>,
+}
+
+/// One lane as this process runs it.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct LaneState {
+    /// Whether the lane's worker is running now (false while it waits to be restarted).
+    pub running: bool,
+    /// How many times the lane's worker stopped and was started again.
+    pub restarts: u32,
+    /// Why it last stopped.
+    pub last_stop: Option<String>,
+}
+
+/// The lanes this process runs: empty in `serve --no-workers`.
+#[derive(Debug, Default)]
+pub struct LaneHealth {
+    lanes: std::sync::Mutex<std::collections::BTreeMap<&'static str, LaneState>>,
+}
+
+impl LaneHealth {
+    fn update(&self, lane: &'static str, f: impl FnOnce(&mut LaneState)) {
+        if let Ok(mut lanes) = self.lanes.lock() {
+            f(lanes.entry(lane).or_default());
+        }
+    }
+
+    /// A copy of every lane's state, by lane name.
+    pub fn snapshot(&self) -> std::collections::BTreeMap<&'static str, LaneState> {
+        self.lanes.lock().map(|l| l.clone()).unwrap_or_default()
+    }
 }
 
 /// What the job handlers use.
@@ -119,6 +151,24 @@ async fn low(job: LowJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
     Ok(())
 }
 
+/// Connections of each lane's own pool: the queue's storage calls (fetch, heartbeat, acknowledgement) run on it,
+/// never on the pool that serves requests.
+const LANE_CONNECTIONS: u32 = 3;
+
+/// Close a stopped lane's pool. apalis's storage calls open transactions with sqlx's `begin`, which is not safe to
+/// cut short (a BEGIN in flight when its future is dropped leaves the connection inside a transaction nobody
+/// knows of), and a worker that stops drops whatever storage call it had in flight. Closing the lane's own pool
+/// ends those connections (the database rolls back anything they held), so nothing a stopped worker left half
+/// done reaches a request or the restarted worker.
+async fn close_lane_pool(close: impl std::future::Future<Output = ()>) {
+    if tokio::time::timeout(Duration::from_secs(5), close)
+        .await
+        .is_err()
+    {
+        tracing::warn!("a stopped queue lane's connections did not close within 5 s");
+    }
+}
+
 /// Run one lane's worker until it stops. Worker names are unique per start, so a job a killed worker held is
 /// picked up again once that worker is seen dead.
 macro_rules! lane {
@@ -140,15 +190,22 @@ macro_rules! lane {
             let retry = RetryPolicy::retries((MAX_ATTEMPTS - 1) as usize).with_backoff(backoff);
             match db.get_database_backend() {
                 DbBackend::Postgres => {
+                    let pool = sea_orm::sqlx::postgres::PgPoolOptions::new()
+                        .max_connections(LANE_CONNECTIONS)
+                        .min_connections(0)
+                        .acquire_timeout(Duration::from_secs(5))
+                        .idle_timeout(Duration::from_secs(60))
+                        .connect_lazy_with(
+                            (*db.get_postgres_connection_pool().connect_options()).clone(),
+                        );
                     let storage: apalis_postgres::PostgresStorage<$job> =
-                        apalis_postgres::PostgresStorage::new(db.get_postgres_connection_pool())
-                            .with_config(
-                                apalis_postgres::Config::default()
-                                    .queue($queue)
-                                    .heartbeat_interval(heartbeat)
-                                    .missed_heartbeats(3),
-                            );
-                    WorkerBuilder::new(name)
+                        apalis_postgres::PostgresStorage::new(&pool).with_config(
+                            apalis_postgres::Config::default()
+                                .queue($queue)
+                                .heartbeat_interval(heartbeat)
+                                .missed_heartbeats(3),
+                        );
+                    let stopped = WorkerBuilder::new(name)
                         .backend(storage.poll_with_strategy(poll))
                         .concurrency($concurrency)
                         .retry(retry)
@@ -156,18 +213,27 @@ macro_rules! lane {
                         .build($handler)
                         .run()
                         .await
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| e.to_string());
+                    close_lane_pool(pool.close()).await;
+                    stopped
                 }
                 _ => {
+                    let pool = sea_orm::sqlx::sqlite::SqlitePoolOptions::new()
+                        .max_connections(LANE_CONNECTIONS)
+                        .min_connections(0)
+                        .acquire_timeout(Duration::from_secs(5))
+                        .idle_timeout(Duration::from_secs(60))
+                        .connect_lazy_with(
+                            (*db.get_sqlite_connection_pool().connect_options()).clone(),
+                        );
                     let storage: apalis_sqlite::SqliteStorage<$job> =
-                        apalis_sqlite::SqliteStorage::new(db.get_sqlite_connection_pool())
-                            .with_config(
-                                apalis_sqlite::Config::default()
-                                    .queue($queue)
-                                    .heartbeat_interval(heartbeat)
-                                    .missed_heartbeats(3),
-                            );
-                    WorkerBuilder::new(name)
+                        apalis_sqlite::SqliteStorage::new(&pool).with_config(
+                            apalis_sqlite::Config::default()
+                                .queue($queue)
+                                .heartbeat_interval(heartbeat)
+                                .missed_heartbeats(3),
+                        );
+                    let stopped = WorkerBuilder::new(name)
                         .backend(storage.poll_with_strategy(poll))
                         .concurrency($concurrency)
                         .retry(retry)
@@ -175,14 +241,55 @@ macro_rules! lane {
                         .build($handler)
                         .run()
                         .await
-                        .map_err(|e| e.to_string())
+                        .map_err(|e| e.to_string());
+                    close_lane_pool(pool.close()).await;
+                    stopped
                 }
             }
         };
-        if let Err(e) = run.await {
-            tracing::error!(error = %e, queue = $queue, "a queue worker stopped");
+        match run.await {
+            Err(e) => e,
+            Ok(()) => "the worker ended".to_string(),
         }
     }};
+}
+
+/// The pause before a stopped lane's first restart; it doubles while the lane keeps stopping, up to 30 times it.
+const RESTART_PAUSE: Duration = Duration::from_secs(1);
+
+/// Keep a lane running: a worker that stops (its storage failed, a handler panicked) is logged, counted in
+/// `/readyz`, and started again after a pause that grows from `first_pause` to 30 times it while it keeps stopping
+/// at once.
+async fn supervise<F, Fut>(
+    health: Arc<LaneHealth>,
+    lane: &'static str,
+    first_pause: Duration,
+    start: F,
+) where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = String> + Send + 'static,
+{
+    let mut pause = first_pause;
+    loop {
+        health.update(lane, |l| l.running = true);
+        let started = std::time::Instant::now();
+        let why = match tokio::spawn(start()).await {
+            Ok(why) => why,
+            Err(e) if e.is_panic() => "the worker panicked".to_string(),
+            Err(_) => return, // cancelled: the process is stopping
+        };
+        health.update(lane, |l| {
+            l.running = false;
+            l.restarts += 1;
+            l.last_stop = Some(why.clone());
+        });
+        if started.elapsed() > Duration::from_secs(60) {
+            pause = first_pause;
+        }
+        tracing::error!(error = %why, queue = lane, restart_in = ?pause, "a queue worker stopped; restarting it");
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(first_pause * 30);
+    }
 }
 
 /// Put the periodic jobs on their lanes, on this process's clock (several processes may do it: the queue keeps
@@ -215,29 +322,68 @@ pub fn spawn_workers(w: Workers) -> tokio::task::JoinHandle<()> {
                 }
             }
         };
+        let health = w.settings.health.clone();
         tokio::join!(
-            async {
-                lane!(
-                    w.clone(),
-                    HighJob,
-                    HIGH,
-                    4,
-                    Duration::from_millis(250),
-                    high
-                )
-            },
-            async {
-                lane!(
-                    w.clone(),
-                    NormalJob,
-                    NORMAL,
-                    2,
-                    Duration::from_secs(1),
-                    normal
-                )
-            },
-            async { lane!(w.clone(), LowJob, LOW, 1, Duration::from_secs(1), low) },
+            supervise(health.clone(), HIGH, RESTART_PAUSE, || {
+                let w = w.clone();
+                async move { lane!(w, HighJob, HIGH, 4, Duration::from_millis(250), high) }
+            }),
+            supervise(health.clone(), NORMAL, RESTART_PAUSE, || {
+                let w = w.clone();
+                async move { lane!(w, NormalJob, NORMAL, 2, Duration::from_secs(1), normal) }
+            }),
+            supervise(health.clone(), LOW, RESTART_PAUSE, || {
+                let w = w.clone();
+                async move { lane!(w, LowJob, LOW, 1, Duration::from_secs(1), low) }
+            }),
             schedule,
         );
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    /// A lane whose worker fails, then panics, is started again each time, and says so; once it runs, it is
+    /// reported running with its restarts counted.
+    #[tokio::test]
+    async fn a_stopped_lane_is_restarted_and_reported() {
+        let health = Arc::new(LaneHealth::default());
+        let starts = Arc::new(AtomicU32::new(0));
+        let run = {
+            let (health, starts) = (health.clone(), starts.clone());
+            tokio::spawn(async move {
+                supervise(health, HIGH, Duration::from_millis(5), move || {
+                    let n = starts.fetch_add(1, Ordering::SeqCst);
+                    async move {
+                        match n {
+                            0 => "the storage failed".to_string(),
+                            1 => panic!("a handler panicked"),
+                            _ => std::future::pending().await,
+                        }
+                    }
+                })
+                .await
+            })
+        };
+        for _ in 0..200 {
+            if starts.load(Ordering::SeqCst) >= 3 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        assert_eq!(
+            starts.load(Ordering::SeqCst),
+            3,
+            "started again after each stop"
+        );
+        let lanes = health.snapshot();
+        let high = &lanes[HIGH];
+        assert!(high.running);
+        assert_eq!(high.restarts, 2);
+        assert_eq!(high.last_stop.as_deref(), Some("the worker panicked"));
+        run.abort();
+    }
 }

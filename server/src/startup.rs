@@ -159,6 +159,7 @@ pub fn router(
         // Three missed heartbeats and the lane's worker is taken for dead (as the queue itself does).
         worker_grace: settings.queue.heartbeat * 3 + Duration::from_secs(5),
         metrics_token: settings.metrics_token.clone(),
+        lanes: settings.queue.health.clone(),
     });
     let routes = route_list();
     let ctx_state = state.clone();

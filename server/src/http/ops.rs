@@ -169,6 +169,8 @@ pub struct Ops {
     pub worker_grace: Duration,
     /// When set, `/metrics` also answers requests bearing this token (it always answers loopback).
     pub metrics_token: Option<String>,
+    /// The lanes this process runs, if any (restarts and why they last stopped).
+    pub lanes: Arc<crate::queue::LaneHealth>,
 }
 
 /// Middleware: time every request and count it by route pattern (never by raw path, so labels stay few).
@@ -265,6 +267,9 @@ async fn readyz(
             }),
         );
     }
+    // The lanes this process runs (none in `serve --no-workers`): one waiting to be restarted is not ready.
+    let here = ops.lanes.snapshot();
+    ready &= here.values().all(|l| l.running);
     let status = if ready {
         StatusCode::OK
     } else {
@@ -272,7 +277,12 @@ async fn readyz(
     };
     (
         status,
-        Json(json!({"status": if ready { "ready" } else { "not ready" }, "database": database, "queue": queue})),
+        Json(json!({
+            "status": if ready { "ready" } else { "not ready" },
+            "database": database,
+            "queue": queue,
+            "workers_here": here,
+        })),
     )
         .into_response()
 }
