@@ -52,6 +52,7 @@ async fn queued_emails(app: &TestApp) -> u64 {
 }
 
 async fn delegations_dropped_at_any_point_leave_nothing_half_done(b: Backend) {
+    let warnings_before = transaction_state_warnings();
     let app = TestApp::spawn(b).await;
     let (_, client) = app.activated_client("jo@example.com").await;
     let (_, employee) = app.employee("sam@example.com").await;
@@ -146,6 +147,12 @@ async fn delegations_dropped_at_any_point_leave_nothing_half_done(b: Backend) {
             "idle in transaction"
         );
     }
+    // Nothing used a connection inside a transaction it was not in: PostgreSQL said nothing about it.
+    assert_eq!(
+        transaction_state_warnings(),
+        warnings_before,
+        "no warning about transaction state"
+    );
     // And the pool serves the next requests normally, each on a clean connection.
     for i in 0..20 {
         let res = http
@@ -255,7 +262,9 @@ async fn transactions_cut_short_at_any_point_leave_no_connection_inside_one(b: B
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unavailable_database_answers_503_at_once_and_recovers() {
     let app = TestApp::spawn(Backend::Postgres).await;
-    app.activated_client("jo@example.com").await;
+    let (_, client) = app.activated_client("jo@example.com").await;
+    let (_, employee) = app.employee("sam@example.com").await;
+    app.assign(client, employee).await;
     let http = reqwest::Client::new();
     let token = access_token(&app, "jo@example.com").await;
     let browser = app.signed_in("jo@example.com").await;
@@ -320,6 +329,106 @@ async fn an_unavailable_database_answers_503_at_once_and_recovers() {
     assert_eq!(app.page(&browser, "/client/jobs").await.status(), 200);
     assert_eq!(app.rpc(&browser, "me", &[]).await.status(), 200);
     admin.close().await.unwrap();
+
+    // The queue's lanes came through (restarted if they stopped): ready again, and new work is done.
+    let mut ready = Value::Null;
+    for _ in 0..120 {
+        let res = http
+            .get(format!("{}/readyz", app.base))
+            .send()
+            .await
+            .unwrap();
+        let ok = res.status() == 200;
+        ready = res.json().await.unwrap();
+        if ok {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(ready["status"], "ready", "{ready}");
+    for lane in ["jobs.high", "jobs.normal", "jobs.low"] {
+        assert_eq!(ready["workers_here"][lane]["running"], true, "{ready}");
+    }
+    println!("after the outage: {ready}");
+    // The outage stopped the high lane's worker (it polls every 250 ms), and it was started again.
+    let restarts: u64 = ["jobs.high", "jobs.normal", "jobs.low"]
+        .iter()
+        .map(|lane| {
+            ready["workers_here"][lane]["restarts"]
+                .as_u64()
+                .unwrap_or(0)
+        })
+        .sum();
+    assert!(
+        restarts >= 1,
+        "a lane stopped by the outage was restarted: {ready}"
+    );
+    let res = http
+        .post(format!("{}/api/v1/jobs", app.base))
+        .bearer_auth(&token)
+        .json(&json!({"job_url": "https://jobs.example.com/after-the-outage", "job_title": "Outage Analyst"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let mail = wait_for_outbox(&app.outbox, 30, |mail| {
+        mail.iter().any(|m| m.contains("Outage Analyst"))
+    })
+    .await;
+    assert!(
+        mail.iter().any(|m| m.contains("Outage Analyst")),
+        "the high lane sends the new job's email"
+    );
+}
+
+/// SQLite: another process holds the write lock for two seconds. Writes that arrive meanwhile wait for it (the busy
+/// timeout) instead of failing, and all succeed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_writes_wait_for_another_writer_instead_of_failing() {
+    use sea_orm::TransactionTrait;
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let (_, client) = app.activated_client("jo@example.com").await;
+    let (_, employee) = app.employee("sam@example.com").await;
+    app.assign(client, employee).await;
+    let token = access_token(&app, "jo@example.com").await;
+    let mut opts = sea_orm::ConnectOptions::new(app.testdb.url.clone());
+    opts.max_connections(1).sqlx_logging(false);
+    let other = sea_orm::Database::connect(opts).await.unwrap();
+    let held = other
+        .begin_with_options(sea_orm::TransactionOptions {
+            sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let sends: Vec<_> = (0..10)
+        .map(|i| {
+            let req = http
+                .post(format!("{}/api/v1/jobs", app.base))
+                .bearer_auth(&token)
+                .json(&json!({"job_url": format!("https://jobs.example.com/held/{i}")}));
+            tokio::spawn(async move { req.send().await.unwrap().status() })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let early: Vec<_> = sends.iter().filter(|s| s.is_finished()).collect();
+    if !early.is_empty() {
+        for s in sends {
+            eprintln!("{:?}", s.await);
+        }
+        panic!("the writes wait for the lock");
+    }
+    held.commit().await.unwrap();
+    for s in sends {
+        assert_eq!(s.await.unwrap(), 201);
+    }
+    assert_eq!(
+        jobs::Entity::find().count(&app.db).await.unwrap(),
+        10,
+        "every write is there"
+    );
+    other.close().await.unwrap();
 }
 
 /// Every connection of the pool is taken (by long transactions here; by a burst of work in life): a request that

@@ -173,6 +173,7 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
             heartbeat: Duration::from_secs(10),
             schedule_every: None,
             rules: Default::default(),
+            health: Default::default(),
         },
         api: Default::default(),
         metrics_token: None,
@@ -636,4 +637,44 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
         let _ = std::fs::remove_dir_all(&self.maildir);
     }
+}
+
+static TRANSACTION_STATE_WARNINGS: std::sync::atomic::AtomicUsize =
+    std::sync::atomic::AtomicUsize::new(0);
+
+/// Counts log events (warnings and worse) that speak of transaction state, as PostgreSQL's notices do when a
+/// connection is used inside a transaction it should not be in ("there is already a transaction in progress",
+/// "there is no transaction in progress"); sqlx logs those notices.
+struct TransactionStateWatch;
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for TransactionStateWatch {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Seen(Option<String>);
+        impl tracing::field::Visit for Seen {
+            fn record_debug(&mut self, _: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                let text = format!("{value:?}");
+                if text.contains("transaction in progress") {
+                    self.0 = Some(text);
+                }
+            }
+        }
+        let mut seen = Seen(None);
+        event.record(&mut seen);
+        if let Some(text) = seen.0 {
+            eprintln!("transaction-state warning: {text}");
+            TRANSACTION_STATE_WARNINGS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+}
+
+/// How many transaction-state warnings this test process has logged so far (from any test: there should be none).
+pub fn transaction_state_warnings() -> usize {
+    static WATCH: std::sync::Once = std::sync::Once::new();
+    WATCH.call_once(|| {
+        use tracing_subscriber::{layer::SubscriberExt, Layer};
+        let subscriber = tracing_subscriber::registry()
+            .with(TransactionStateWatch.with_filter(tracing_subscriber::filter::LevelFilter::WARN));
+        let _ = tracing::subscriber::set_global_default(subscriber);
+    });
+    TRANSACTION_STATE_WARNINGS.load(std::sync::atomic::Ordering::SeqCst)
 }

@@ -14,6 +14,7 @@ mod cli;
 mod clients;
 mod enums;
 mod faults;
+mod faults_mid_write;
 mod jobs;
 mod live;
 mod mail;
