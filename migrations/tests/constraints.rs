@@ -485,17 +485,19 @@ async fn application_tables(db: &DatabaseConnection) -> BTreeSet<String> {
         .collect()
 }
 
-const ALL_TABLES: [&str; 15] = [
+const ALL_TABLES: [&str; 17] = [
     "activity_logs",
     "api_tokens",
     "admins",
     "client_employee_assignments",
     "clients",
     "employees",
+    "instance_settings",
     "job_completions",
     "job_delegations",
     "login_throttles",
     "notifications",
+    "rate_limits",
     "resume_profiles",
     "resume_types",
     "sessions",
@@ -1362,6 +1364,16 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("locked_until", true),
             ],
         ),
+        (
+            "rate_limits",
+            &[
+                ("key", false),
+                ("window_start", false),
+                ("window_secs", false),
+                ("hits", false),
+            ],
+        ),
+        ("instance_settings", &[("key", false), ("value", false)]),
     ];
     assert_eq!(expected.len(), ALL_TABLES.len());
 
@@ -1614,6 +1626,15 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
 
     // Stepwise down works as well: the last migrations drop only their own tables, columns and indexes.
     Migrator::down(db, Some(1)).await.expect("one step down");
+    let mut all = all;
+    all.remove("rate_limits");
+    all.remove("instance_settings");
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "the rate-limit and settings tables go"
+    );
+    Migrator::down(db, Some(1)).await.expect("one step down");
     assert_eq!(
         application_tables(db).await,
         all,
@@ -1675,6 +1696,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261125_000008_job_alerts",
             "m20261125_000009_api_tokens",
             "m20261125_000010_analytics_indexes",
+            "m20261130_000011_rate_limits",
         ]
     );
 }

@@ -41,7 +41,9 @@ async fn seed(db: &DatabaseConnection, jobs: u64) -> (Vec<uuid::Uuid>, Vec<uuid:
             &i.to_string(),
         )
         .unwrap();
-        let u = accounts::signup_client(db, a, &meta).await.unwrap();
+        let u = accounts::signup_client(db, &Default::default(), a, &meta)
+            .await
+            .unwrap();
         clients.push(
             app::domain::access::client_of(db, u.id)
                 .await

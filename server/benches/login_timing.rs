@@ -42,7 +42,9 @@ async fn main() {
             ip_max_failures: i32::MAX,
             ..Default::default()
         },
-        trust_proxy: false,
+        rates: Default::default(),
+        signin_days: 90,
+        proxies: Default::default(),
     };
     let email = format!("bench-{}@example.com", uuid::Uuid::new_v4().simple());
     let account = NewAccount::parse(&email, "correct horse battery", "Bench", "Mark").unwrap();

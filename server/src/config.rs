@@ -52,6 +52,15 @@ pub struct Config {
     #[arg(long, env = "TRUST_PROXY", default_value_t = false, global = true)]
     pub trust_proxy: bool,
 
+    /// How many reverse proxies stand in front of the server (default 1 with TRUST_PROXY or TRUSTED_PROXIES).
+    #[arg(long, env = "TRUSTED_PROXY_HOPS", global = true)]
+    pub trusted_proxy_hops: Option<u32>,
+
+    /// The reverse proxies' addresses or networks, comma-separated (e.g. `10.0.0.0/8,127.0.0.1`): the client is the
+    /// right-most `X-Forwarded-For` hop outside them, and a peer outside them is the client itself.
+    #[arg(long, env = "TRUSTED_PROXIES", value_delimiter = ',', global = true)]
+    pub trusted_proxies: Vec<String>,
+
     /// Folder for uploaded files when no S3 bucket is configured. Default: DATA_DIR/files.
     #[arg(long, env = "FILES_DIR", global = true)]
     pub files_dir: Option<PathBuf>,
@@ -143,6 +152,73 @@ pub struct Config {
         global = true
     )]
     pub api_auth_rate_per_minute: u32,
+
+    /// An extension sign-in ends this many days after it began, however often it is refreshed.
+    #[arg(long, env = "API_SIGNIN_DAYS", default_value_t = 90, global = true)]
+    pub api_signin_days: u32,
+
+    /// Sign-ups per client address per hour (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_SIGNUPS_PER_HOUR",
+        default_value_t = 10,
+        global = true
+    )]
+    pub rate_signups_per_hour: u32,
+
+    /// First-run setup attempts per client address per hour (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_SETUPS_PER_HOUR",
+        default_value_t = 10,
+        global = true
+    )]
+    pub rate_setups_per_hour: u32,
+
+    /// Sign-in attempts (dashboard and API) per client address per minute (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_LOGINS_PER_MINUTE",
+        default_value_t = 60,
+        global = true
+    )]
+    pub rate_logins_per_minute: u32,
+
+    /// API token refreshes per client address per minute (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_REFRESHES_PER_MINUTE",
+        default_value_t = 60,
+        global = true
+    )]
+    pub rate_refreshes_per_minute: u32,
+
+    /// Uploads (resumes and proofs) per account per hour (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_UPLOADS_PER_HOUR",
+        default_value_t = 120,
+        global = true
+    )]
+    pub rate_uploads_per_hour: u32,
+
+    /// CSV exports per account per hour (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_EXPORTS_PER_HOUR",
+        default_value_t = 60,
+        global = true
+    )]
+    pub rate_exports_per_hour: u32,
+
+    /// Live-event streams opened per account per minute (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_STREAMS_PER_MINUTE",
+        default_value_t = 120,
+        global = true
+    )]
+    pub rate_streams_per_minute: u32,
 
     /// Origins allowed to call the REST API from a browser (CORS), comma-separated: the extension's
     /// `chrome-extension://<id>`. The extension itself does not need this (its host permission suffices).
@@ -251,6 +327,18 @@ impl Config {
             rate_per_minute: self.api_rate_per_minute,
             auth_rate_per_minute: self.api_auth_rate_per_minute,
             cors_origins: self.extension_origins.clone(),
+        }
+    }
+
+    pub fn rates(&self) -> app::domain::infra::limits::RateConfig {
+        app::domain::infra::limits::RateConfig {
+            signups_per_hour: self.rate_signups_per_hour,
+            setups_per_hour: self.rate_setups_per_hour,
+            logins_per_minute: self.rate_logins_per_minute,
+            refreshes_per_minute: self.rate_refreshes_per_minute,
+            uploads_per_hour: self.rate_uploads_per_hour,
+            exports_per_hour: self.rate_exports_per_hour,
+            streams_per_minute: self.rate_streams_per_minute,
         }
     }
 

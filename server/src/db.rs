@@ -20,9 +20,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
     let mut opts = ConnectOptions::new(url.to_string());
     opts.max_connections(if url.starts_with("sqlite") { 8 } else { 20 })
         .connect_timeout(Duration::from_secs(10))
-        // Out of connections (a burst, or a database that is down and refuses new ones): answer 503 quickly
-        // rather than hold the request for its whole timeout.
-        .acquire_timeout(Duration::from_millis(1500))
+        // Out of connections: answer 503 after a few seconds rather than hold the request for its whole timeout.
+        // Long enough for a burst to drain (200 delegations at once by one client queue on that client's lock,
+        // each holding a connection meanwhile); a database that is down refuses new connections at once anyway.
+        .acquire_timeout(Duration::from_secs(5))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

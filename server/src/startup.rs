@@ -67,7 +67,14 @@ impl Settings {
                 idle_timeout: config.idle_timeout(),
                 absolute_timeout: config.absolute_timeout(),
                 throttle: ThrottleConfig::default(),
-                trust_proxy: config.trust_proxy,
+                rates: config.rates(),
+                signin_days: config.api_signin_days,
+                proxies: app::domain::infra::proxies::TrustedProxies::parse(
+                    config.trust_proxy,
+                    config.trusted_proxy_hops,
+                    &config.trusted_proxies,
+                )
+                .map_err(StartupError::Config)?,
             },
             session_key: config.session_key()?,
             leptos_options: leptos_options(bound),
@@ -222,6 +229,7 @@ impl Application {
         let listener = TcpListener::bind(config.bind_addr()).await?;
         let bound = listener.local_addr()?;
         let settings = Settings::from_config(config, bound).await?;
+        announce_setup_token(&db, &config.data_dir, &settings.auth.public_origin).await?;
         Self::with_parts(db, listener, settings)
     }
 
@@ -286,6 +294,39 @@ impl Application {
         }
         Ok(result?)
     }
+}
+
+/// On a fresh instance, print the first-run setup token in the log and write it to `DATA_DIR/setup-token` (readable by
+/// the owner only): setup asks for it, so only whoever runs the server can claim the instance. Once set up, the file
+/// is removed.
+async fn announce_setup_token(
+    db: &DatabaseConnection,
+    data_dir: &std::path::Path,
+    origin: &str,
+) -> Result<(), StartupError> {
+    let path = data_dir.join("setup-token");
+    let token = app::domain::setup::setup_token(db)
+        .await
+        .map_err(|e| StartupError::Config(format!("setup token: {e}")))?;
+    let Some(token) = token else {
+        if path.exists() {
+            std::fs::remove_file(&path)?;
+        }
+        return Ok(());
+    };
+    std::fs::create_dir_all(data_dir)?;
+    std::fs::write(&path, format!("{token}\n"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    // The one secret that is shown: it is worthless once setup is done, and only the server's owner sees this log.
+    tracing::warn!(
+        "first-run setup: open {origin}/setup and enter the setup token {token} (also in {})",
+        path.display()
+    );
+    Ok(())
 }
 
 /// The app's routes, generated once per process.

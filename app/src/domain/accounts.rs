@@ -1,8 +1,8 @@
 //! Accounts: first-run setup, client sign-up, accounts made by admins, login, activation state.
 
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, Set, SqlErr, Statement,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set, SqlErr,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -10,7 +10,12 @@ use uuid::Uuid;
 use super::{
     audit,
     entities::{admins, clients, employees, resume_profiles, user_profiles, users},
-    infra::{limits as throttle, password, session::AuthConfig, session_store::end_sessions_of},
+    infra::{
+        limits::{self as throttle, Limited, RateConfig, Whom},
+        password,
+        session::AuthConfig,
+        session_store::end_sessions_of,
+    },
     now,
     policy::may_manage_user,
     Actor, RequestMeta,
@@ -43,7 +48,7 @@ pub async fn find_by_email<C: ConnectionTrait>(
 }
 
 /// Insert a user with their profile and role row, inside the caller's transaction.
-async fn insert_account<C: ConnectionTrait>(
+pub(super) async fn insert_account<C: ConnectionTrait>(
     txn: &C,
     role: Role,
     account: &NewAccount,
@@ -141,61 +146,31 @@ async fn insert_account<C: ConnectionTrait>(
 }
 
 /// Refuse early, with a field message, when the email is taken (the unique index still decides under races).
-async fn ensure_email_free<C: ConnectionTrait>(db: &C, email: &Email) -> Result<(), AppError> {
+pub(super) async fn ensure_email_free<C: ConnectionTrait>(
+    db: &C,
+    email: &Email,
+) -> Result<(), AppError> {
     if find_by_email(db, email).await?.is_some() {
         return Err(AppError::field("email", DUPLICATE_EMAIL));
     }
     Ok(())
 }
 
-/// Serialises first-run setup: one process by a mutex, several replicas by a PostgreSQL advisory lock.
-static SETUP_LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-const SETUP_ADVISORY_KEY: i64 = 0x6a6f_6264_7365_7475; // "jobdsetu"
-
-/// First run: create the first super admin. Refused once one exists.
-pub async fn setup_super_admin(
-    db: &DatabaseConnection,
-    account: NewAccount,
-    meta: &RequestMeta,
-) -> Result<users::Model, AppError> {
-    let _guard = SETUP_LOCK.lock().await;
-    let hash = password::hash(account.password.expose().to_string()).await?;
-    let txn = super::begin_write(db).await?;
-    if txn.get_database_backend() == DatabaseBackend::Postgres {
-        txn.execute_raw(Statement::from_sql_and_values(
-            DatabaseBackend::Postgres,
-            "SELECT pg_advisory_xact_lock($1)",
-            [SETUP_ADVISORY_KEY.into()],
-        ))
-        .await?;
-    }
-    if !needs_setup(&txn).await? {
-        return Err(AppError::forbidden(
-            "This site is already set up. Sign in instead.",
-        ));
-    }
-    ensure_email_free(&txn, &account.email).await?;
-    let user = insert_account(&txn, Role::SuperAdmin, &account, hash, None).await?;
-    audit::record(
-        &txn,
-        Some(user.id),
-        "account.setup",
-        "user",
-        Some(user.id),
-        json!({"role": "super_admin"}),
-        meta,
-    )
-    .await?;
-    crate::domain::commit(txn).await?;
-    Ok(user)
-}
-
 /// A job seeker signs up as a client; the account waits for an admin to activate it.
 pub async fn signup_client(
     db: &DatabaseConnection,
+    rates: &RateConfig,
     account: NewAccount,
     meta: &RequestMeta,
 ) -> Result<users::Model, AppError> {
+    throttle::hit(
+        db,
+        rates,
+        Limited::Signup,
+        Whom::Address(meta.ip.as_deref()),
+        now(),
+    )
+    .await?;
     ensure_email_free(db, &account.email).await?;
     let hash = password::hash(account.password.expose().to_string()).await?;
     let user = crate::domain::retrying(|| async {
@@ -317,11 +292,19 @@ pub async fn login(
         return Err(AppError::field("password", "Enter your password."));
     }
     let t = now();
+    throttle::hit(
+        db,
+        &cfg.rates,
+        Limited::Login,
+        Whom::Address(meta.ip.as_deref()),
+        t,
+    )
+    .await?;
     let account_key = throttle::account_key(email.as_str());
     let ip_key = meta.ip.as_deref().map(throttle::ip_key);
-    let mut keys = vec![account_key.clone()];
-    keys.extend(ip_key.clone());
-    throttle::check(db, &keys, t).await?;
+    let mut keys = vec![(account_key.clone(), cfg.throttle.account_max_failures)];
+    keys.extend(ip_key.clone().map(|k| (k, cfg.throttle.ip_max_failures)));
+    throttle::attempt(db, &keys, &cfg.throttle, t).await?;
 
     let user = find_by_email(db, &email).await?;
     // Longer than any valid password: skip the expensive hash, the answer is the same either way.
@@ -336,13 +319,10 @@ pub async fn login(
     };
 
     match user {
-        Some(user) if ok => {
-            if !user.is_active {
-                return Err(AppError::forbidden(
-                    "This account has been deactivated. Contact an administrator.",
-                ));
-            }
-            throttle::clear(db, &account_key).await?;
+        // A deactivated account gets the same answer as a wrong password: nothing tells a guesser that the
+        // password was right.
+        Some(user) if ok && user.is_active => {
+            throttle::succeeded(db, &account_key, ip_key.as_slice()).await?;
             audit::record(
                 db,
                 Some(user.id),
@@ -356,18 +336,7 @@ pub async fn login(
             Ok(user)
         }
         user => {
-            throttle::record_failure(
-                db,
-                &account_key,
-                cfg.throttle.account_max_failures,
-                &cfg.throttle,
-                t,
-            )
-            .await?;
-            if let Some(k) = ip_key {
-                throttle::record_failure(db, &k, cfg.throttle.ip_max_failures, &cfg.throttle, t)
-                    .await?;
-            }
+            // Already counted by `attempt`.
             audit::record(
                 db,
                 user.as_ref().map(|u| u.id),

@@ -18,6 +18,7 @@ pub mod notifications;
 pub mod policy;
 pub mod resumes;
 pub mod schedule;
+pub mod setup;
 pub mod signins;
 pub mod users;
 pub mod work;

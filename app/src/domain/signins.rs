@@ -92,10 +92,20 @@ pub async fn login(
 pub async fn refresh(
     db: &DatabaseConnection,
     keys: &TokenKeys,
+    cfg: &AuthConfig,
     refresh_token: &str,
     meta: &RequestMeta,
 ) -> Result<TokenResponse, AppError> {
     let now = super::now();
+    use super::infra::limits::{hit, Limited, Whom};
+    hit(
+        db,
+        &cfg.rates,
+        Limited::Refresh,
+        Whom::Address(meta.ip.as_deref()),
+        now,
+    )
+    .await?;
     let txn = super::begin_write(db).await?;
     let Some(row) = tokens::Entity::find()
         .filter(tokens::Column::TokenHash.eq(hash(refresh_token.trim())))
@@ -105,6 +115,13 @@ pub async fn refresh(
         return Err(AppError::Unauthenticated);
     };
     if row.revoked_at.is_some() || row.expires_at <= now {
+        return Err(AppError::Unauthenticated);
+    }
+    // However often it is refreshed, a sign-in ends this long after it began (its family id is a UUIDv7: it
+    // carries that moment).
+    if signed_in_at(row.family_id).is_some_and(|at| at + cfg.signin_lifetime() <= now) {
+        revoke_family(&txn, row.family_id, now).await?;
+        crate::domain::commit(txn).await?;
         return Err(AppError::Unauthenticated);
     }
     if row.used_at.is_some() {
@@ -142,6 +159,12 @@ pub async fn refresh(
     let out = pair(&txn, keys, &user, row.family_id, &row.client_name, now).await?;
     crate::domain::commit(txn).await?;
     Ok(out)
+}
+
+/// When a sign-in began: the time inside its family's UUIDv7.
+fn signed_in_at(family: Uuid) -> Option<DateTime<Utc>> {
+    let (secs, nanos) = family.get_timestamp()?.to_unix();
+    DateTime::from_timestamp(secs as i64, nanos)
 }
 
 async fn revoke_family<C: ConnectionTrait>(

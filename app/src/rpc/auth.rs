@@ -33,6 +33,7 @@ pub async fn needs_setup() -> Result<bool, AppError> {
 /// First run: create the super admin and sign them in.
 #[server(prefix = "/rpc", endpoint = "setup")]
 pub async fn setup(
+    setup_token: String,
     email: String,
     password: String,
     first_name: String,
@@ -42,8 +43,10 @@ pub async fn setup(
         let account =
             crate::api::validate::NewAccount::parse(&email, &password, &first_name, &last_name)?;
         let (state, session) = super::context().await?;
-        let user = crate::domain::accounts::setup_super_admin(
+        let user = crate::domain::setup::setup_super_admin(
             &state.db,
+            &state.auth.rates,
+            &setup_token,
             account,
             &super::request_meta(&state),
         )
@@ -69,6 +72,7 @@ pub async fn signup(
         let (state, session) = super::context().await?;
         let user = crate::domain::accounts::signup_client(
             &state.db,
+            &state.auth.rates,
             account,
             &super::request_meta(&state),
         )

@@ -72,12 +72,15 @@ pub fn request_meta(state: &AppState) -> RequestMeta {
     let Some(parts) = use_context::<http::request::Parts>() else {
         return RequestMeta::default();
     };
-    meta_of(&parts, state.auth.trust_proxy)
+    meta_of(&parts, &state.auth.proxies)
 }
 
-/// Request metadata from a request's parts: the peer address (or the first `X-Forwarded-For` hop behind a trusted
-/// proxy) and the user agent. REST handlers and file routes use this too.
-pub fn meta_of(parts: &http::request::Parts, trust_proxy: bool) -> RequestMeta {
+/// Request metadata from a request's parts: the client address (the peer, or behind our proxies the right-most
+/// `X-Forwarded-For` hop that is not one of them) and the user agent. REST handlers and file routes use this too.
+pub fn meta_of(
+    parts: &http::request::Parts,
+    proxies: &crate::domain::infra::proxies::TrustedProxies,
+) -> RequestMeta {
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -89,13 +92,14 @@ pub fn meta_of(parts: &http::request::Parts, trust_proxy: bool) -> RequestMeta {
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let forwarded = trust_proxy
-        .then(|| header("x-forwarded-for"))
-        .flatten()
-        .and_then(|v| v.split(',').next().map(|s| s.trim().to_string()))
-        .filter(|s| !s.is_empty());
+    let forwarded: Vec<&str> = parts
+        .headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
     RequestMeta {
-        ip: forwarded.or_else(|| peer.map(|ip| ip.to_string())),
+        ip: peer.map(|peer| proxies.client(peer, &forwarded).to_string()),
         user_agent: header("user-agent"),
     }
 }

@@ -59,7 +59,14 @@ pub async fn refresh(
     ApiJson(body): ApiJson<RefreshRequest>,
 ) -> ApiResult<Json<TokenResponse>> {
     Ok(Json(
-        signins::refresh(&state.db, &state.tokens, &body.refresh_token, &meta).await?,
+        signins::refresh(
+            &state.db,
+            &state.tokens,
+            &state.auth,
+            &body.refresh_token,
+            &meta,
+        )
+        .await?,
     ))
 }
 

@@ -25,6 +25,7 @@ async fn events(
     SessionCaller { actor, .. }: SessionCaller,
 ) -> ApiResult<Response> {
     let me = actor.user_id;
+    super::limits::spend(&state, app::domain::infra::limits::Limited::Stream, me).await?;
     let rx = state.events.subscribe();
     let stream = futures_util::stream::unfold((rx, true), move |(mut rx, first)| async move {
         if first {

@@ -120,6 +120,12 @@ async fn jobs_csv(
     SessionCaller { actor, meta }: SessionCaller,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Response> {
+    super::limits::spend(
+        &state,
+        app::domain::infra::limits::Limited::Export,
+        actor.user_id,
+    )
+    .await?;
     let period = Period::parse(&q.from, &q.to, chrono::Utc::now().date_naive())?;
     let export = analytics::JobExport::authorize(&state.db, &actor, &period, &meta).await?;
     let db = state.db.clone();
@@ -179,6 +185,12 @@ async fn employees_csv(
     SessionCaller { actor, meta }: SessionCaller,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Response> {
+    super::limits::spend(
+        &state,
+        app::domain::infra::limits::Limited::Export,
+        actor.user_id,
+    )
+    .await?;
     let period = Period::parse(&q.from, &q.to, chrono::Utc::now().date_naive())?;
     let rows = analytics::export_employees(&state.db, &actor, &period, &meta).await?;
     let body = table(
@@ -212,6 +224,12 @@ async fn clients_csv(
     SessionCaller { actor, meta }: SessionCaller,
     Query(q): Query<PeriodQuery>,
 ) -> ApiResult<Response> {
+    super::limits::spend(
+        &state,
+        app::domain::infra::limits::Limited::Export,
+        actor.user_id,
+    )
+    .await?;
     let period = Period::parse(&q.from, &q.to, chrono::Utc::now().date_naive())?;
     let rows = analytics::export_clients(&state.db, &actor, &period, &meta).await?;
     let body = table(

@@ -76,7 +76,7 @@ impl FromRequestParts<AppState> for Meta {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Meta(meta_of(parts, state.auth.trust_proxy)))
+        Ok(Meta(meta_of(parts, &state.auth.proxies)))
     }
 }
 
@@ -110,7 +110,7 @@ impl FromRequestParts<AppState> for Caller {
         Ok(Caller {
             actor,
             user,
-            meta: meta_of(parts, state.auth.trust_proxy),
+            meta: meta_of(parts, &state.auth.proxies),
         })
     }
 }
@@ -137,7 +137,7 @@ impl FromRequestParts<AppState> for SessionCaller {
         let (actor, _) = require_actor(&state.db, &session, &state.auth).await?;
         Ok(SessionCaller {
             actor,
-            meta: meta_of(parts, state.auth.trust_proxy),
+            meta: meta_of(parts, &state.auth.proxies),
         })
     }
 }
@@ -167,4 +167,38 @@ impl FromRequestParts<AppState> for SameOriginCaller {
 /// A path id; anything that is not a UUID names nothing.
 pub fn uuid_of(raw: &str, what: &str) -> Result<Uuid, AppError> {
     Uuid::parse_str(raw).map_err(|_| AppError::not_found(format!("No such {what}.")))
+}
+
+/// Query parameters, refused with a 400 problem that names the parameter (`fields`) when one is out of range or not
+/// of its type, instead of axum's plain-text rejection. A parameter's deserializer names itself by starting its
+/// message with `name: `.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiFail;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::try_from_uri(&parts.uri)
+            .map(|q| ApiQuery(q.0))
+            .map_err(|e| {
+                let body = e.body_text();
+                let text = body
+                    .strip_prefix("Failed to deserialize query string: ")
+                    .unwrap_or(&body);
+                let mut fail = ApiFail::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_request",
+                    "A query parameter is not valid.",
+                );
+                if let Some((field, message)) = text.split_once(": ") {
+                    if !field.contains(' ') {
+                        fail.problem.fields.push(app::api::FieldError {
+                            field: field.to_string(),
+                            message: message.to_string(),
+                        });
+                    }
+                }
+                fail
+            })
+    }
 }

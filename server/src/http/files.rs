@@ -71,6 +71,12 @@ async fn complete_job(
     form: Multipart,
 ) -> ApiResult<Response> {
     let id = uuid_of(&id, "job")?;
+    super::limits::spend(
+        &state,
+        app::domain::infra::limits::Limited::Upload,
+        actor.user_id,
+    )
+    .await?;
     let c = read_completion(form).await?;
     let job = work::complete(
         &state.db,
@@ -147,6 +153,12 @@ async fn upload_resume(
     SameOriginCaller(SessionCaller { actor, meta }): SameOriginCaller,
     mut form: Multipart,
 ) -> ApiResult<Response> {
+    super::limits::spend(
+        &state,
+        app::domain::infra::limits::Limited::Upload,
+        actor.user_id,
+    )
+    .await?;
     let mut name = String::new();
     let mut replace = None;
     let mut file_name = String::new();

@@ -5,11 +5,7 @@ use app::{
     domain::{jobs, resumes},
     rpc::AppState,
 };
-use axum::{
-    extract::{Query, State},
-    http::StatusCode,
-    Json,
-};
+use axum::{extract::State, http::StatusCode, Json};
 
 use super::{
     error::ApiResult,
@@ -63,8 +59,25 @@ pub struct JobsParams {
     pub status: Option<String>,
     /// Matches title, company or address.
     pub search: Option<String>,
-    /// From 1.
+    /// From 1 to 20000.
+    #[serde(default, deserialize_with = "page_number")]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 20000)]
     pub page: Option<u64>,
+}
+
+/// A page number from 1 to [`app::domain::jobs::PAGE_MAX`]; anything else is refused naming the field.
+fn page_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let raw: Option<String> = serde::Deserialize::deserialize(d)?;
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        return Ok(None);
+    };
+    match raw.trim().parse::<u64>() {
+        Ok(n) if (1..=app::domain::jobs::PAGE_MAX).contains(&n) => Ok(Some(n)),
+        _ => Err(serde::de::Error::custom(format!(
+            "page: use a whole number from 1 to {}",
+            app::domain::jobs::PAGE_MAX
+        ))),
+    }
 }
 
 /// The caller's jobs, newest first: a client's own, an employee's assigned ones (20 per page).
@@ -73,7 +86,7 @@ pub struct JobsParams {
 pub async fn my_jobs(
     State(state): State<AppState>,
     caller: Caller,
-    Query(p): Query<JobsParams>,
+    super::extract::ApiQuery(p): super::extract::ApiQuery<JobsParams>,
 ) -> ApiResult<Json<Page<JobSummary>>> {
     let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,

@@ -31,7 +31,7 @@ pub async fn rate_limit(
     next: Next,
 ) -> Response {
     let (parts, body) = req.into_parts();
-    let ip = meta_of(&parts, state.auth.trust_proxy)
+    let ip = meta_of(&parts, &state.auth.proxies)
         .ip
         .and_then(|ip| ip.parse::<IpAddr>().ok())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]));
@@ -58,4 +58,22 @@ impl Limits {
             auth: RateLimiter::keyed(quota(auth_per_minute)),
         }
     }
+}
+
+/// Count one use of an expensive entry (an upload, an export, an event stream) by `user`, before any of its work
+/// is done; past the account's limit, 429 with `Retry-After`. The counts live in the database, shared by every
+/// replica.
+pub async fn spend(
+    state: &AppState,
+    what: app::domain::infra::limits::Limited,
+    user: uuid::Uuid,
+) -> Result<(), AppError> {
+    app::domain::infra::limits::hit(
+        &state.db,
+        &state.auth.rates,
+        what,
+        app::domain::infra::limits::Whom::Account(user),
+        chrono::Utc::now(),
+    )
+    .await
 }

@@ -38,26 +38,17 @@ pub async fn rpc_guard(State(state): State<AppState>, req: Request, next: Next) 
     next.run(req).await
 }
 
-/// True when `Origin` is the public origin, or names the very host the request was sent to.
+/// True when `Origin` is the site's public origin. Only that: a request's `Host` header says nothing about where
+/// the page that sent it came from (a DNS-rebinding page sends its own host), so a matching host is not enough.
 pub fn same_origin(headers: &HeaderMap, public_origin: &str) -> bool {
-    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    if origin == public_origin {
-        return true;
-    }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
-    match (url::Url::parse(origin), host) {
-        (Ok(o), Some(host)) if matches!(o.scheme(), "http" | "https") => {
-            let authority = match (o.host_str(), o.port()) {
-                (Some(h), Some(p)) => format!("{h}:{p}"),
-                (Some(h), None) => h.to_string(),
-                _ => return false,
-            };
-            authority.eq_ignore_ascii_case(host)
-        }
-        _ => false,
-    }
+    headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|origin| {
+            origin
+                .trim_end_matches('/')
+                .eq_ignore_ascii_case(public_origin.trim_end_matches('/'))
+        })
 }
 
 fn error(status: StatusCode, message: &str) -> Response {
@@ -71,8 +62,21 @@ pub async fn security_headers(
     req: Request<Body>,
     next: Next,
 ) -> Response {
+    let path = req.uri().path().to_string();
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    // Pages, server functions, the API, files and the event stream may carry someone's data: no cache (the browser's,
+    // a proxy's) keeps them. Only the static assets under /pkg may be cached.
+    let html = h
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let private = ["/rpc", "/api/", "/files/", "/events"]
+        .iter()
+        .any(|p| path.starts_with(p));
+    if html || private {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(
             "default-src 'none'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
@@ -119,9 +123,14 @@ mod tests {
             &headers(Some(public), "jobs.example.com"),
             public
         ));
-        assert!(same_origin(
+        // The host the request was sent to does not make an origin ours (issue 13).
+        assert!(!same_origin(
             &headers(Some("http://127.0.0.1:3000"), "127.0.0.1:3000"),
             public
+        ));
+        assert!(!same_origin(
+            &headers(Some("http://rebound.example:3000"), "rebound.example:3000"),
+            "http://127.0.0.1:3000"
         ));
         assert!(!same_origin(
             &headers(Some("https://evil.example"), "jobs.example.com"),
@@ -132,9 +141,5 @@ mod tests {
             public
         ));
         assert!(!same_origin(&headers(None, "jobs.example.com"), public));
-        assert!(!same_origin(
-            &headers(Some("http://127.0.0.1:3001"), "127.0.0.1:3000"),
-            public
-        ));
     }
 }

@@ -86,6 +86,12 @@ pub async fn complete(
         ));
     }
     let id = uuid_of(&id, "job")?;
+    super::limits::spend(
+        &state,
+        app::domain::infra::limits::Limited::Upload,
+        caller.actor.user_id,
+    )
+    .await?;
     let form = Multipart::from_request(req, &state).await.map_err(|_| {
         ApiFail::new(
             StatusCode::BAD_REQUEST,

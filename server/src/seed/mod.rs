@@ -192,7 +192,7 @@ pub async fn seed(
             c + 1
         );
         let account = NewAccount::parse(&email, &password, first, last)?;
-        let user = accounts::signup_client(db, account, &meta()).await?;
+        let user = accounts::signup_client(db, &Default::default(), account, &meta()).await?;
         if c == 0 {
             seeded.logins.push((Role::Client, user.email.clone()));
         }

@@ -29,11 +29,44 @@ async fn setup_creates_the_first_super_admin_once(b: Backend) {
         "setup form missing"
     );
 
+    // A stranger who reached the fresh site first, without the token the server printed (or with a guess), claims
+    // nothing (issue 13).
+    let token = app::domain::setup::setup_token(&app.db)
+        .await
+        .unwrap()
+        .expect("a fresh site has a setup token");
+    assert_eq!(token.len(), 32);
+    for guess in ["", "0123456789abcdef0123456789abcdef"] {
+        let res = app
+            .rpc(
+                &app.client(),
+                "setup",
+                &[
+                    ("setup_token", guess),
+                    ("email", "evil@example.com"),
+                    ("password", PASSWORD),
+                    ("first_name", "E"),
+                    ("last_name", "Vil"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 422);
+        let p: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(p["fields"][0]["field"], "setup_token");
+    }
+    assert_eq!(app.count("users").await, 0);
+    // Every replica shows the same token.
+    assert_eq!(
+        app::domain::setup::setup_token(&app.db).await.unwrap(),
+        Some(token.clone())
+    );
+
     let res = app
         .rpc(
             &c,
             "setup",
             &[
+                ("setup_token", &token),
                 ("email", "Root@Example.com"),
                 ("password", PASSWORD),
                 ("first_name", "Rita"),
@@ -56,6 +89,7 @@ async fn setup_creates_the_first_super_admin_once(b: Backend) {
             &stranger,
             "setup",
             &[
+                ("setup_token", &token),
                 ("email", "evil@example.com"),
                 ("password", PASSWORD),
                 ("first_name", "E"),
@@ -65,6 +99,10 @@ async fn setup_creates_the_first_super_admin_once(b: Backend) {
         .await;
     assert_eq!(res.status(), 403);
     assert_eq!(app.count("users").await, 1);
+    assert_eq!(
+        app::domain::setup::setup_token(&app.db).await.unwrap(),
+        None
+    );
 }
 
 async fn signup_creates_a_client_awaiting_activation(b: Backend) {

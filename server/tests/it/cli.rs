@@ -44,9 +44,14 @@ async fn a_job_held_by_a_killed_worker_runs_again_after_restart(b: Backend) {
     server::db::migrate(&conn).await.unwrap();
     let account =
         app::api::validate::NewAccount::parse("jo@example.com", PASSWORD, "Jo", "Seeker").unwrap();
-    let user = app::domain::accounts::signup_client(&conn, account, &Default::default())
-        .await
-        .unwrap();
+    let user = app::domain::accounts::signup_client(
+        &conn,
+        &Default::default(),
+        account,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
 
     // An SMTP "server" that accepts connections and never answers: the first worker hangs mid-send.
     let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -153,7 +153,9 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
             idle_timeout: Duration::from_secs(30 * 60),
             absolute_timeout: Duration::from_secs(12 * 3600),
             throttle: ThrottleConfig::default(),
-            trust_proxy: false,
+            rates: Default::default(),
+            signin_days: 90,
+            proxies: Default::default(),
         },
         session_key: vec![7u8; 64],
         leptos_options: leptos_options(addr),
@@ -297,7 +299,7 @@ impl TestApp {
         let account = NewAccount::parse(email, PASSWORD, "Test", role.label()).unwrap();
         let meta = RequestMeta::default();
         match role {
-            Role::Client => accounts::signup_client(&self.db, account, &meta)
+            Role::Client => accounts::signup_client(&self.db, &Default::default(), account, &meta)
                 .await
                 .unwrap(),
             _ => accounts::create_user(&self.db, None, role, account, &meta)

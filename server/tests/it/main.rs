@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod abuse;
 mod accounts;
 mod analytics;
 mod api;

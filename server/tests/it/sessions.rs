@@ -188,9 +188,14 @@ async fn deactivating_a_user_ends_their_sessions(b: Backend) {
     assert_eq!(app.me(&phone).await, serde_json::Value::Null);
     assert_eq!(app.me(&laptop).await, serde_json::Value::Null);
 
+    // The right password of a deactivated account gets exactly the answer of a wrong one (issue 13).
     let res = app.login(&phone, "client@example.com", PASSWORD).await;
-    assert_eq!(res.status(), 403);
-    assert!(res.text().await.unwrap().contains("deactivated"));
+    let wrong = app
+        .login(&laptop, "client@example.com", "not the password")
+        .await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(wrong.status(), 401);
+    assert_eq!(res.text().await.unwrap(), wrong.text().await.unwrap());
 
     accounts::set_active(
         &app.db,

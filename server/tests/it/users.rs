@@ -232,9 +232,10 @@ async fn deactivation_from_the_admin_api_ends_sessions_and_is_refused_to_clients
         serde_json::Value::Null,
         "the victim's session ended"
     );
+    // Refused like a wrong password (issue 13: nothing tells that the password was right).
     assert_eq!(
         app.login(&v, "victim@example.com", PASSWORD).await.status(),
-        403
+        401
     );
     assert_eq!(
         app.rpc(

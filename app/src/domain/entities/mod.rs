@@ -9,6 +9,7 @@ pub mod api_tokens;
 pub mod client_employee_assignments;
 pub mod clients;
 pub mod employees;
+pub mod instance_settings;
 pub mod job_completions;
 pub mod job_delegations;
 pub mod login_throttles;

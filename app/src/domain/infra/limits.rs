@@ -6,7 +6,10 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect,
+    Set,
+};
 
 use crate::api::AppError;
 use crate::domain::entities::login_throttles as lt;
@@ -42,74 +45,92 @@ fn chrono_dur(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::minutes(15))
 }
 
-/// Refuse with 429 if any key is locked now.
-pub async fn check<C: ConnectionTrait>(
-    db: &C,
-    keys: &[String],
-    now: DateTime<Utc>,
-) -> Result<(), AppError> {
-    let mut wait: i64 = 0;
-    for key in keys {
-        if let Some(row) = lt::Entity::find_by_id(key.clone()).one(db).await? {
-            if let Some(until) = row.locked_until {
-                if until > now {
-                    wait = wait.max((until - now).num_seconds());
-                }
-            }
-        }
-    }
-    if wait > 0 {
-        Err(AppError::TooManyRequests {
-            retry_after_secs: wait as u64,
-        })
-    } else {
-        Ok(())
-    }
-}
-
-/// Count one failure against `key`; lock it when the count reaches `max` within the window.
-pub async fn record_failure(
+/// Count one login attempt against each `(key, max)` before its password is checked, in one transaction that holds
+/// the keys' rows: a key locked now refuses the attempt (429, nothing counted); otherwise every key counts it, and a
+/// key that reaches its `max` within the window is locked from now on. Counting before the (slow) password check
+/// means parallel guesses cannot all run before the first one counts: past `max`, they are refused at once. A
+/// successful login takes its count back ([`succeeded`]).
+pub async fn attempt(
     db: &DatabaseConnection,
-    key: &str,
-    max: i32,
+    keys: &[(String, i32)],
     cfg: &ThrottleConfig,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let txn = crate::domain::begin_write(db).await?;
-    let existing = lt::Entity::find_by_id(key.to_string()).one(&txn).await?;
-    match existing {
-        None => {
-            let locked = max <= 1;
-            lt::ActiveModel {
-                key: Set(key.to_string()),
-                failures: Set(if locked { 0 } else { 1 }),
+    crate::domain::retrying(|| async {
+        let txn = crate::domain::begin_write(db).await?;
+        let mut rows = Vec::new();
+        for (key, _) in keys {
+            lt::Entity::insert(lt::ActiveModel {
+                key: Set(key.clone()),
+                failures: Set(0),
                 window_started_at: Set(now),
-                locked_until: Set(locked.then(|| now + chrono_dur(cfg.lockout))),
-            }
-            .insert(&txn)
+                locked_until: Set(None),
+            })
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::column(lt::Column::Key)
+                    .do_nothing()
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
             .await?;
+            // PostgreSQL: hold the row until commit, so concurrent attempts count one after another. SQLite: the
+            // write transaction already excludes every other writer.
+            let mut find = lt::Entity::find_by_id(key.clone());
+            if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+                find = find.lock_exclusive();
+            }
+            let row = find.one(&txn).await?.ok_or(AppError::Internal)?;
+            rows.push(row);
         }
-        Some(row) => {
+        let wait = rows
+            .iter()
+            .filter_map(|r| r.locked_until)
+            .filter(|until| *until > now)
+            .map(|until| (until - now).num_seconds().max(1))
+            .max();
+        if let Some(wait) = wait {
+            return Err(AppError::TooManyRequests {
+                retry_after_secs: wait as u64,
+            });
+        }
+        for (row, (_, max)) in rows.into_iter().zip(keys) {
             let window_over = now - row.window_started_at > chrono_dur(cfg.window);
-            let (failures, window_start) = if window_over {
+            let (failures, window_start) = if window_over || row.locked_until.is_some() {
                 (1, now)
             } else {
                 (row.failures + 1, row.window_started_at)
             };
             let mut am: lt::ActiveModel = row.into();
-            if failures >= max {
-                // Lock, and start afresh once the lock ends.
-                am.failures = Set(0);
-                am.window_started_at = Set(now);
-                am.locked_until = Set(Some(now + chrono_dur(cfg.lockout)));
-            } else {
-                am.failures = Set(failures);
-                am.window_started_at = Set(window_start);
-            }
+            am.failures = Set(failures);
+            am.window_started_at = Set(window_start);
+            // The attempt that reaches the limit still runs; the ones after it wait for the lock to end.
+            am.locked_until = Set((failures >= *max).then(|| now + chrono_dur(cfg.lockout)));
             am.update(&txn).await?;
         }
+        crate::domain::commit(txn).await?;
+        Ok(())
+    })
+    .await
+}
+
+/// A login succeeded: forget the account's failures, and take this attempt back from the other keys (the address).
+pub async fn succeeded(
+    db: &DatabaseConnection,
+    account: &str,
+    others: &[String],
+) -> Result<(), AppError> {
+    clear(db, account).await?;
+    for key in others {
+        lt::Entity::update_many()
+            .col_expr(
+                lt::Column::Failures,
+                sea_orm::ExprTrait::sub(sea_orm::sea_query::Expr::col(lt::Column::Failures), 1),
+            )
+            .filter(sea_orm::ColumnTrait::eq(&lt::Column::Key, key.as_str()))
+            .filter(sea_orm::ColumnTrait::gt(&lt::Column::Failures, 0))
+            .exec(db)
+            .await?;
     }
-    crate::domain::commit(txn).await?;
     Ok(())
 }
 
@@ -117,4 +138,155 @@ pub async fn record_failure(
 pub async fn clear<C: ConnectionTrait>(db: &C, key: &str) -> Result<(), AppError> {
     lt::Entity::delete_by_id(key.to_string()).exec(db).await?;
     Ok(())
+}
+
+/// Rate limits of the entries that cost work or need no account, counted in the database so that every replica
+/// shares one count per key. Each is "at most N per window"; 0 turns a limit off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateConfig {
+    /// Sign-ups per client address per hour.
+    pub signups_per_hour: u32,
+    /// First-run setup attempts per client address per hour.
+    pub setups_per_hour: u32,
+    /// Sign-in attempts (dashboard and API) per client address per minute, on top of the failure throttle.
+    pub logins_per_minute: u32,
+    /// API token refreshes per client address per minute.
+    pub refreshes_per_minute: u32,
+    /// Uploads (resumes and proofs) per account per hour.
+    pub uploads_per_hour: u32,
+    /// CSV exports per account per hour.
+    pub exports_per_hour: u32,
+    /// Live-event streams opened per account per minute.
+    pub streams_per_minute: u32,
+}
+
+impl Default for RateConfig {
+    fn default() -> Self {
+        Self {
+            signups_per_hour: 10,
+            setups_per_hour: 10,
+            logins_per_minute: 60,
+            refreshes_per_minute: 60,
+            uploads_per_hour: 120,
+            exports_per_hour: 60,
+            streams_per_minute: 120,
+        }
+    }
+}
+
+/// What a limit counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limited {
+    Signup,
+    Setup,
+    Login,
+    Refresh,
+    Upload,
+    Export,
+    Stream,
+}
+
+impl Limited {
+    fn name(self) -> &'static str {
+        match self {
+            Limited::Signup => "signup",
+            Limited::Setup => "setup",
+            Limited::Login => "login",
+            Limited::Refresh => "refresh",
+            Limited::Upload => "upload",
+            Limited::Export => "export",
+            Limited::Stream => "stream",
+        }
+    }
+
+    /// The limit and its window under `cfg`.
+    fn rate(self, cfg: &RateConfig) -> (u32, i64) {
+        match self {
+            Limited::Signup => (cfg.signups_per_hour, 3600),
+            Limited::Setup => (cfg.setups_per_hour, 3600),
+            Limited::Login => (cfg.logins_per_minute, 60),
+            Limited::Refresh => (cfg.refreshes_per_minute, 60),
+            Limited::Upload => (cfg.uploads_per_hour, 3600),
+            Limited::Export => (cfg.exports_per_hour, 3600),
+            Limited::Stream => (cfg.streams_per_minute, 60),
+        }
+    }
+}
+
+/// Whom a limit counts: a client address, or an account.
+pub enum Whom<'a> {
+    Address(Option<&'a str>),
+    Account(uuid::Uuid),
+}
+
+/// Count one hit of `what` for `whom`; past the limit, refuse with 429 and the seconds until the window ends. One
+/// statement (an upsert that returns the new count), so concurrent hits on any replica are all counted. A call
+/// with no address (a command-line tool, a test calling the domain) is not limited.
+pub async fn hit<C: ConnectionTrait>(
+    db: &C,
+    cfg: &RateConfig,
+    what: Limited,
+    whom: Whom<'_>,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let (max, window) = what.rate(cfg);
+    let who = match whom {
+        Whom::Address(Some(ip)) => format!("ip:{ip}"),
+        Whom::Address(None) => return Ok(()),
+        Whom::Account(id) => format!("user:{id}"),
+    };
+    if max == 0 {
+        return Ok(());
+    }
+    let key = format!("{}:{who}", what.name());
+    let start = now.timestamp().div_euclid(window) * window;
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "INSERT INTO rate_limits (key, window_start, window_secs, hits) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+             hits = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + 1 ELSE 1 END, \
+             window_start = excluded.window_start, window_secs = excluded.window_secs RETURNING hits"
+        }
+        _ => {
+            "INSERT INTO rate_limits (key, window_start, window_secs, hits) VALUES (?, ?, ?, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+             hits = CASE WHEN rate_limits.window_start = excluded.window_start THEN rate_limits.hits + 1 ELSE 1 END, \
+             window_start = excluded.window_start, window_secs = excluded.window_secs RETURNING hits"
+        }
+    };
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [key.into(), start.into(), window.into()],
+        ))
+        .await?
+        .ok_or(AppError::Internal)?;
+    let hits: i32 = row.try_get("", "hits")?;
+    if hits as i64 > i64::from(max) {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: (start + window - now.timestamp()).max(1) as u64,
+        });
+    }
+    Ok(())
+}
+
+/// Remove counters whose window ended before `now`. Returns how many.
+pub async fn prune_rates<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<u64, AppError> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "DELETE FROM rate_limits WHERE window_start + window_secs < $1"
+        }
+        _ => "DELETE FROM rate_limits WHERE window_start + window_secs < ?",
+    };
+    Ok(db
+        .execute_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [now.timestamp().into()],
+        ))
+        .await?
+        .rows_affected())
 }

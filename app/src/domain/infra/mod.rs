@@ -5,6 +5,7 @@
 pub mod events;
 pub mod limits;
 pub mod password;
+pub mod proxies;
 pub mod queue;
 pub mod session;
 pub mod session_store;

@@ -1,6 +1,13 @@
-//! Password hashing with argon2id (m = 19456 KiB, t = 2, p = 1), always off the async runtime.
+//! Password hashing with argon2id (m = 19456 KiB, t = 2, p = 1), always off the async runtime, and never more at
+//! once than the machine has cores: each hash takes 19 MiB and a core, so a flood of sign-ups or logins queues
+//! for a short while and is then told to come back (503 with `Retry-After`) instead of taking the memory.
 
-use std::sync::OnceLock;
+use std::{
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
+
+use tokio::sync::Semaphore;
 
 use argon2::{
     password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
@@ -39,11 +46,51 @@ fn verify_blocking(password: &str, phc: &str) -> bool {
     }
 }
 
+/// How long a caller waits for a free hashing slot before it is told to try again.
+pub const HASH_WAIT: Duration = Duration::from_secs(2);
+
+/// Seconds such a caller is told to wait.
+pub const HASH_RETRY_AFTER_SECS: u64 = 2;
+
+/// One slot per core (at least two).
+pub fn hashing_slots() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+        .max(2)
+}
+
+fn slots() -> &'static Arc<Semaphore> {
+    static SLOTS: OnceLock<Arc<Semaphore>> = OnceLock::new();
+    SLOTS.get_or_init(|| Arc::new(Semaphore::new(hashing_slots())))
+}
+
+/// Run `work` on the blocking pool once one of `slots` is free, waiting at most `wait`.
+async fn bounded<T: Send + 'static>(
+    slots: &Arc<Semaphore>,
+    wait: Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, AppError> {
+    let permit = match tokio::time::timeout(wait, slots.clone().acquire_owned()).await {
+        Ok(Ok(permit)) => permit,
+        _ => {
+            tracing::warn!("every password-hashing slot is busy; asking the caller to come back");
+            return Err(AppError::Unavailable {
+                retry_after_secs: HASH_RETRY_AFTER_SECS,
+            });
+        }
+    };
+    tokio::task::spawn_blocking(move || {
+        let _slot = permit;
+        work()
+    })
+    .await
+    .map_err(|_| AppError::Internal)
+}
+
 /// Hash a new password.
 pub async fn hash(password: String) -> Result<String, AppError> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(|_| AppError::Internal)?
+    bounded(slots(), HASH_WAIT, move || hash_blocking(&password)).await?
 }
 
 /// Check a password against a stored hash. With `None` (no such account) a dummy hash is checked instead, so an
@@ -54,9 +101,7 @@ pub async fn verify(password: String, stored: Option<String>) -> Result<bool, Ap
         Some(h) => h,
         None => dummy_hash()?,
     };
-    let ok = tokio::task::spawn_blocking(move || verify_blocking(&password, &phc))
-        .await
-        .map_err(|_| AppError::Internal)?;
+    let ok = bounded(slots(), HASH_WAIT, move || verify_blocking(&password, &phc)).await?;
     Ok(known && ok)
 }
 
@@ -72,6 +117,29 @@ fn dummy_hash() -> Result<String, AppError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// With every slot taken, a caller waits the given while and is then told to come back later; a slot that
+    /// frees up in time serves it.
+    #[tokio::test]
+    async fn hashing_waits_briefly_for_a_slot_then_says_come_back() {
+        let slots = Arc::new(Semaphore::new(1));
+        let held = slots.clone().acquire_owned().await.unwrap();
+        let refused = bounded(&slots, Duration::from_millis(50), || 1).await;
+        assert!(matches!(
+            refused,
+            Err(AppError::Unavailable {
+                retry_after_secs: HASH_RETRY_AFTER_SECS
+            })
+        ));
+        let waiting = tokio::spawn({
+            let slots = slots.clone();
+            async move { bounded(&slots, Duration::from_secs(5), || 2).await }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        drop(held);
+        assert_eq!(waiting.await.unwrap().unwrap(), 2);
+        assert_eq!(slots.available_permits(), 1, "the slot is given back");
+    }
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_and_nothing_else() {

@@ -7,7 +7,10 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use tower_sessions::Session;
 use uuid::Uuid;
 
-use super::{limits::ThrottleConfig, session_store::USER_ID_KEY};
+use super::{
+    limits::{RateConfig, ThrottleConfig},
+    session_store::USER_ID_KEY,
+};
 use crate::{
     api::AppError,
     domain::{entities::users, Actor},
@@ -23,11 +26,19 @@ pub struct AuthConfig {
     /// Sessions end this long after login, however active.
     pub absolute_timeout: Duration,
     pub throttle: ThrottleConfig,
-    /// Take the client IP from `X-Forwarded-For` (only behind a trusted reverse proxy).
-    pub trust_proxy: bool,
+    /// Rate limits of sign-up, setup, sign-in, refresh, uploads, exports and event streams.
+    pub rates: RateConfig,
+    /// An API sign-in (the extension's) ends this long after it began, however often it is refreshed.
+    pub signin_days: u32,
+    /// Our reverse proxies: the client address is the right-most `X-Forwarded-For` hop that is not one of them.
+    pub proxies: super::proxies::TrustedProxies,
 }
 
 impl AuthConfig {
+    pub fn signin_lifetime(&self) -> chrono::Duration {
+        chrono::Duration::days(i64::from(self.signin_days.max(1)))
+    }
+
     pub fn https(&self) -> bool {
         self.public_origin.starts_with("https://")
     }

@@ -6,7 +6,8 @@
 
 use async_trait::async_trait;
 use sea_orm::{
-    sea_query::OnConflict, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, SqlErr,
+    sea_query::Expr, ColumnTrait, DatabaseConnection, EntityTrait, ExprTrait, QueryFilter, Set,
+    SqlErr,
 };
 use time::OffsetDateTime;
 use tower_sessions::{
@@ -52,9 +53,15 @@ fn to_time(t: chrono::DateTime<chrono::Utc>) -> OffsetDateTime {
     OffsetDateTime::from_unix_timestamp(t.timestamp()).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
+/// A session's data as stored: keys in order, so the same data is always the same bytes (a `HashMap` serializes in
+/// an order of its own) and an unchanged session is recognized as such.
+fn encode(record: &Record) -> session_store::Result<Vec<u8>> {
+    let sorted: std::collections::BTreeMap<_, _> = record.data.iter().collect();
+    serde_json::to_vec(&sorted).map_err(|e| session_store::Error::Encode(e.to_string()))
+}
+
 fn active_model(record: &Record) -> session_store::Result<sessions::ActiveModel> {
-    let data = serde_json::to_vec(&record.data)
-        .map_err(|e| session_store::Error::Encode(e.to_string()))?;
+    let data = encode(record)?;
     let user_id = record
         .data
         .get(USER_ID_KEY)
@@ -84,17 +91,26 @@ impl SessionStore for DbSessionStore {
         }
     }
 
+    /// Write back a session that exists: never insert (a session ended while a request held it — a logout, a
+    /// deactivation — stays ended), and write only when its data changed or its idle deadline moved by more than a
+    /// minute, so a stream of requests does not rewrite the row each time.
     async fn save(&self, record: &Record) -> session_store::Result<()> {
-        let am = active_model(record)?;
-        sessions::Entity::insert(am)
-            .on_conflict(
-                OnConflict::column(sessions::Column::Id)
-                    .update_columns([
-                        sessions::Column::UserId,
-                        sessions::Column::Data,
-                        sessions::Column::ExpiresAt,
-                    ])
-                    .to_owned(),
+        let data = encode(record)?;
+        let user_id = record
+            .data
+            .get(USER_ID_KEY)
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok());
+        let expires_at = to_chrono(record.expiry_date);
+        sessions::Entity::update_many()
+            .col_expr(sessions::Column::UserId, Expr::value(user_id))
+            .col_expr(sessions::Column::Data, Expr::value(data.clone()))
+            .col_expr(sessions::Column::ExpiresAt, Expr::value(expires_at))
+            .filter(sessions::Column::Id.eq(record.id.to_string()))
+            .filter(
+                sessions::Column::Data
+                    .ne(data)
+                    .or(sessions::Column::ExpiresAt.lt(expires_at - chrono::Duration::seconds(60))),
             )
             .exec(&self.db)
             .await

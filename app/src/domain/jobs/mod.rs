@@ -20,3 +20,5 @@ pub(crate) const URL_MAX: usize = 2048;
 pub(crate) const NOTES_MAX: usize = 5000;
 pub(crate) const PER_PAGE_DEFAULT: u64 = 20;
 pub(crate) const PER_PAGE_MAX: u64 = 100;
+/// The last page anyone may ask for (two million jobs at the largest page size): beyond it, a clear error.
+pub const PAGE_MAX: u64 = 20_000;

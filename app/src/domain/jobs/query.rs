@@ -103,6 +103,12 @@ pub async fn list(
     };
     let per_page = Ord::clamp(q.per_page.unwrap_or(PER_PAGE_DEFAULT), 1, PER_PAGE_MAX);
     let page = Ord::max(q.page.unwrap_or(1), 1);
+    if page > super::PAGE_MAX {
+        return Err(AppError::field(
+            "page",
+            format!("Use a page from 1 to {}.", super::PAGE_MAX),
+        ));
+    }
     let paginator = select.order_by_asc(jobs::Column::Id).paginate(db, per_page);
     let total = paginator.num_items().await?;
     let rows = paginator.fetch_page(page - 1).await?;

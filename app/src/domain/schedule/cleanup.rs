@@ -44,7 +44,8 @@ pub async fn clean_up(
         )
         .exec(db)
         .await?
-        .rows_affected;
+        .rows_affected
+        + crate::domain::infra::limits::prune_rates(db, now).await?;
     let cutoff = (now - rules.keep_queue_history).timestamp();
     let backend = db.get_database_backend();
     let sql = match backend {

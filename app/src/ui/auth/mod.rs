@@ -48,6 +48,9 @@ pub fn SetupPage() -> impl IntoView {
                             <h1>"Welcome! Let's set up your site"</h1>
                             <p class="muted">"Create the super admin account. This page disappears once it exists."</p>
                             <ActionForm action=auth.setup attr:novalidate=true attr:class="stack" attr:data-testid="setup-form">
+                                <Field label="Setup token" name="setup_token" autocomplete="off"
+                                    hint="Printed in the server's log when it started, and saved in DATA_DIR/setup-token."
+                                    error=field_error(value, "setup_token") />
                                 <div class="row">
                                     <Field label="First name" name="first_name" autocomplete="given-name" error=field_error(value, "first_name") />
                                     <Field label="Last name" name="last_name" autocomplete="family-name" error=field_error(value, "last_name") />
