@@ -132,8 +132,8 @@ test('the options page points the extension at the server', async () => {
 test('a client delegates the job on the current page from the popup', async () => {
   const job = await context.newPage();
   await job.goto(JOB_URL);
-  // The content script adds its button on job pages (in a shadow root).
-  await expect(job.locator('#jobdelegate-host button')).toHaveText('Delegate');
+  // The content script adds its button on job pages, in a closed shadow root.
+  await expect(job.locator('#jobdelegate-host')).toBeVisible();
 
   const popup = await popupFor(JOB_URL);
   await popup.getByLabel('Password').fill('wrong password');
@@ -173,10 +173,35 @@ test('a client delegates the job on the current page from the popup', async () =
   await page.close();
 });
 
+test('the page button opens the extension to confirm, and page scripts cannot use it', async () => {
+  const job = await context.newPage();
+  await job.goto(JOB_URL);
+  const host = job.locator('#jobdelegate-host');
+  await expect(host).toBeVisible();
+  // A page script cannot reach the button (closed shadow root), and a click it dispatches does nothing.
+  expect(await job.evaluate(() => document.getElementById('jobdelegate-host')?.shadowRoot ?? null)).toBeNull();
+  const pages = context.pages().length;
+  await job.evaluate(() => {
+    document.getElementById('jobdelegate-host')?.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+  });
+  await job.waitForTimeout(1000);
+  expect(context.pages().length).toBe(pages);
+  // A real click opens the extension's own window for this tab: what will be sent is shown there, to confirm.
+  const box = await host.boundingBox();
+  const opened = context.waitForEvent('page');
+  await job.mouse.click(box!.x + box!.width / 2, box!.y + box!.height / 2);
+  const confirm = await opened;
+  await expect(confirm).toHaveURL(/popup\.html\?tab=\d+/);
+  await expect(confirm.getByLabel('Title')).toHaveValue('Senior Backend Engineer, Routing');
+  await expect(confirm.getByRole('button', { name: 'Delegate' })).toBeVisible();
+  await confirm.close();
+  await job.close();
+});
+
 test('a delegation made while the server cannot be reached is sent later, once', async () => {
   const job = await context.newPage();
   await job.goto(OFFLINE_URL);
-  await expect(job.locator('#jobdelegate-host button')).toHaveText('Delegate');
+  await expect(job.locator('#jobdelegate-host')).toBeVisible();
   const popup = await popupFor(OFFLINE_URL);
   await expect(popup.locator('.who')).toContainText(CLIENT);
   await expect(popup.getByLabel('Title')).not.toHaveValue('');

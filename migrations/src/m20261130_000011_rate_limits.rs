@@ -1,6 +1,7 @@
 //! Rate-limit counters shared by every replica: one row per key (what is limited and for whom), counting hits in
 //! the current fixed window (unix seconds of its start). Rows of windows long past are pruned by the cleanup job.
 //! And `instance_settings`: small facts about the installation (the first-run setup token while setup is due).
+//! And `job_completions.proof_size`: the bytes of each proof, counted in its client's storage quota.
 
 use sea_orm_migration::prelude::*;
 
@@ -46,10 +47,26 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new("value").text().not_null())
                     .take(),
             )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("job_completions")
+                    .add_column(ColumnDef::new("proof_size").big_integer().null())
+                    .take(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("job_completions")
+                    .drop_column("proof_size")
+                    .take(),
+            )
+            .await?;
         manager.drop_table(drop_table("instance_settings")).await?;
         manager.drop_table(drop_table("rate_limits")).await
     }

@@ -1312,6 +1312,7 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("job_delegation_id", false),
                 ("completed_by", true),
                 ("proof_screenshot_path", true),
+                ("proof_size", true),
                 ("completion_notes", false),
                 ("completion_status", false),
                 ("failure_reason", true),

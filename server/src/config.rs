@@ -220,6 +220,24 @@ pub struct Config {
     )]
     pub rate_streams_per_minute: u32,
 
+    /// Resumes a client may keep (0: no limit; a client not yet activated keeps one).
+    #[arg(
+        long,
+        env = "QUOTA_RESUMES_PER_CLIENT",
+        default_value_t = 20,
+        global = true
+    )]
+    pub quota_resumes_per_client: u32,
+
+    /// Megabytes a client's resumes and the proofs of their jobs may take together (0: no limit).
+    #[arg(
+        long,
+        env = "QUOTA_STORAGE_MB_PER_CLIENT",
+        default_value_t = 200,
+        global = true
+    )]
+    pub quota_storage_mb_per_client: u64,
+
     /// Origins allowed to call the REST API from a browser (CORS), comma-separated: the extension's
     /// `chrome-extension://<id>`. The extension itself does not need this (its host permission suffices).
     #[arg(long, env = "EXTENSION_ORIGINS", value_delimiter = ',', global = true)]
@@ -339,6 +357,8 @@ impl Config {
             uploads_per_hour: self.rate_uploads_per_hour,
             exports_per_hour: self.rate_exports_per_hour,
             streams_per_minute: self.rate_streams_per_minute,
+            resumes_per_client: self.quota_resumes_per_client,
+            storage_bytes_per_client: self.quota_storage_mb_per_client * 1_000_000,
         }
     }
 

@@ -30,8 +30,6 @@ use crate::{
     storage_s3::S3Storage,
 };
 
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
 /// Everything the router needs that is not in the database.
 pub struct Settings {
     pub auth: AuthConfig,
@@ -200,11 +198,9 @@ pub fn router(
         ))
         // Inside the timeout: a request that times out (or whose client leaves) still finishes its work.
         .layer(middleware::from_fn(crate::http::detach::run_to_completion))
-        // No request may hold a connection forever (a stuck render, a slow client): answer 408 instead.
-        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
-            http::StatusCode::REQUEST_TIMEOUT,
-            REQUEST_TIMEOUT,
-        ))
+        // No request may hold a connection forever (a stuck render, a slow client): answer 408 instead, after
+        // 30 s, or for an upload the time its size takes at a slow but honest pace.
+        .layer(middleware::from_fn(crate::http::timeout::limit))
         .with_state(state);
     Ok((router, events))
 }
@@ -272,6 +268,15 @@ impl Application {
 
     /// Serve until Ctrl-C or SIGTERM, with the background workers in this process unless turned off.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        self.run_until(shutdown_signal()).await
+    }
+
+    /// Serve until `shutdown` completes, then stop gracefully: no new connections, open event streams end, requests
+    /// in flight finish.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), StartupError> {
         let workers = self.workers.then(|| {
             crate::queue::spawn_workers(crate::queue::Workers {
                 db: self.db.clone(),
@@ -282,12 +287,19 @@ impl Application {
             })
         });
         tracing::info!(addr = %self.listener.local_addr()?, "listening");
+        let (stop, stopping) = tokio::sync::watch::channel(false);
+        let router = self
+            .router
+            .layer(axum::Extension(crate::http::events::Stopping(stopping)));
         let result = axum::serve(
             self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            router.into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: open event streams end, requests in flight finish");
+            let _ = stop.send(true);
+        })
         .await;
         if let Some(w) = workers {
             w.abort();

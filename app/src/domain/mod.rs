@@ -16,6 +16,7 @@ pub mod distribution;
 pub mod jobs;
 pub mod notifications;
 pub mod policy;
+pub mod quotas;
 pub mod resumes;
 pub mod schedule;
 pub mod setup;

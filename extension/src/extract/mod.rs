@@ -181,14 +181,19 @@ pub fn extract(s: &Snapshot) -> Option<JobInfo> {
     })
 }
 
+/// The page's canonical URL, when it belongs to the page's own site: a page cannot pass another site's address off
+/// as its posting.
+fn canonical_url(s: &Snapshot) -> Option<String> {
+    s.canonical
+        .as_deref()
+        .and_then(|href| url::resolve(&s.url, href))
+        .filter(|c| url::same_site(&s.url, c))
+}
+
 /// The selected posting's URL on split-view pages, else the canonical URL, else the page URL.
 fn posting_url(s: &Snapshot) -> String {
     sites::selected_job_url(&s.url)
-        .or_else(|| {
-            s.canonical
-                .as_deref()
-                .and_then(|href| url::resolve(&s.url, href))
-        })
+        .or_else(|| canonical_url(s))
         .unwrap_or_else(|| s.url.trim().to_string())
 }
 
@@ -218,14 +223,11 @@ fn choose_posting(
     if distinct.len() <= 1 {
         return distinct.pop().map(|posting| posting.fields);
     }
-    let page_urls: Vec<String> = [
-        Some(s.url.clone()),
-        s.canonical.as_deref().and_then(|c| url::resolve(&s.url, c)),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|u| normalize_url(&u))
-    .collect();
+    let page_urls: Vec<String> = [Some(s.url.clone()), canonical_url(s)]
+        .into_iter()
+        .flatten()
+        .map(|u| normalize_url(&u))
+        .collect();
     let by_url = distinct
         .iter()
         .position(|p| !p.url.is_empty() && page_urls.contains(&normalize_url(&p.url)));
@@ -435,10 +437,17 @@ mod tests {
             extract(&s).map(|j| j.url).as_deref(),
             Some("https://jobs.example/openings/welder-12")
         );
-        s.canonical = Some("https://cdn.example/openings/welder-12".into());
+        s.canonical = Some("https://careers.jobs.example/openings/welder-12".into());
         assert_eq!(
             extract(&s).map(|j| j.url).as_deref(),
-            Some("https://cdn.example/openings/welder-12")
+            Some("https://careers.jobs.example/openings/welder-12"),
+            "another host of the same site"
+        );
+        // Another site's address is not taken for the posting's (a hostile page could name any).
+        s.canonical = Some("https://phish.example/openings/welder-12".into());
+        assert_eq!(
+            extract(&s).map(|j| j.url).as_deref(),
+            Some("https://jobs.example/openings/welder-12?utm_source=x")
         );
         s.canonical = Some("   ".into());
         assert_eq!(

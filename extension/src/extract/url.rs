@@ -106,6 +106,37 @@ fn strip_port(authority: &str) -> &str {
         .map_or(authority, |(host, _)| host)
 }
 
+/// The site a host belongs to, roughly its registrable domain: the last two labels, or three under a two-letter
+/// country code whose second level is a generic one (`seek.com.au`, `example.co.uk`).
+fn site_of(host: &str) -> &str {
+    let labels: Vec<&str> = host.rsplit('.').collect();
+    let generic = |l: &str| {
+        matches!(
+            l,
+            "co" | "com" | "org" | "net" | "gov" | "ac" | "edu" | "ne" | "or"
+        )
+    };
+    let keep = if labels.len() >= 3 && labels[0].len() == 2 && generic(labels[1]) {
+        3
+    } else {
+        2
+    };
+    if labels.len() <= keep {
+        return host;
+    }
+    let cut: usize = labels[..keep].iter().map(|l| l.len() + 1).sum::<usize>() - 1;
+    &host[host.len() - cut..]
+}
+
+/// Whether two absolute URLs belong to the same site (`jobs.acme.com` and `www.acme.com` do; `acme.com` and
+/// `evil.example` do not).
+pub(crate) fn same_site(a: &str, b: &str) -> bool {
+    match (Parts::parse(a), Parts::parse(b)) {
+        (Some(a), Some(b)) => site_of(&a.host) == site_of(&b.host),
+        _ => false,
+    }
+}
+
 /// A query value usable as an id in a rebuilt URL: 1 to 64 ASCII letters, digits, `-` or `_`.
 pub(crate) fn id_value(value: Option<&str>) -> Option<&str> {
     value.filter(|v| {
@@ -136,6 +167,32 @@ pub(crate) fn resolve(base: &str, href: &str) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sites_are_registrable_domains() {
+        assert!(same_site(
+            "https://jobs.acme.com/x",
+            "https://www.acme.com/y"
+        ));
+        assert!(same_site(
+            "https://boards.greenhouse.io/a",
+            "https://job-boards.greenhouse.io/b"
+        ));
+        assert!(same_site(
+            "https://www.seek.com.au/job/1",
+            "https://seek.com.au/job/1"
+        ));
+        assert!(!same_site(
+            "https://www.seek.com.au/job/1",
+            "https://evil.com.au/job/1"
+        ));
+        assert!(!same_site("https://acme.com/x", "https://evil.example/x"));
+        assert!(!same_site("https://acme.com/x", "not a url"));
+        assert!(same_site(
+            "http://localhost:3000/a",
+            "http://localhost:3000/b"
+        ));
+    }
+
     use super::*;
 
     #[test]

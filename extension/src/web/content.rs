@@ -99,7 +99,9 @@ pub fn main() {
     add_button(&doc);
 }
 
-/// A small button in its own shadow root, so the page's styles cannot reach it (nor ours the page).
+/// A small button in a closed shadow root: the page's styles cannot reach it, nor its scripts (they cannot find the
+/// button, and a click they script is not trusted and does nothing). A real click opens the extension's own window
+/// for this tab, which shows what will be sent and asks for confirmation; nothing is ever sent from the page.
 fn add_button(doc: &Document) {
     let Some(body) = doc.body() else { return };
     let Ok(host) = doc.create_element("div") else {
@@ -110,8 +112,9 @@ fn add_button(doc: &Document) {
         "style",
         "position:fixed;right:16px;bottom:16px;z-index:2147483647;",
     );
-    let Ok(root) = host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
-    else {
+    let Ok(root) = host.attach_shadow(&web_sys::ShadowRootInit::new(
+        web_sys::ShadowRootMode::Closed,
+    )) else {
         return;
     };
     let Ok(button) = doc.create_element("button") else {
@@ -123,28 +126,20 @@ fn add_button(doc: &Document) {
         "font:600 14px system-ui,sans-serif;padding:10px 16px;border-radius:999px;border:0;\
          background:#1d4ed8;color:#fff;box-shadow:0 2px 8px rgba(0,0,0,.25);cursor:pointer;",
     );
-    let _ = button.set_attribute("data-jobdelegate", "delegate");
+    let _ = button.set_attribute("title", "Review and delegate this job in JobDelegate");
     let _ = root.append_child(&button);
     let _ = body.append_child(&host);
     let b = button.clone();
-    super::dom::on_click(&button, move || {
+    super::dom::on_trusted_click(&button, move || {
         let b = b.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            let Some(job) = current_job() else {
-                b.set_text_content(Some("No job found on this page"));
-                return;
-            };
-            b.set_text_content(Some("Delegating…"));
-            let msg = to_js(&serde_json::json!({"type": "delegate", "job": job}));
+            let msg = to_js(&serde_json::json!({"type": "confirm"}));
             let answer = runtime_send_message(msg).await.unwrap_or(JsValue::NULL);
-            let text = from_js::<serde_json::Value>(&answer)
-                .and_then(|v| {
-                    v.get("message")
-                        .and_then(|m| m.as_str())
-                        .map(str::to_string)
-                })
-                .unwrap_or_else(|| "Could not delegate".into());
-            b.set_text_content(Some(&text));
+            let opened = from_js::<serde_json::Value>(&answer)
+                .is_some_and(|v| v.get("status").and_then(|s| s.as_str()) == Some("opened"));
+            if !opened {
+                b.set_text_content(Some("Open JobDelegate from the toolbar"));
+            }
         });
     });
 }

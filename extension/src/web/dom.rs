@@ -100,6 +100,19 @@ pub fn on_click(e: &Element, f: impl FnMut() + 'static) {
     cb.forget();
 }
 
+/// Run `f` on clicks the user made, never on ones a script dispatched (`isTrusted` is false for those).
+pub fn on_trusted_click(e: &Element, f: impl FnMut() + 'static) {
+    let mut f = f;
+    let cb = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
+        ev.prevent_default();
+        if ev.is_trusted() {
+            f();
+        }
+    });
+    let _ = e.add_event_listener_with_callback("click", cb.as_ref().unchecked_ref());
+    cb.forget();
+}
+
 pub fn clear(e: &Element) {
     e.set_inner_html("");
 }

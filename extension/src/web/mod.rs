@@ -28,11 +28,6 @@ pub fn content_main() {
 }
 
 #[wasm_bindgen]
-pub async fn background_message(message: JsValue) -> JsValue {
-    background::message(message).await
-}
-
-#[wasm_bindgen]
 pub async fn background_alarm(name: String) {
     background::alarm(name).await
 }

@@ -17,8 +17,7 @@ use app::api::rest::{ApiProblem, LoginRequest, RefreshRequest, TokenResponse};
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenResponse),
-        (status = 401, description = "Wrong email or password", body = ApiProblem),
-        (status = 403, description = "Account deactivated", body = ApiProblem),
+        (status = 401, description = "Wrong email or password (or a deactivated account)", body = ApiProblem),
         (status = 415, description = "Not JSON", body = ApiProblem),
         (status = 422, description = "Missing or invalid fields", body = ApiProblem),
         (status = 429, description = "Too many attempts", body = ApiProblem),

@@ -82,6 +82,7 @@ async fn complete_job(
         &state.db,
         &state.events,
         &*state.storage,
+        &state.auth.rates,
         &actor,
         id,
         c,
@@ -192,6 +193,7 @@ async fn upload_resume(
     let view = resumes::upload(
         &state.db,
         &*state.storage,
+        &state.auth.rates,
         &actor,
         resumes::Upload {
             name,

@@ -27,6 +27,15 @@ pub async fn resume_types(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Vec<ResumeTypeView>>> {
+    // A client's own resumes: anyone else is refused here (and the attempt logged), rather than asked which client.
+    app::domain::access::require_client(
+        &state.db,
+        &caller.actor,
+        "resume.list",
+        "resume_profile",
+        &caller.meta,
+    )
+    .await?;
     Ok(Json(
         resumes::get(&state.db, &caller.actor, None, &caller.meta)
             .await?

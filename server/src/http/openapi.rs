@@ -39,7 +39,7 @@ use super::{auth, jobs, notifications, work};
         notifications::read_notification,
         notifications::read_all_notifications,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardErrors),
     tags(
         (name = "auth", description = "Tokens"),
         (name = "account", description = "The signed-in user and their notifications"),
@@ -63,6 +63,75 @@ impl Modify for BearerAuth {
                         .build(),
                 ),
             );
+        }
+    }
+}
+
+/// Declares on every operation the error statuses it can answer besides its own: 400 (a query or body that cannot be
+/// read), 401 and 403 (signed-in operations), 404 (operations on one resource), 409, 413, 415 and 422 (operations
+/// with a body), 429 (every operation is rate limited) and 503 (the database is busy or down; retry later). Each is
+/// an `ApiProblem`.
+struct StandardErrors;
+
+impl Modify for StandardErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{
+            content::Content,
+            response::{Response, ResponseBuilder},
+            schema::Ref,
+            RefOr,
+        };
+        let problem = |description: &str| -> RefOr<Response> {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        Content::new(Some(Ref::from_schema_name("ApiProblem"))),
+                    )
+                    .build(),
+            )
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let one_resource = path.contains('{');
+            for op in [
+                item.get.as_mut(),
+                item.post.as_mut(),
+                item.put.as_mut(),
+                item.delete.as_mut(),
+                item.patch.as_mut(),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                let signed_in = op.security.as_ref().is_some_and(|s| !s.is_empty());
+                let with_body = op.request_body.is_some();
+                let mut add = |status: &str, description: &str| {
+                    op.responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| problem(description));
+                };
+                add(
+                    "400",
+                    "The request could not be read (a malformed parameter or body).",
+                );
+                if signed_in {
+                    add("401", "Not signed in, or the access token expired.");
+                    add("403", "The signed-in user may not do this.");
+                }
+                if one_resource {
+                    add("404", "No such resource (or not yours).");
+                }
+                if with_body {
+                    add("409", "The request conflicts with the resource's state.");
+                    add("413", "The body is too large.");
+                    add("415", "The body is not of a type this operation reads.");
+                    add("422", "Invalid input; `fields` names each field at fault.");
+                }
+                add("429", "Too many requests: wait `Retry-After` seconds.");
+                add("503", "The service is busy or briefly unavailable: retry after `Retry-After` seconds.");
+            }
         }
     }
 }

@@ -104,6 +104,7 @@ pub async fn complete(
         &state.db,
         &state.events,
         &*state.storage,
+        &state.auth.rates,
         &caller.actor,
         id,
         c,

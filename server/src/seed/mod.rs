@@ -271,6 +271,7 @@ pub async fn seed(
             let view = resumes::upload(
                 db,
                 storage,
+                &Default::default(),
                 &me,
                 resumes::Upload {
                     name: kind.into(),
@@ -338,6 +339,7 @@ pub async fn seed(
                         db,
                         events,
                         storage,
+                        &Default::default(),
                         &employee,
                         job.id,
                         work::Completion {

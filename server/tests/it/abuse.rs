@@ -18,6 +18,8 @@ both!(
     an_extension_sign_in_ends_after_its_lifetime,
     a_session_ended_while_a_request_held_it_stays_ended,
     a_spoofed_forwarded_address_does_not_escape_a_limit,
+    storage_quotas_hold_per_client,
+    open_event_streams_per_account_are_capped,
 );
 
 /// A hundred wrong passwords for one account at once: only as many are checked as the account may fail (each
@@ -441,4 +443,177 @@ async fn a_spoofed_forwarded_address_does_not_escape_a_limit(b: Backend) {
         let ip = entry.ip_address.unwrap_or_default();
         assert!(ip.starts_with("198.51.100."), "{ip}");
     }
+}
+
+/// A client not yet activated keeps one resume; an activated one at most the configured number, and their resumes
+/// and the proofs of their jobs within their bytes. Past either: a clear field error, and nothing stored. Another
+/// client's storage is their own.
+async fn storage_quotas_hold_per_client(b: Backend) {
+    let app = TestApp::spawn_with(b, |s| {
+        s.auth.rates.resumes_per_client = 3;
+        s.auth.rates.storage_bytes_per_client = 7_000;
+    })
+    .await;
+    // Not yet activated: one resume.
+    app.user(app::api::Role::Client, "new@example.com").await;
+    let newbie = app.signed_in("new@example.com").await;
+    assert!(upload(&app, &newbie, "First", pdf(1_000), None)
+        .await
+        .status()
+        .is_success());
+    let res = upload(&app, &newbie, "Second", pdf(1_000), None).await;
+    assert_eq!(res.status(), 422);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["fields"][0]["field"], "file");
+    assert!(p["fields"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("activated"));
+
+    // Activated: three resumes, and 7,000 bytes in all.
+    app.activated_client("jo@example.com").await;
+    let jo = app.signed_in("jo@example.com").await;
+    for i in 0..2 {
+        let res = upload(&app, &jo, &format!("CV {i}"), pdf(2_000), None).await;
+        assert!(res.status().is_success(), "{}", res.status());
+    }
+    let res = upload(&app, &jo, "Too big", pdf(4_000), None).await;
+    assert_eq!(res.status(), 422, "4,000 more bytes do not fit");
+    let p: Value = res.json().await.unwrap();
+    assert!(
+        p["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("storage is full"),
+        "{p}"
+    );
+    assert!(upload(&app, &jo, "CV 2", pdf(2_000), None)
+        .await
+        .status()
+        .is_success());
+    let res = upload(&app, &jo, "CV 3", pdf(500), None).await;
+    assert_eq!(res.status(), 422, "a fourth resume is refused");
+    let p: Value = res.json().await.unwrap();
+    assert!(p["fields"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("at most 3"));
+    // Nothing of the refused uploads was kept: 1 + 3 resume files in all.
+    assert_eq!(app.count("resume_types").await, 4);
+    assert_eq!(app.storage.list("resumes/", None).await.unwrap().len(), 4);
+    // Another client has their own allowance.
+    app.activated_client("sam@example.com").await;
+    let sam = app.signed_in("sam@example.com").await;
+    assert!(upload(&app, &sam, "Sam's CV", pdf(4_000), None)
+        .await
+        .status()
+        .is_success());
+}
+
+/// A graceful shutdown (SIGTERM in life) ends the open event streams, so the server stops promptly instead of
+/// waiting for them forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_ends_event_streams_and_exits_promptly() {
+    use std::sync::Arc;
+    let testdb = Arc::new(TestDb::new(Backend::Sqlite).await);
+    let db = server::db::connect(&testdb.url).await.unwrap();
+    server::db::migrate(&db).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let base = format!("http://{addr}");
+    let application =
+        server::startup::Application::with_parts(db.clone(), listener, test_settings(addr))
+            .unwrap()
+            .with_workers(false);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(application.run_until(async move {
+        let _ = stopped.await;
+    }));
+    let account =
+        app::api::validate::NewAccount::parse("jo@example.com", PASSWORD, "Jo", "Seeker").unwrap();
+    app::domain::accounts::create_user(
+        &db,
+        None,
+        app::api::Role::Client,
+        account,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let c = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .unwrap();
+    let login = c
+        .post(format!("{base}/rpc/login"))
+        .header("origin", &base)
+        .header("accept", "application/json")
+        .form(&[("email", "jo@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert!(login.status().is_success() || login.status().is_redirection());
+    let mut stream = c.get(format!("{base}/events")).send().await.unwrap();
+    assert_eq!(stream.status(), 200);
+    let first = stream.chunk().await.unwrap().unwrap();
+    assert!(String::from_utf8_lossy(&first).contains("ready"));
+
+    let asked = std::time::Instant::now();
+    stop.send(()).unwrap();
+    // The stream ends (rather than waiting for the next event or keep-alive) ...
+    let ended = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(ended.is_ok(), "the event stream ends on shutdown");
+    // ... and the server stops.
+    tokio::time::timeout(std::time::Duration::from_secs(5), server)
+        .await
+        .expect("the server stops within 5 s")
+        .unwrap()
+        .unwrap();
+    println!(
+        "shutdown with an open event stream took {:?}",
+        asked.elapsed()
+    );
+}
+
+/// One account holds at most 10 event streams open at once on a replica; the 11th waits for one to close.
+async fn open_event_streams_per_account_are_capped(b: Backend) {
+    let app = TestApp::spawn_with(b, |s| s.auth.rates.streams_per_minute = 0).await;
+    app.activated_client("jo@example.com").await;
+    app.activated_client("sam@example.com").await;
+    let jo = app.signed_in("jo@example.com").await;
+    let open = || jo.get(format!("{}/events", app.base)).send();
+    let mut streams = Vec::new();
+    for _ in 0..10 {
+        let res = open().await.unwrap();
+        assert_eq!(res.status(), 200);
+        streams.push(res);
+    }
+    let refused = open().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    // Another account is not affected.
+    let sam = app.signed_in("sam@example.com").await;
+    assert_eq!(
+        sam.get(format!("{}/events", app.base))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    // Closing one makes room.
+    drop(streams.pop());
+    let mut reopened = false;
+    for _ in 0..50 {
+        let res = open().await.unwrap();
+        if res.status() == 200 {
+            reopened = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(reopened, "a closed stream gives its place back");
 }

@@ -13,6 +13,7 @@ mod assignments;
 mod auth;
 mod cli;
 mod clients;
+mod conformance;
 mod enums;
 mod faults;
 mod faults_mid_write;

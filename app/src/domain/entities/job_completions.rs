@@ -9,6 +9,8 @@ pub struct Model {
     pub job_delegation_id: Uuid,
     pub completed_by: Option<Uuid>,
     pub proof_screenshot_path: Option<String>,
+    /// Bytes of the proof screenshot (counted in the client's storage quota).
+    pub proof_size: Option<i64>,
     pub completion_notes: String,
     pub completion_status: crate::api::work::Outcome,
     pub failure_reason: Option<String>,

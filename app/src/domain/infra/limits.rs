@@ -158,6 +158,10 @@ pub struct RateConfig {
     pub exports_per_hour: u32,
     /// Live-event streams opened per account per minute.
     pub streams_per_minute: u32,
+    /// Resumes a client may keep (an account not yet activated keeps one).
+    pub resumes_per_client: u32,
+    /// Bytes a client's resumes and the proofs of their jobs may take together.
+    pub storage_bytes_per_client: u64,
 }
 
 impl Default for RateConfig {
@@ -170,6 +174,8 @@ impl Default for RateConfig {
             uploads_per_hour: 120,
             exports_per_hour: 60,
             streams_per_minute: 120,
+            resumes_per_client: 20,
+            storage_bytes_per_client: 200_000_000,
         }
     }
 }

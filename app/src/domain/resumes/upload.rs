@@ -62,6 +62,7 @@ pub struct Upload {
 pub async fn upload(
     db: &DatabaseConnection,
     storage: &dyn Storage,
+    limits: &crate::domain::infra::limits::RateConfig,
     actor: &Actor,
     up: Upload,
     meta: &RequestMeta,
@@ -131,6 +132,14 @@ pub async fn upload(
     let file_name = clean_file_name(&up.file_name);
     let written: Result<resume_types::Model, AppError> = crate::domain::retrying(|| async {
         let txn = crate::domain::begin_write(db).await?;
+        crate::domain::quotas::check_resume(
+            &txn,
+            limits,
+            &client,
+            existing.as_ref().map(|t| t.id),
+            size,
+        )
+        .await?;
         let profile = ensure_profile(&txn, client.id).await?;
         let row = match &existing {
             Some(t) => {

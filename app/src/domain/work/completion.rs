@@ -68,10 +68,12 @@ pub fn check_screenshot(bytes: &[u8]) -> Result<(&'static str, &'static str), St
 
 /// Finish a started job: submitted (with a screenshot) or failed (with a reason). The screenshot is stored first,
 /// then the completion and the job's new status are written in one transaction; a failure removes the file.
+#[allow(clippy::too_many_arguments)] // what it writes to (db, events, storage), its limits, who, what, and from where
 pub async fn complete(
     db: &DatabaseConnection,
     events: &EventBus,
     storage: &dyn Storage,
+    limits: &crate::domain::infra::limits::RateConfig,
     actor: &Actor,
     job_id: Uuid,
     c: Completion,
@@ -141,6 +143,7 @@ pub async fn complete(
             ),
         }));
     }
+    let proof_size = screenshot.as_ref().map_or(0, |s| s.len() as i64);
     let key = match (screenshot, kind) {
         (Some(bytes), Some((ext, content_type))) => {
             let key = new_key("proofs", ext);
@@ -151,6 +154,8 @@ pub async fn complete(
     };
     let written: Result<jobs::Model, AppError> = crate::domain::retrying(|| async {
         let txn = crate::domain::begin_write(db).await?;
+        // The client's lock first (as every writer takes it), then the job's.
+        crate::domain::quotas::check_proof(&txn, limits, job.client_id, proof_size).await?;
         let job = locked(&txn, &job, employee.id, &[JobStatus::InProgress], |s| {
             format!(
                 "This job is {} and cannot be completed.",
@@ -164,6 +169,7 @@ pub async fn complete(
             job_delegation_id: Set(job.id),
             completed_by: Set(Some(employee.id)),
             proof_screenshot_path: Set(key.clone()),
+            proof_size: Set(key.as_ref().map(|_| proof_size)),
             completion_notes: Set(notes.clone()),
             completion_status: Set(outcome),
             failure_reason: Set((!reason.is_empty()).then(|| reason.clone())),
