@@ -20,6 +20,7 @@ both!(
     a_spoofed_forwarded_address_does_not_escape_a_limit,
     storage_quotas_hold_per_client,
     open_event_streams_per_account_are_capped,
+    proofs_count_in_their_clients_storage,
 );
 
 /// A hundred wrong passwords for one account at once: only as many are checked as the account may fail (each
@@ -616,4 +617,74 @@ async fn open_event_streams_per_account_are_capped(b: Backend) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(reopened, "a closed stream gives its place back");
+}
+
+/// A proof screenshot counts in its client's storage: one that no longer fits is refused with a clear error naming
+/// the field, and nothing is stored; one that fits is recorded with its size.
+async fn proofs_count_in_their_clients_storage(b: Backend) {
+    use app::domain::entities::job_completions;
+    let shot = crate::work::png(400, 300);
+    let limit = 3_000 + shot.len() as u64 / 2;
+    let app = TestApp::spawn_with(b, |s| s.auth.rates.storage_bytes_per_client = limit).await;
+    let (_, client) = app.activated_client("jo@example.com").await;
+    let (_, employee) = app.employee("sam@example.com").await;
+    app.assign(client, employee).await;
+    let jo = app.signed_in("jo@example.com").await;
+    assert!(upload(&app, &jo, "CV", pdf(3_000), None)
+        .await
+        .status()
+        .is_success());
+    let token = api_token(&app, "jo@example.com").await;
+    let sam = api_token(&app, "sam@example.com").await;
+    let http = reqwest::Client::new();
+    let job: Value = http
+        .post(format!("{}/api/v1/jobs", app.base))
+        .bearer_auth(&token)
+        .json(&json!({"job_url": "https://jobs.example.com/quota"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = job["id"].as_str().unwrap().to_string();
+    let started = http
+        .post(format!("{}/api/v1/jobs/{id}/start", app.base))
+        .bearer_auth(&sam)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(started.status(), 200);
+    let complete = |bytes: Vec<u8>| {
+        let form = reqwest::multipart::Form::new()
+            .text("outcome", "submitted")
+            .part(
+                "screenshot",
+                reqwest::multipart::Part::bytes(bytes).file_name("proof.png"),
+            );
+        http.post(format!("{}/api/v1/jobs/{id}/complete", app.base))
+            .bearer_auth(&sam)
+            .multipart(form)
+            .send()
+    };
+    let res = complete(shot.clone()).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["fields"][0]["field"], "screenshot", "{p}");
+    assert!(p["fields"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("storage is full"));
+    assert_eq!(app.storage.list("proofs/", None).await.unwrap().len(), 0);
+    // A smaller one fits, and is counted with its size.
+    let small = crate::work::png(8, 8);
+    let res = complete(small.clone()).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let done = job_completions::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(done.proof_size, Some(small.len() as i64));
 }

@@ -65,7 +65,38 @@ fn slots() -> &'static Arc<Semaphore> {
     SLOTS.get_or_init(|| Arc::new(Semaphore::new(hashing_slots())))
 }
 
-/// Run `work` on the blocking pool once one of `slots` is free, waiting at most `wait`.
+/// A job for the hashing threads.
+type HashJob = Box<dyn FnOnce() + Send>;
+
+/// The threads that hash: as many as there are slots, started once and kept. Not tokio's blocking pool: that one
+/// runs each job on whichever of its (many) threads is free, and every thread that ever hashed keeps its own 19 MiB
+/// in its malloc arena, so memory grew with the number of threads (557 MB after a 300 sign-up flood) instead of
+/// with the number of hashes at once.
+fn hashers() -> &'static std::sync::Mutex<std::sync::mpsc::Sender<HashJob>> {
+    static HASHERS: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<HashJob>>> = OnceLock::new();
+    HASHERS.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel::<HashJob>();
+        let rx = Arc::new(std::sync::Mutex::new(rx));
+        for i in 0..hashing_slots() {
+            let rx = rx.clone();
+            let _ = std::thread::Builder::new()
+                .name(format!("password-hash-{i}"))
+                .spawn(move || loop {
+                    let job = match rx.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return,
+                    }
+                });
+        }
+        std::sync::Mutex::new(tx)
+    })
+}
+
+/// Run `work` on the hashing threads once one of `slots` is free, waiting at most `wait`.
 async fn bounded<T: Send + 'static>(
     slots: &Arc<Semaphore>,
     wait: Duration,
@@ -80,12 +111,17 @@ async fn bounded<T: Send + 'static>(
             });
         }
     };
-    tokio::task::spawn_blocking(move || {
+    let (done, result) = tokio::sync::oneshot::channel();
+    let job: HashJob = Box::new(move || {
         let _slot = permit;
-        work()
-    })
-    .await
-    .map_err(|_| AppError::Internal)
+        let _ = done.send(work());
+    });
+    hashers()
+        .lock()
+        .map_err(|_| AppError::Internal)?
+        .send(job)
+        .map_err(|_| AppError::Internal)?;
+    result.await.map_err(|_| AppError::Internal)
 }
 
 /// Hash a new password.
