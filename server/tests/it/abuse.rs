@@ -275,19 +275,6 @@ async fn private_answers_are_never_stored(b: Backend) {
     assert_eq!(no_store(&api).as_deref(), Some("no-store"));
 }
 
-async fn api_token(app: &TestApp, email: &str) -> String {
-    let login: Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["access_token"].as_str().unwrap().to_string()
-}
-
 /// An extension sign-in refreshed again and again still ends 90 days (the default) after it began.
 async fn an_extension_sign_in_ends_after_its_lifetime(b: Backend) {
     use app::domain::entities::api_tokens;

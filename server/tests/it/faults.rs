@@ -21,20 +21,6 @@ fn delay(i: u64) -> Duration {
     Duration::from_micros(if x < 700 { x * 20 } else { x * 40 })
 }
 
-/// An API access token for `email` (signed in with the test password).
-async fn access_token(app: &TestApp, email: &str) -> String {
-    let login: Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["access_token"].as_str().unwrap().to_string()
-}
-
 async fn queued_emails(app: &TestApp) -> u64 {
     let sql = match app.db.get_database_backend() {
         sea_orm::DbBackend::Postgres => {
@@ -58,7 +44,7 @@ async fn delegations_dropped_at_any_point_leave_nothing_half_done(b: Backend) {
     let (_, employee) = app.employee("sam@example.com").await;
     app.assign(client, employee).await;
     let http = reqwest::Client::new();
-    let token = access_token(&app, "jo@example.com").await;
+    let token = api_token(&app, "jo@example.com").await;
     let emails_before = queued_emails(&app).await;
     let addr = app.base.trim_start_matches("http://").to_string();
 
@@ -166,7 +152,7 @@ async fn delegations_dropped_at_any_point_leave_nothing_half_done(b: Backend) {
     }
     // Another client still cannot see these jobs.
     let (_, _) = app.activated_client("other@example.com").await;
-    let other = access_token(&app, "other@example.com").await;
+    let other = api_token(&app, "other@example.com").await;
     let theirs: Value = http
         .get(format!("{}/api/v1/jobs", app.base))
         .bearer_auth(&other)
@@ -266,7 +252,7 @@ async fn an_unavailable_database_answers_503_at_once_and_recovers() {
     let (_, employee) = app.employee("sam@example.com").await;
     app.assign(client, employee).await;
     let http = reqwest::Client::new();
-    let token = access_token(&app, "jo@example.com").await;
+    let token = api_token(&app, "jo@example.com").await;
     let browser = app.signed_in("jo@example.com").await;
     let name = app.testdb.url.rsplit('/').next().unwrap().to_string();
     let admin = sea_orm::Database::connect(pg_admin_url()).await.unwrap();
@@ -390,7 +376,7 @@ async fn sqlite_writes_wait_for_another_writer_instead_of_failing() {
     let (_, client) = app.activated_client("jo@example.com").await;
     let (_, employee) = app.employee("sam@example.com").await;
     app.assign(client, employee).await;
-    let token = access_token(&app, "jo@example.com").await;
+    let token = api_token(&app, "jo@example.com").await;
     let mut opts = sea_orm::ConnectOptions::new(app.testdb.url.clone());
     opts.max_connections(1).sqlx_logging(false);
     let other = sea_orm::Database::connect(opts).await.unwrap();
@@ -438,7 +424,7 @@ async fn sqlite_writes_wait_for_another_writer_instead_of_failing() {
 async fn an_exhausted_pool_answers_503_quickly() {
     let app = TestApp::spawn_without_workers(Backend::Postgres).await;
     app.activated_client("jo@example.com").await;
-    let token = access_token(&app, "jo@example.com").await;
+    let token = api_token(&app, "jo@example.com").await;
     // Take every connection there is (the pool holds 20 on PostgreSQL, one of them the live events' listener); stop
     // at the first that does not come.
     let mut held = Vec::new();
@@ -484,7 +470,7 @@ async fn concurrent_writers_never_fail_for_being_concurrent(b: Backend) {
         let (_, client) = app.activated_client(&email).await;
         let (_, employee) = app.employee(&format!("{name}.helper@example.com")).await;
         app.assign(client, employee).await;
-        tokens.push(access_token(&app, &email).await);
+        tokens.push(api_token(&app, &email).await);
     }
     let http = reqwest::Client::new();
     let sends = (0..60).map(|i| {

@@ -261,19 +261,6 @@ impl World {
     }
 }
 
-async fn api_token(app: &TestApp, email: &str) -> String {
-    let login: Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"email": email, "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    login["access_token"].as_str().unwrap().to_string()
-}
-
 /// Each multi-step write, stopped at each of its chosen steps by `fault`, is wholly absent and says so; sent again,
 /// it is wholly there.
 async fn every_write_is_whole_or_absent(fault: Fault) {

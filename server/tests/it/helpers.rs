@@ -680,3 +680,17 @@ pub fn transaction_state_warnings() -> usize {
     });
     TRANSACTION_STATE_WARNINGS.load(std::sync::atomic::Ordering::SeqCst)
 }
+
+/// An API access token for `email`, signed in with the test password.
+pub async fn api_token(app: &TestApp, email: &str) -> String {
+    let login: serde_json::Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/auth/login", app.base))
+        .json(&serde_json::json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    login["access_token"].as_str().unwrap().to_string()
+}
