@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::helpers::*;
 
@@ -29,16 +29,7 @@ async fn the_api_conforms_to_its_openapi_document() {
     let (_, employee) = app.employee("sam@example.com").await;
     app.assign(client, employee).await;
     let http = reqwest::Client::new();
-    let login: Value = http
-        .post(format!("{}/api/v1/auth/login", app.base))
-        .json(&json!({"email": "jo@example.com", "password": PASSWORD}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = login["access_token"].as_str().unwrap().to_string();
+    let token = api_token(&app, "jo@example.com").await;
     let res = http
         .post(format!("{}/api/v1/jobs", app.base))
         .bearer_auth(&token)
@@ -48,18 +39,7 @@ async fn the_api_conforms_to_its_openapi_document() {
         .unwrap();
     assert_eq!(res.status(), 201);
 
-    let employee_token = {
-        let login: Value = http
-            .post(format!("{}/api/v1/auth/login", app.base))
-            .json(&json!({"email": "sam@example.com", "password": PASSWORD}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        login["access_token"].as_str().unwrap().to_string()
-    };
+    let employee_token = api_token(&app, "sam@example.com").await;
     // Once as the client, once as their employee (the work operations answer only 403 to a client).
     for (who, token) in [("client", token), ("employee", employee_token)] {
         let report =
