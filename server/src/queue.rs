@@ -151,6 +151,111 @@ async fn low(job: LowJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
     Ok(())
 }
 
+/// How often an idle lane looks at the queue anyway: a safety net for work nobody announced (a job enqueued by
+/// another process on SQLite, a notification lost while the listener reconnected). Work committed in this process
+/// wakes the lanes at once ([`app::domain::infra::queue::wake`]), and on PostgreSQL so does work committed by any
+/// process (`NOTIFY`, see [`listen_for_jobs`]).
+pub const SAFETY_POLL: Duration = Duration::from_secs(10);
+
+/// After a wake-up the lanes keep looking every [`RECHECK`] for [`AWAKE_FOR`]: a fetch already in flight when the
+/// work was committed may not have seen it, and work tends to come in bursts.
+const RECHECK: Duration = Duration::from_millis(250);
+const AWAKE_FOR: Duration = Duration::from_secs(3);
+
+/// What wakes a lane's worker: the process's wake-up call (then a few more looks shortly after it), or the safety
+/// net. The worker fetches from the queue only when woken, when it has just finished work, or at its heartbeat.
+struct WakeUp {
+    stream: std::sync::Mutex<std::pin::Pin<Box<dyn futures_util::Stream<Item = ()> + Send>>>,
+}
+
+impl WakeUp {
+    fn new(safety: Duration) -> Self {
+        let rx = app::domain::infra::queue::wake_ups();
+        let start: Option<tokio::time::Instant> = None;
+        let stream =
+            futures_util::stream::unfold((rx, start), move |(mut rx, awake_until)| async move {
+                let now = tokio::time::Instant::now();
+                let wait = match awake_until {
+                    Some(until) if until > now => RECHECK,
+                    _ => safety,
+                };
+                let awake_until = tokio::select! {
+                    changed = rx.changed() => match changed {
+                        Ok(()) => Some(tokio::time::Instant::now() + AWAKE_FOR),
+                        // The wake-up call lives as long as the process; were it gone, the safety net remains.
+                        Err(_) => {
+                            tokio::time::sleep(wait).await;
+                            awake_until
+                        }
+                    },
+                    _ = tokio::time::sleep(wait) => awake_until,
+                };
+                Some(((), (rx, awake_until)))
+            });
+        WakeUp {
+            stream: std::sync::Mutex::new(Box::pin(stream)),
+        }
+    }
+}
+
+impl PollStrategy for WakeUp {
+    fn poll_drive(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+        _: &PollSnapshot,
+    ) -> std::task::Poll<Option<()>> {
+        use futures_util::StreamExt;
+        match self.stream.get_mut() {
+            Ok(stream) => stream.poll_next_unpin(cx),
+            Err(_) => std::task::Poll::Pending,
+        }
+    }
+}
+
+/// On PostgreSQL, wake this process's lanes whenever any process commits a job: apalis's trigger announces each
+/// insert on the channel `apalis::job::insert`. One listening connection per process; when it is lost, the lanes
+/// are woken (whatever was announced meanwhile is fetched) and it reconnects.
+async fn listen_for_jobs(db: DatabaseConnection) {
+    use sea_orm::sqlx::postgres::{PgListener, PgPoolOptions};
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy_with((*db.get_postgres_connection_pool().connect_options()).clone());
+    let mut pause = Duration::from_secs(1);
+    loop {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "the queue's listener could not connect; retrying");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(30));
+                continue;
+            }
+        };
+        if let Err(e) = listener.listen("apalis::job::insert").await {
+            tracing::warn!(error = %e, "the queue's listener could not listen; retrying");
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_secs(30));
+            continue;
+        }
+        pause = Duration::from_secs(1);
+        app::domain::infra::queue::wake();
+        loop {
+            match listener.try_recv().await {
+                Ok(Some(_)) => app::domain::infra::queue::wake(),
+                // The connection was lost (and is being made again): look at the queue now.
+                Ok(None) => app::domain::infra::queue::wake(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "the queue's listener failed; reconnecting");
+                    break;
+                }
+            }
+        }
+        tokio::time::sleep(pause).await;
+    }
+}
+
 /// Connections of each lane's own pool: the queue's storage calls (fetch, heartbeat, acknowledgement) run on it,
 /// never on the pool that serves requests.
 const LANE_CONNECTIONS: u32 = 3;
@@ -172,11 +277,11 @@ async fn close_lane_pool(close: impl std::future::Future<Output = ()>) {
 /// Run one lane's worker until it stops. Worker names are unique per start, so a job a killed worker held is
 /// picked up again once that worker is seen dead.
 macro_rules! lane {
-    ($w:expr, $job:ty, $queue:expr, $concurrency:expr, $poll:expr, $handler:expr) => {{
+    ($w:expr, $job:ty, $queue:expr, $concurrency:expr, $handler:expr) => {{
         let w: Arc<Workers> = $w;
         let name = format!("{}-{}", $queue, uuid::Uuid::now_v7().simple());
         let heartbeat = w.settings.heartbeat;
-        let poll = Strategy::new().interval($poll);
+        let poll = WakeUp::new(SAFETY_POLL);
         let db = w.db.clone();
         let run = async {
             let backoff = ExponentialBackoffMaker::new(
@@ -300,10 +405,10 @@ async fn scheduler(db: DatabaseConnection, every: Duration) {
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tick.tick().await;
-        if let Err(e) =
-            app::domain::infra::queue::enqueue_scheduled(&db, every, chrono::Utc::now()).await
-        {
-            tracing::warn!(error = %e, "could not enqueue scheduled work");
+        match app::domain::infra::queue::enqueue_scheduled(&db, every, chrono::Utc::now()).await {
+            Ok(0) => {}
+            Ok(_) => app::domain::infra::queue::wake(),
+            Err(e) => tracing::warn!(error = %e, "could not enqueue scheduled work"),
         }
     }
 }
@@ -323,18 +428,28 @@ pub fn spawn_workers(w: Workers) -> tokio::task::JoinHandle<()> {
             }
         };
         let health = w.settings.health.clone();
+        let listen = {
+            let db = w.db.clone();
+            async move {
+                match db.get_database_backend() {
+                    DbBackend::Postgres => listen_for_jobs(db).await,
+                    _ => std::future::pending().await,
+                }
+            }
+        };
         tokio::join!(
+            listen,
             supervise(health.clone(), HIGH, RESTART_PAUSE, || {
                 let w = w.clone();
-                async move { lane!(w, HighJob, HIGH, 4, Duration::from_millis(250), high) }
+                async move { lane!(w, HighJob, HIGH, 4, high) }
             }),
             supervise(health.clone(), NORMAL, RESTART_PAUSE, || {
                 let w = w.clone();
-                async move { lane!(w, NormalJob, NORMAL, 2, Duration::from_secs(1), normal) }
+                async move { lane!(w, NormalJob, NORMAL, 2, normal) }
             }),
             supervise(health.clone(), LOW, RESTART_PAUSE, || {
                 let w = w.clone();
-                async move { lane!(w, LowJob, LOW, 1, Duration::from_secs(1), low) }
+                async move { lane!(w, LowJob, LOW, 1, low) }
             }),
             schedule,
         );

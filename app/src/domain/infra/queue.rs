@@ -105,6 +105,39 @@ pub async fn enqueue_scheduled<C: ConnectionTrait>(
     Ok(added)
 }
 
+/// The statements that put a job on the queue (PostgreSQL, SQLite). A [`super::transactions::WriteTxn`] that ran one
+/// wakes this process's workers once it commits ([`wake`]).
+const INSERT_PG: &str = "INSERT INTO apalis.jobs (job, id, job_type, status, attempts, max_attempts, run_at, \
+     priority, metadata, idempotency_key) VALUES ($1, $2, $3, 'Pending', 0, $4, LEAST(to_timestamp($5), now()), 0, \
+     NULL, $6) ON CONFLICT (job_type, idempotency_key) DO NOTHING";
+const INSERT_SQLITE: &str =
+    "INSERT INTO Jobs (job, id, job_type, status, attempts, max_attempts, run_at, \
+     priority, metadata, idempotency_key) VALUES (?, ?, ?, 'Pending', 0, ?, ?, 0, '{}', ?) \
+     ON CONFLICT (job_type, idempotency_key) DO NOTHING";
+
+/// Whether a statement puts a job on the queue.
+pub(crate) fn is_enqueue(sql: &str) -> bool {
+    sql == INSERT_PG || sql == INSERT_SQLITE
+}
+
+/// This process's wake-up call for its queue workers: a counter bumped after a commit that put work on the queue
+/// (and, on PostgreSQL, when another process's insert is announced by `NOTIFY`). Workers wait on it instead of
+/// polling, and poll only as a slow safety net.
+fn wake_signal() -> &'static tokio::sync::watch::Sender<u64> {
+    static WAKE: std::sync::OnceLock<tokio::sync::watch::Sender<u64>> = std::sync::OnceLock::new();
+    WAKE.get_or_init(|| tokio::sync::watch::channel(0).0)
+}
+
+/// Wake this process's queue workers: work was just committed to the queue.
+pub fn wake() {
+    wake_signal().send_modify(|n| *n = n.wrapping_add(1));
+}
+
+/// A receiver that sees every [`wake`] from now on.
+pub fn wake_ups() -> tokio::sync::watch::Receiver<u64> {
+    wake_signal().subscribe()
+}
+
 /// Put a job on `queue` as part of the caller's transaction.
 pub async fn enqueue<C: ConnectionTrait, T: Serialize>(
     db: &C,
@@ -128,17 +161,11 @@ async fn insert<C: ConnectionTrait, T: Serialize>(
     let id = ulid::Ulid::generate().to_string();
     let now = chrono::Utc::now().timestamp();
     let backend = db.get_database_backend();
+    // On PostgreSQL the job is due no later than the transaction's start (`now()`), so that apalis's trigger
+    // announces it (`NOTIFY` on commit) to the workers of every process.
     let sql = match backend {
-        DbBackend::Postgres => {
-            "INSERT INTO apalis.jobs (job, id, job_type, status, attempts, max_attempts, run_at, priority, metadata, \
-             idempotency_key) VALUES ($1, $2, $3, 'Pending', 0, $4, to_timestamp($5), 0, NULL, $6) \
-             ON CONFLICT (job_type, idempotency_key) DO NOTHING"
-        }
-        _ => {
-            "INSERT INTO Jobs (job, id, job_type, status, attempts, max_attempts, run_at, priority, metadata, \
-             idempotency_key) VALUES (?, ?, ?, 'Pending', 0, ?, ?, 0, '{}', ?) \
-             ON CONFLICT (job_type, idempotency_key) DO NOTHING"
-        }
+        DbBackend::Postgres => INSERT_PG,
+        _ => INSERT_SQLITE,
     };
     let added = db
         .execute_raw(Statement::from_sql_and_values(

@@ -130,6 +130,8 @@ pub struct WriteTxn {
     // Dropped first: a transaction dropped without commit rolls back before the turn passes on.
     txn: sea_orm::DatabaseTransaction,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    /// Whether it put work on the queue: the workers are woken once it commits.
+    queued: std::sync::atomic::AtomicBool,
 }
 
 /// How long a writer waits for its turn on SQLite before it is told to try again (503): well inside the request
@@ -163,6 +165,10 @@ impl ConnectionTrait for WriteTxn {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        if super::queue::is_enqueue(&stmt.sql) {
+            self.queued
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         self.txn.execute_raw(stmt).await
     }
 
@@ -210,17 +216,24 @@ pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<WriteTxn, D
         .await
     })
     .await?;
-    Ok(WriteTxn { txn, _turn: turn })
+    Ok(WriteTxn {
+        txn,
+        _turn: turn,
+        queued: Default::default(),
+    })
 }
 
 /// Commit in a task of its own, for the same reason: a caller cancelled while COMMIT was in flight left the
 /// transaction marked open, and the ROLLBACK queued when it was dropped then ran on the next request
 /// ("there is no transaction in progress"). A transaction dropped without commit rolls back cleanly.
 pub async fn commit(txn: WriteTxn) -> Result<(), DbErr> {
-    let WriteTxn { txn, _turn } = txn;
+    let WriteTxn { txn, _turn, queued } = txn;
     finish(async move {
         let done = txn.commit().await;
         drop(_turn);
+        if done.is_ok() && queued.into_inner() {
+            super::queue::wake();
+        }
         done
     })
     .await
