@@ -111,6 +111,10 @@ pub fn leptos_options(bound: SocketAddr) -> LeptosOptions {
             leptos::config::Env::DEV
         })
         .site_addr(bound)
+        // Release builds name the assets after their content (`hash-files`); cargo-leptos says so and writes the
+        // hashes beside the server binary.
+        .hash_files(env("LEPTOS_HASH_FILES", "false") == "true")
+        .hash_file(env("LEPTOS_HASH_FILE_NAME", "hash.txt").into())
         .build()
 }
 
@@ -178,7 +182,7 @@ pub fn router(
             move || provide_context(ctx_state.clone()),
             move || shell(options.clone()),
         )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .merge(crate::http::assets::service(&state))
         .layer(sessions)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -196,6 +200,9 @@ pub fn router(
             state.clone(),
             security::security_headers,
         ))
+        // Pages, server functions and JSON go out brotli- or gzip-compressed when the browser accepts it (the static
+        // files are compressed at build time; images and the event stream are not compressed).
+        .layer(tower_http::compression::CompressionLayer::new())
         // Inside the timeout: a request that times out (or whose client leaves) still finishes its work.
         .layer(middleware::from_fn(crate::http::detach::run_to_completion))
         // No request may hold a connection forever (a stuck render, a slow client): answer 408 instead, after

@@ -8,7 +8,7 @@ mod employee;
 mod shared;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{Outlet, ParentRoute, Route, Router, Routes},
     path, SsrMode,
@@ -35,6 +35,7 @@ pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light" />
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg" />
+                <HashedStylesheet options=options.clone() id="leptos" />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -120,7 +121,6 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/jobdelegate.css" />
         <Title formatter=|t: String| if t.is_empty() { PRODUCT_NAME.to_string() } else { format!("{t} · {PRODUCT_NAME}") } />
         // The header (which suspends on the signed-in user) is rendered inside each route, not around <Routes>:
         // a Suspense outside the routes breaks hydration of every route that suspends (leptos-rs/leptos#3707).

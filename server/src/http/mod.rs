@@ -5,6 +5,7 @@
 //! `extract`. Handlers are thin: extract, one domain call, map the error.
 
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod detach;
 pub mod error;

@@ -191,11 +191,12 @@ fn text(v: Option<&Value>) -> String {
 /// `GET /api/v1/docs`: the document as a page.
 pub async fn docs_page() -> Response {
     let doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
-    let mut html = String::from(
+    let mut html = format!(
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>JobDelegate API v1</title><link rel=\"stylesheet\" href=\"/pkg/jobdelegate.css\"></head>\
+         <title>JobDelegate API v1</title><link rel=\"stylesheet\" href=\"{}\"></head>\
          <body><main class=\"page api-docs\">",
+        super::assets::stylesheet_href()
     );
     html.push_str(&format!(
         "<h1>{} <small>v{} (OpenAPI {})</small></h1><p>{}</p>\
