@@ -19,6 +19,7 @@ both!(
     idle_sessions_expire,
     sessions_end_after_the_absolute_timeout_however_active,
     deactivating_a_user_ends_their_sessions,
+    an_active_session_is_written_at_most_once_a_minute,
 );
 
 async fn session_cookie_is_http_only_and_same_site_lax(b: Backend) {
@@ -212,5 +213,51 @@ async fn deactivating_a_user_ends_their_sessions(b: Backend) {
             .await
             .status(),
         200
+    );
+}
+
+/// A stream of requests on one session writes its row at most once a minute: the row is left alone while its data
+/// is the same and its idle deadline moved by less than a minute; once it lags by more, the next request moves it.
+async fn an_active_session_is_written_at_most_once_a_minute(b: Backend) {
+    use sea_orm::{ConnectionTrait, EntityTrait};
+    let app = TestApp::spawn(b).await;
+    app.user(Role::Client, "client@example.com").await;
+    let c = app.client();
+    app.login(&c, "client@example.com", PASSWORD).await;
+    let row = || async {
+        app::domain::entities::sessions::Entity::find()
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    let written = row().await;
+    for _ in 0..5 {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert_eq!(app.me(&c).await["email"], "client@example.com");
+    }
+    let after = row().await;
+    assert_eq!(
+        after.expires_at, written.expires_at,
+        "five requests within a minute: the row was not rewritten"
+    );
+    assert_eq!(after.data, written.data);
+
+    // The stored deadline now lags by two minutes: the next request writes it forward.
+    app.db
+        .execute_raw(app::domain::distribution::stmt(
+            app.db.get_database_backend(),
+            "UPDATE sessions SET expires_at = $1",
+            vec![(written.expires_at - chrono::Duration::minutes(2)).into()],
+        ))
+        .await
+        .unwrap();
+    assert_eq!(app.me(&c).await["email"], "client@example.com");
+    let moved = row().await;
+    assert!(
+        moved.expires_at > written.expires_at,
+        "{} should be after {}",
+        moved.expires_at,
+        written.expires_at
     );
 }

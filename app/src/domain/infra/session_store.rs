@@ -25,11 +25,74 @@ pub const USER_ID_KEY: &str = "uid";
 #[derive(Clone, Debug)]
 pub struct DbSessionStore {
     db: DatabaseConnection,
+    /// What each session held when this process last read or wrote it: a request whose session did not change, and
+    /// whose idle deadline moved by less than [`SAVE_EVERY`], writes nothing at all (not even an UPDATE that
+    /// matches no row: on SQLite that still takes the write lock).
+    seen: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<Id, Seen>>>,
+}
+
+/// A session as this process last saw it in the database.
+#[derive(Clone, Debug)]
+struct Seen {
+    data: u64,
+    expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A session's row is rewritten when its data changed, or at most this often to move its idle deadline (or every
+/// half idle timeout, if that is shorter).
+pub const SAVE_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// Sessions remembered at most; past it the memory starts over (costing one conditional UPDATE per session).
+const SEEN_MAX: usize = 50_000;
+
+fn digest(data: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    data.hash(&mut h);
+    h.finish()
 }
 
 impl DbSessionStore {
     pub fn new(db: DatabaseConnection) -> Self {
-        Self { db }
+        Self {
+            db,
+            seen: Default::default(),
+        }
+    }
+
+    fn remember(&self, id: Id, data: &[u8], expires_at: chrono::DateTime<chrono::Utc>) {
+        if let Ok(mut seen) = self.seen.lock() {
+            if seen.len() >= SEEN_MAX {
+                seen.clear();
+            }
+            seen.insert(
+                id,
+                Seen {
+                    data: digest(data),
+                    expires_at,
+                },
+            );
+        }
+    }
+
+    fn forget(&self, id: &Id) {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.remove(id);
+        }
+    }
+
+    /// Whether the row already holds this data with an idle deadline less than `slack` older.
+    fn unchanged(
+        &self,
+        id: &Id,
+        data: &[u8],
+        expires_at: chrono::DateTime<chrono::Utc>,
+        slack: chrono::TimeDelta,
+    ) -> bool {
+        self.seen.lock().ok().is_some_and(|seen| {
+            seen.get(id)
+                .is_some_and(|s| s.data == digest(data) && expires_at - s.expires_at < slack)
+        })
     }
 }
 
@@ -82,7 +145,12 @@ impl SessionStore for DbSessionStore {
         loop {
             let am = active_model(record)?;
             match sessions::Entity::insert(am).exec(&self.db).await {
-                Ok(_) => return Ok(()),
+                Ok(_) => {
+                    if let Ok(data) = encode(record) {
+                        self.remember(record.id, &data, to_chrono(record.expiry_date));
+                    }
+                    return Ok(());
+                }
                 Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
                     record.id = Id::default();
                 }
@@ -102,19 +170,28 @@ impl SessionStore for DbSessionStore {
             .and_then(|v| v.as_str())
             .and_then(|s| Uuid::parse_str(s).ok());
         let expires_at = to_chrono(record.expiry_date);
-        sessions::Entity::update_many()
+        // How far the stored deadline may lag: a minute, or half the idle timeout if that is shorter (an active
+        // session never expires for want of a write).
+        let slack = SAVE_EVERY.min((expires_at - chrono::Utc::now()) / 2);
+        if self.unchanged(&record.id, &data, expires_at, slack) {
+            return Ok(());
+        }
+        let written = sessions::Entity::update_many()
             .col_expr(sessions::Column::UserId, Expr::value(user_id))
             .col_expr(sessions::Column::Data, Expr::value(data.clone()))
             .col_expr(sessions::Column::ExpiresAt, Expr::value(expires_at))
             .filter(sessions::Column::Id.eq(record.id.to_string()))
             .filter(
                 sessions::Column::Data
-                    .ne(data)
-                    .or(sessions::Column::ExpiresAt.lt(expires_at - chrono::Duration::seconds(60))),
+                    .ne(data.clone())
+                    .or(sessions::Column::ExpiresAt.lt(expires_at - slack)),
             )
             .exec(&self.db)
             .await
             .map_err(backend)?;
+        if written.rows_affected > 0 {
+            self.remember(record.id, &data, expires_at);
+        }
         Ok(())
     }
 
@@ -124,7 +201,11 @@ impl SessionStore for DbSessionStore {
             .one(&self.db)
             .await
             .map_err(backend)?;
-        let Some(row) = row else { return Ok(None) };
+        let Some(row) = row else {
+            self.forget(id);
+            return Ok(None);
+        };
+        self.remember(*id, &row.data, row.expires_at);
         let data = serde_json::from_slice(&row.data)
             .map_err(|e| session_store::Error::Decode(e.to_string()))?;
         Ok(Some(Record {
@@ -135,6 +216,7 @@ impl SessionStore for DbSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        self.forget(id);
         sessions::Entity::delete_by_id(id.to_string())
             .exec(&self.db)
             .await
