@@ -10,7 +10,8 @@ use crate::api::{jobs::JobSummary, work::*, *};
 pub async fn employee_queue(client_id: Option<Uuid>) -> Result<Vec<JobSummary>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
-        crate::domain::work::queue(&state.db, &actor, client_id, &meta).await
+        let page = (crate::domain::work::QUEUE_LIMIT_MAX, 1);
+        crate::domain::work::queue(&state.db, &actor, client_id, page, &meta).await
     })
     .await
 }

@@ -9,19 +9,57 @@ use axum::{
 
 use super::{
     error::{ApiFail, ApiResult},
-    extract::{uuid_of, Caller},
+    extract::{uuid_of, ApiQuery, Caller},
 };
 use app::api::{jobs::JobSummary, rest::ApiProblem};
 
-/// The employee's open jobs: most urgent first, then nearest deadline.
-#[utoipa::path(get, path = "/api/v1/queue", tag = "work", security(("bearer" = [])),
-    responses((status = 200, body = [JobSummary]), (status = 403, description = "Not an employee", body = ApiProblem)))]
+/// Query of `GET /api/v1/queue`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QueueParams {
+    /// Jobs per page, from 1 to 200 (default 50).
+    #[serde(default, deserialize_with = "limit_number")]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    /// From 1 to 20000 (default 1); a page past the end is empty.
+    #[serde(default, deserialize_with = "super::jobs::page_number")]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 20000)]
+    pub page: Option<u64>,
+}
+
+/// A page size from 1 to [`work::QUEUE_LIMIT_MAX`]; anything else is refused naming the field.
+fn limit_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    let raw: Option<String> = serde::Deserialize::deserialize(d)?;
+    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+        return Ok(None);
+    };
+    match raw.trim().parse::<u64>() {
+        Ok(n) if (1..=work::QUEUE_LIMIT_MAX).contains(&n) => Ok(Some(n)),
+        _ => Err(serde::de::Error::custom(format!(
+            "limit: use a whole number from 1 to {}",
+            work::QUEUE_LIMIT_MAX
+        ))),
+    }
+}
+
+/// The employee's open jobs: most urgent first, then nearest deadline; 50 per page unless `limit` says otherwise.
+#[utoipa::path(get, path = "/api/v1/queue", tag = "work", security(("bearer" = [])), params(QueueParams),
+    responses(
+        (status = 200, body = [JobSummary]),
+        (status = 400, description = "A query parameter is not valid", body = ApiProblem),
+        (status = 403, description = "Not an employee", body = ApiProblem),
+    ))]
 pub async fn queue(
     State(state): State<AppState>,
     caller: Caller,
+    ApiQuery(p): ApiQuery<QueueParams>,
 ) -> ApiResult<Json<Vec<JobSummary>>> {
+    let page = (
+        p.limit.unwrap_or(work::QUEUE_LIMIT_DEFAULT),
+        p.page.unwrap_or(1),
+    );
     Ok(Json(
-        work::queue(&state.db, &caller.actor, None, &caller.meta).await?,
+        work::queue(&state.db, &caller.actor, None, page, &caller.meta).await?,
     ))
 }
 

@@ -108,13 +108,22 @@ async fn locked<C: ConnectionTrait>(
     Ok(fresh)
 }
 
-/// Open jobs assigned to the employee: urgent first, then nearest deadline, then oldest.
+/// Jobs per page of the queue when the caller does not say.
+pub const QUEUE_LIMIT_DEFAULT: u64 = 50;
+/// The most jobs one page of the queue holds.
+pub const QUEUE_LIMIT_MAX: u64 = 200;
+
+/// Open jobs assigned to the employee: urgent first, then nearest deadline, then oldest; `limit` per page (at most
+/// [`QUEUE_LIMIT_MAX`]), page `page` counted from 1 (a page past the end is empty).
 pub async fn queue(
     db: &DatabaseConnection,
     actor: &Actor,
     client_id: Option<Uuid>,
+    (limit, page): (u64, u64),
     meta: &RequestMeta,
 ) -> Result<Vec<JobSummary>, AppError> {
+    let limit = limit.clamp(1, QUEUE_LIMIT_MAX);
+    let offset = page.max(1).saturating_sub(1).saturating_mul(limit);
     let employee = require_employee(db, actor, "work.queue", None, meta).await?;
     let mut select = jobs::Entity::find()
         .filter(jobs::Column::AssignedEmployeeId.eq(employee.id))
@@ -131,7 +140,9 @@ pub async fn queue(
         ))
         .order_by_asc(jobs::Column::Deadline)
         .order_by_asc(jobs::Column::DelegatedAt)
-        .limit(500)
+        .order_by_asc(jobs::Column::Id)
+        .limit(limit)
+        .offset(offset)
         .all(db)
         .await?;
     summaries(db, rows).await
