@@ -199,15 +199,30 @@ impl WakeUp {
 }
 
 impl PollStrategy for WakeUp {
+    /// Ready when a wake-up came. The stream is always left waiting (polled until it is pending), so that its next
+    /// wake-up reaches this task: apalis polls the strategy only when something else wakes the worker, and a stream
+    /// left without a registered waker would sleep through every later wake-up until the next heartbeat.
     fn poll_drive(
         &mut self,
         cx: &mut std::task::Context<'_>,
         _: &PollSnapshot,
     ) -> std::task::Poll<Option<()>> {
         use futures_util::StreamExt;
-        match self.stream.get_mut() {
-            Ok(stream) => stream.poll_next_unpin(cx),
-            Err(_) => std::task::Poll::Pending,
+        let Ok(stream) = self.stream.get_mut() else {
+            return std::task::Poll::Pending;
+        };
+        let mut woken = false;
+        // Each item waits on a wake-up or a timer, so this ends within a few turns.
+        for _ in 0..16 {
+            match stream.poll_next_unpin(cx) {
+                std::task::Poll::Ready(Some(())) => woken = true,
+                _ => break,
+            }
+        }
+        if woken {
+            std::task::Poll::Ready(Some(()))
+        } else {
+            std::task::Poll::Pending
         }
     }
 }

@@ -25,6 +25,36 @@ async fn commit_email(db: &sea_orm::DatabaseConnection, user: uuid::Uuid, subjec
     app::domain::commit(txn).await.unwrap();
 }
 
+/// Wait until the app's three lanes have registered with the queue (on a busy machine starting them takes a
+/// while), then let them go idle: what is measured afterwards is waking, not starting.
+async fn lanes_idle(app: &TestApp) {
+    let backend = app.db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "SELECT COUNT(*) AS n FROM apalis.workers",
+        _ => "SELECT COUNT(*) AS n FROM Workers",
+    };
+    let started = Instant::now();
+    loop {
+        let n = app
+            .db
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        if n >= 3 {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the lanes never started"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+}
+
 /// Milliseconds until `subject` is in the outbox (at most `within`).
 async fn mail_after(outbox: &std::path::Path, subject: &str, within: Duration) -> Option<u128> {
     let start = Instant::now();
@@ -40,8 +70,7 @@ async fn mail_after(outbox: &std::path::Path, subject: &str, within: Duration) -
 async fn a_job_committed_in_this_process_wakes_its_workers(b: Backend) {
     let app = TestApp::spawn(b).await;
     let (jo, _) = app.activated_client("jo@example.com").await;
-    // Let the lanes start and go idle (their first look at the queue finds nothing).
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    lanes_idle(&app).await;
     for round in 0..3 {
         let subject = format!("Wake-up {round}");
         commit_email(&app.db, jo.id, &subject).await;
@@ -61,6 +90,7 @@ async fn scheduled_work_runs_as_soon_as_it_is_due(b: Backend) {
         s.queue.schedule_every = Some(Duration::from_secs(2));
     })
     .await;
+    lanes_idle(&app).await;
     let backend = app.db.get_database_backend();
     let count = |status: Option<&str>| {
         let (table, ph) = match backend {
