@@ -75,7 +75,7 @@ pub struct JobsParams {
 }
 
 /// A page number from 1 to [`app::domain::jobs::PAGE_MAX`]; anything else is refused naming the field.
-pub(super) fn page_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+fn page_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     let raw: Option<String> = serde::Deserialize::deserialize(d)?;
     let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
         return Ok(None);

@@ -22,24 +22,36 @@ pub struct QueueParams {
     #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// From 1 to 20000 (default 1); a page past the end is empty.
-    #[serde(default, deserialize_with = "super::jobs::page_number")]
+    #[serde(default, deserialize_with = "page_number")]
     #[param(value_type = Option<u64>, minimum = 1, maximum = 20000)]
     pub page: Option<u64>,
 }
 
-/// A page size from 1 to [`work::QUEUE_LIMIT_MAX`]; anything else is refused naming the field.
-fn limit_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let raw: Option<String> = serde::Deserialize::deserialize(d)?;
-    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
-        return Ok(None);
-    };
+/// A whole number in `range` named `field`; anything else, an empty value included, is refused naming the field.
+fn number_in<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    field: &str,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Option<u64>, D::Error> {
+    let raw: String = serde::Deserialize::deserialize(d)?;
     match raw.trim().parse::<u64>() {
-        Ok(n) if (1..=work::QUEUE_LIMIT_MAX).contains(&n) => Ok(Some(n)),
+        Ok(n) if range.contains(&n) => Ok(Some(n)),
         _ => Err(serde::de::Error::custom(format!(
-            "limit: use a whole number from 1 to {}",
-            work::QUEUE_LIMIT_MAX
+            "{field}: use a whole number from {} to {}",
+            range.start(),
+            range.end()
         ))),
     }
+}
+
+/// A page size from 1 to [`work::QUEUE_LIMIT_MAX`].
+fn limit_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    number_in(d, "limit", 1..=work::QUEUE_LIMIT_MAX)
+}
+
+/// A page number from 1 to [`app::domain::jobs::PAGE_MAX`].
+fn page_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    number_in(d, "page", 1..=app::domain::jobs::PAGE_MAX)
 }
 
 /// The employee's open jobs: most urgent first, then nearest deadline; 50 per page unless `limit` says otherwise.
