@@ -80,6 +80,22 @@ impl FromRequestParts<AppState> for Meta {
     }
 }
 
+/// A query parameter that must be a whole number in `range`: the message names the field and the range.
+pub fn whole_number_in(
+    raw: &str,
+    field: &str,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, String> {
+    match raw.trim().parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{field}: use a whole number from {} to {}",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
 /// The caller, from `Authorization: Bearer <access token>`.
 pub struct Caller {
     pub actor: Actor,

@@ -80,13 +80,9 @@ fn page_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D:
     let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
         return Ok(None);
     };
-    match raw.trim().parse::<u64>() {
-        Ok(n) if (1..=app::domain::jobs::PAGE_MAX).contains(&n) => Ok(Some(n)),
-        _ => Err(serde::de::Error::custom(format!(
-            "page: use a whole number from 1 to {}",
-            app::domain::jobs::PAGE_MAX
-        ))),
-    }
+    super::extract::whole_number_in(&raw, "page", 1..=app::domain::jobs::PAGE_MAX)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// The caller's jobs, newest first: a client's own, an employee's assigned ones (20 per page).

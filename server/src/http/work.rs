@@ -34,14 +34,9 @@ fn number_in<'de, D: serde::Deserializer<'de>>(
     range: std::ops::RangeInclusive<u64>,
 ) -> Result<Option<u64>, D::Error> {
     let raw: String = serde::Deserialize::deserialize(d)?;
-    match raw.trim().parse::<u64>() {
-        Ok(n) if range.contains(&n) => Ok(Some(n)),
-        _ => Err(serde::de::Error::custom(format!(
-            "{field}: use a whole number from {} to {}",
-            range.start(),
-            range.end()
-        ))),
-    }
+    super::extract::whole_number_in(&raw, field, range)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 /// A page size from 1 to [`work::QUEUE_LIMIT_MAX`].

@@ -39,19 +39,7 @@ both!(
 /// `server worker` is killed (SIGKILL) while it holds an email job; a new worker sends the email.
 async fn a_job_held_by_a_killed_worker_runs_again_after_restart(b: Backend) {
     use sea_orm::{ConnectionTrait, TransactionTrait};
-    let db = TestDb::new(b).await;
-    let conn = server::db::connect(&db.url).await.unwrap();
-    server::db::migrate(&conn).await.unwrap();
-    let account =
-        app::api::validate::NewAccount::parse("jo@example.com", PASSWORD, "Jo", "Seeker").unwrap();
-    let user = app::domain::accounts::signup_client(
-        &conn,
-        &Default::default(),
-        account,
-        &Default::default(),
-    )
-    .await
-    .unwrap();
+    let (db, conn, user) = database_with_a_client(b).await;
 
     // An SMTP "server" that accepts connections and never answers: the first worker hangs mid-send.
     let hole = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -694,3 +694,16 @@ pub async fn api_token(app: &TestApp, email: &str) -> String {
         .unwrap();
     login["access_token"].as_str().unwrap().to_string()
 }
+
+/// A fresh, migrated database with one client (`jo@example.com`) and no server: for tests that run the `server`
+/// binary against it.
+pub async fn database_with_a_client(b: Backend) -> (TestDb, DatabaseConnection, users::Model) {
+    let db = TestDb::new(b).await;
+    let conn = server::db::connect(&db.url).await.unwrap();
+    server::db::migrate(&conn).await.unwrap();
+    let account = NewAccount::parse("jo@example.com", PASSWORD, "Jo", "Seeker").unwrap();
+    let user = accounts::signup_client(&conn, &Default::default(), account, &Default::default())
+        .await
+        .unwrap();
+    (db, conn, user)
+}

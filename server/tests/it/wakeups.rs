@@ -25,27 +25,25 @@ async fn commit_email(db: &sea_orm::DatabaseConnection, user: uuid::Uuid, subjec
     app::domain::commit(txn).await.unwrap();
 }
 
+/// The `n` a `SELECT COUNT(*) AS n …` answers.
+async fn count(db: &sea_orm::DatabaseConnection, sql: &str) -> i64 {
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap()
+}
+
 /// Wait until the app's three lanes have registered with the queue (on a busy machine starting them takes a
 /// while), then let them go idle: what is measured afterwards is waking, not starting.
 async fn lanes_idle(app: &TestApp) {
-    let backend = app.db.get_database_backend();
-    let sql = match backend {
+    let sql = match app.db.get_database_backend() {
         sea_orm::DbBackend::Postgres => "SELECT COUNT(*) AS n FROM apalis.workers",
         _ => "SELECT COUNT(*) AS n FROM Workers",
     };
     let started = Instant::now();
-    loop {
-        let n = app
-            .db
-            .query_one_raw(Statement::from_string(backend, sql))
-            .await
-            .unwrap()
-            .unwrap()
-            .try_get::<i64>("", "n")
-            .unwrap();
-        if n >= 3 {
-            break;
-        }
+    while count(&app.db, sql).await < 3 {
         assert!(
             started.elapsed() < Duration::from_secs(60),
             "the lanes never started"
@@ -150,19 +148,7 @@ async fn scheduled_work_runs_as_soon_as_it_is_due(b: Backend) {
 /// process of its own (it hears of it through `NOTIFY`; nothing in-process can wake it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_in_another_process_is_woken_by_postgres() {
-    let db = TestDb::new(Backend::Postgres).await;
-    let conn = server::db::connect(&db.url).await.unwrap();
-    server::db::migrate(&conn).await.unwrap();
-    let account =
-        app::api::validate::NewAccount::parse("jo@example.com", PASSWORD, "Jo", "Seeker").unwrap();
-    let user = app::domain::accounts::signup_client(
-        &conn,
-        &Default::default(),
-        account,
-        &Default::default(),
-    )
-    .await
-    .unwrap();
+    let (db, conn, user) = database_with_a_client(Backend::Postgres).await;
     let dir = std::env::temp_dir().join(format!("jd-wake-{}", uuid::Uuid::new_v4().simple()));
     let outbox = dir.join("outbox");
     std::fs::create_dir_all(&dir).unwrap();
@@ -182,20 +168,10 @@ async fn a_worker_in_another_process_is_woken_by_postgres() {
         .unwrap();
     let worker_log = || std::fs::read_to_string(&log).unwrap_or_default();
     // Wait for its three lanes to register and for it to listen, then for it to settle.
-    let count = |sql: &'static str| {
-        let conn = conn.clone();
-        async move {
-            conn.query_one_raw(Statement::from_string(sea_orm::DbBackend::Postgres, sql))
-                .await
-                .unwrap()
-                .unwrap()
-                .try_get::<i64>("", "n")
-                .unwrap()
-        }
-    };
     let started = Instant::now();
-    while count("SELECT COUNT(*) AS n FROM apalis.workers").await < 3
+    while count(&conn, "SELECT COUNT(*) AS n FROM apalis.workers").await < 3
         || count(
+            &conn,
             "SELECT COUNT(*) AS n FROM pg_stat_activity WHERE datname = current_database() \
              AND query LIKE 'LISTEN%'",
         )
