@@ -179,7 +179,11 @@ pub fn router(
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(ctx_state.clone()),
+            move || {
+                provide_context(ctx_state.clone());
+                // Who is signed in is looked up once per request, however many server functions a page runs.
+                provide_context(app::rpc::RequestUser::default());
+            },
             move || shell(options.clone()),
         )
         .merge(crate::http::assets::service(&state))

@@ -1,6 +1,6 @@
 //! The activity log: who did what to which entity, from where.
 
-use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
 
 use super::{entities::activity_logs, now, RequestMeta};
@@ -16,18 +16,53 @@ pub async fn record<C: ConnectionTrait>(
     data: serde_json::Value,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
-    activity_logs::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(actor),
-        action_type: Set(action.to_string()),
-        entity_type: Set(entity_type.to_string()),
-        entity_id: Set(entity_id),
-        action_data: Set(data),
-        ip_address: Set(meta.ip.as_ref().map(|s| truncate(s, 45))),
-        user_agent: Set(meta.user_agent.as_ref().map(|s| truncate(s, 512))),
-        created_at: Set(now()),
+    record_all(
+        db,
+        vec![Entry {
+            actor,
+            action,
+            entity_type,
+            entity_id,
+            data,
+        }],
+        meta,
+    )
+    .await
+}
+
+/// One action for [`record_all`].
+pub struct Entry<'a> {
+    pub actor: Option<Uuid>,
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: Option<Uuid>,
+    pub data: serde_json::Value,
+}
+
+/// Record several actions of one change in one statement, in this order.
+pub async fn record_all<C: ConnectionTrait>(
+    db: &C,
+    entries: Vec<Entry<'_>>,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    if entries.is_empty() {
+        return Ok(());
     }
-    .insert(db)
+    let t = now();
+    let ip = meta.ip.as_ref().map(|s| truncate(s, 45));
+    let agent = meta.user_agent.as_ref().map(|s| truncate(s, 512));
+    activity_logs::Entity::insert_many(entries.into_iter().map(|e| activity_logs::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(e.actor),
+        action_type: Set(e.action.to_string()),
+        entity_type: Set(e.entity_type.to_string()),
+        entity_id: Set(e.entity_id),
+        action_data: Set(e.data),
+        ip_address: Set(ip.clone()),
+        user_agent: Set(agent.clone()),
+        created_at: Set(t),
+    }))
+    .exec_without_returning(db)
     .await?;
     Ok(())
 }

@@ -5,7 +5,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect, Set, Statement,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -13,27 +13,38 @@ use uuid::Uuid;
 use super::{
     audit,
     entities::{employees, job_delegations as jobs},
+    notifications::Recipient,
     now, Actor, RequestMeta,
 };
 use crate::api::{jobs::JobStatus, AppError};
 
-/// Write PostgreSQL-style `$1` placeholders; SQLite gets `?1` (numbered: same meaning).
-pub fn stmt(backend: sea_orm::DbBackend, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
-    let sql = if backend == sea_orm::DbBackend::Sqlite {
-        sql.replace('$', "?")
-    } else {
-        sql.to_string()
-    };
-    Statement::from_sql_and_values(backend, sql, values)
+pub use super::infra::sql::stmt;
+
+/// The employee chosen for a job, with what telling them needs.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct Picked {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
 }
 
-#[derive(Debug, FromQueryResult)]
-struct Pick {
-    id: Uuid,
+impl Picked {
+    pub fn recipient(&self) -> Recipient {
+        Recipient {
+            user_id: self.user_id,
+            email: self.email.clone(),
+            name: super::users::display_name(&self.first_name, &self.last_name, &self.email),
+        }
+    }
 }
+
+const PICKED_COLUMNS: &str =
+    "e.id AS id, u.id AS user_id, u.email AS email, u.first_name AS first_name, u.last_name AS last_name";
 
 /// The employee who should take the client's next job, if any.
-pub async fn pick<C: ConnectionTrait>(db: &C, client_id: Uuid) -> Result<Option<Uuid>, AppError> {
+pub async fn pick<C: ConnectionTrait>(db: &C, client_id: Uuid) -> Result<Option<Picked>, AppError> {
     pick_except(db, client_id, None).await
 }
 
@@ -42,24 +53,43 @@ pub async fn pick_except<C: ConnectionTrait>(
     db: &C,
     client_id: Uuid,
     except: Option<Uuid>,
-) -> Result<Option<Uuid>, AppError> {
+) -> Result<Option<Picked>, AppError> {
     let backend = db.get_database_backend();
-    let sql = "SELECT e.id AS id FROM employees e \
+    let sql = format!(
+        "SELECT {PICKED_COLUMNS} FROM employees e \
          JOIN client_employee_assignments a ON a.employee_id = e.id AND a.client_id = $1 AND a.is_active = TRUE \
          JOIN users u ON u.id = e.user_id AND u.is_active = TRUE \
          WHERE e.is_available = TRUE AND ($2 IS NULL OR e.id <> $2) \
          ORDER BY (SELECT COUNT(*) FROM job_delegations j \
                    WHERE j.assigned_employee_id = e.id AND j.status IN ('pending', 'in_progress')) ASC, \
                   e.last_assigned_at ASC NULLS FIRST, e.id ASC \
-         LIMIT 1";
-    let row = Pick::find_by_statement(stmt(backend, sql, vec![client_id.into(), except.into()]))
-        .one(db)
-        .await?;
-    Ok(row.map(|r| r.id))
+         LIMIT 1"
+    );
+    Ok(
+        Picked::find_by_statement(stmt(backend, &sql, vec![client_id.into(), except.into()]))
+            .one(db)
+            .await?,
+    )
 }
 
-/// Give `job` to `employee_id`: status pending, timestamps, the employee's last-assigned time, and a timeline
-/// entry. `by` is the admin who chose, or `None` for automatic distribution.
+/// An employee chosen by an admin (whatever their load), if they exist.
+async fn employee<C: ConnectionTrait>(
+    db: &C,
+    employee_id: Uuid,
+) -> Result<Option<Picked>, AppError> {
+    let sql = format!(
+        "SELECT {PICKED_COLUMNS} FROM employees e JOIN users u ON u.id = e.user_id WHERE e.id = $1"
+    );
+    Ok(Picked::find_by_statement(stmt(
+        db.get_database_backend(),
+        &sql,
+        vec![employee_id.into()],
+    ))
+    .one(db)
+    .await?)
+}
+
+/// Give `job` to `employee_id` (an admin's choice, `by`): see [`assign_picked`].
 pub async fn assign_to<C: ConnectionTrait>(
     db: &C,
     job: jobs::Model,
@@ -67,50 +97,84 @@ pub async fn assign_to<C: ConnectionTrait>(
     by: Option<&Actor>,
     meta: &RequestMeta,
 ) -> Result<jobs::Model, AppError> {
+    let Some(e) = employee(db, employee_id).await? else {
+        return Err(AppError::not_found("That employee does not exist."));
+    };
+    assign_picked(db, job, &e, by, meta).await
+}
+
+/// Give `job` to `employee`: status pending, timestamps, the employee's last-assigned time, a notification and a
+/// timeline entry. `by` is the admin who chose, or `None` for automatic distribution.
+pub async fn assign_picked<C: ConnectionTrait>(
+    db: &C,
+    job: jobs::Model,
+    employee: &Picked,
+    by: Option<&Actor>,
+    meta: &RequestMeta,
+) -> Result<jobs::Model, AppError> {
     let t = now();
     let from = job.assigned_employee_id;
     let mut am: jobs::ActiveModel = job.into();
-    am.assigned_employee_id = Set(Some(employee_id));
+    am.assigned_employee_id = Set(Some(employee.id));
     am.status = Set(JobStatus::Pending);
     am.assigned_at = Set(Some(t));
     am.started_at = Set(None);
     am.updated_at = Set(t);
     let job = am.update(db).await?;
-    employees::ActiveModel {
-        id: Set(employee_id),
-        last_assigned_at: Set(Some(t)),
-        ..Default::default()
-    }
-    .update(db)
-    .await?;
-    if let Some(e) = employees::Entity::find_by_id(employee_id).one(db).await? {
-        let heading = crate::api::jobs::heading(&job.job_title, &job.company_name, &job.job_url);
-        super::notifications::notify(
-            db,
-            e.user_id,
-            "job_assigned",
-            &format!("New job: {heading}"),
-            "A job was assigned to you.",
-            Some(format!("/employee?job={}", job.id)),
-        )
-        .await?;
-    }
     let action = if by.is_some() {
         "job.reassign"
     } else {
         "job.assign"
     };
-    audit::record(
-        db,
-        by.map(|a| a.user_id),
+    let entry = assignment_entry(action, &job, from, by);
+    announce(db, &job, employee, vec![entry], meta).await?;
+    Ok(job)
+}
+
+/// The timeline entry of an assignment.
+pub fn assignment_entry<'a>(
+    action: &'a str,
+    job: &jobs::Model,
+    from: Option<Uuid>,
+    by: Option<&Actor>,
+) -> audit::Entry<'a> {
+    audit::Entry {
+        actor: by.map(|a| a.user_id),
         action,
-        "job",
-        Some(job.id),
-        json!({"employee_id": employee_id, "from_employee_id": from}),
-        meta,
+        entity_type: "job",
+        entity_id: Some(job.id),
+        data: json!({"employee_id": job.assigned_employee_id, "from_employee_id": from}),
+    }
+}
+
+/// What follows giving an already written `job` to `employee`: their last-assigned time, their notification (and
+/// its email), and the timeline `entries`, in one statement.
+pub async fn announce<C: ConnectionTrait>(
+    db: &C,
+    job: &jobs::Model,
+    employee: &Picked,
+    entries: Vec<audit::Entry<'_>>,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    employees::Entity::update_many()
+        .col_expr(
+            employees::Column::LastAssignedAt,
+            sea_orm::sea_query::Expr::value(job.assigned_at.unwrap_or_else(now)),
+        )
+        .filter(employees::Column::Id.eq(employee.id))
+        .exec(db)
+        .await?;
+    let heading = crate::api::jobs::heading(&job.job_title, &job.company_name, &job.job_url);
+    super::notifications::notify_recipient(
+        db,
+        &employee.recipient(),
+        "job_assigned",
+        &format!("New job: {heading}"),
+        "A job was assigned to you.",
+        Some(format!("/employee?job={}", job.id)),
     )
     .await?;
-    Ok(job)
+    audit::record_all(db, entries, meta).await
 }
 
 /// Assign `job` (just created or returned to the pool) if an employee is available; otherwise leave it waiting.
@@ -120,7 +184,7 @@ pub async fn distribute<C: ConnectionTrait>(
     meta: &RequestMeta,
 ) -> Result<jobs::Model, AppError> {
     match pick(db, job.client_id).await? {
-        Some(e) => assign_to(db, job, e, None, meta).await,
+        Some(e) => assign_picked(db, job, &e, None, meta).await,
         None => Ok(job),
     }
 }
@@ -144,7 +208,7 @@ pub async fn distribute_waiting<C: ConnectionTrait>(
     for job in waiting {
         match pick(db, client_id).await? {
             Some(e) => {
-                assign_to(db, job, e, None, meta).await?;
+                assign_picked(db, job, &e, None, meta).await?;
                 n += 1;
             }
             None => break,

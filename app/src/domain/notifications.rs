@@ -14,6 +14,14 @@ use crate::api::{
 };
 use crate::domain::infra::events::EventBus;
 
+/// Whom a notification goes to: their user id, and the address and name its email is sent to.
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub user_id: Uuid,
+    pub email: String,
+    pub name: String,
+}
+
 /// Tell `user_id` something. Call it inside the transaction of the change.
 pub async fn notify<C: ConnectionTrait>(
     db: &C,
@@ -23,9 +31,32 @@ pub async fn notify<C: ConnectionTrait>(
     message: &str,
     link: Option<String>,
 ) -> Result<(), AppError> {
-    n::ActiveModel {
+    let Some(u) = super::entities::users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(());
+    };
+    let to = Recipient {
+        user_id,
+        name: super::users::full_name(&u),
+        email: u.email,
+    };
+    notify_recipient(db, &to, kind, title, message, link).await
+}
+
+/// As [`notify`], for a recipient already loaded (no lookup).
+pub async fn notify_recipient<C: ConnectionTrait>(
+    db: &C,
+    to: &Recipient,
+    kind: &str,
+    title: &str,
+    message: &str,
+    link: Option<String>,
+) -> Result<(), AppError> {
+    n::Entity::insert(n::ActiveModel {
         id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
+        user_id: Set(to.user_id),
         notification_type: Set(kind.into()),
         title: Set(title.chars().take(200).collect()),
         message: Set(message.into()),
@@ -33,27 +64,22 @@ pub async fn notify<C: ConnectionTrait>(
         metadata: Set(json!({ "link": link.clone() })),
         created_at: Set(now()),
         read_at: Set(None),
-    }
-    .insert(db)
+    })
+    .exec_without_returning(db)
     .await?;
     // The same news by email, queued in the same transaction.
-    if let Some(u) = super::entities::users::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-    {
-        super::infra::queue::enqueue(
-            db,
-            super::infra::queue::HIGH,
-            &super::infra::queue::HighJob::Email(super::infra::queue::Email {
-                to: u.email.clone(),
-                name: super::users::full_name(&u),
-                subject: title.chars().take(200).collect(),
-                body: message.into(),
-                link,
-            }),
-        )
-        .await?;
-    }
+    super::infra::queue::enqueue(
+        db,
+        super::infra::queue::HIGH,
+        &super::infra::queue::HighJob::Email(super::infra::queue::Email {
+            to: to.email.clone(),
+            name: to.name.clone(),
+            subject: title.chars().take(200).collect(),
+            body: message.into(),
+            link,
+        }),
+    )
+    .await?;
     Ok(())
 }
 

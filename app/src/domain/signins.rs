@@ -219,16 +219,19 @@ pub async fn authenticate(
     access_token: &str,
 ) -> Result<(Actor, users::Model), AppError> {
     let claims = keys.verify(access_token)?;
-    let live = tokens::Entity::find()
-        .filter(tokens::Column::FamilyId.eq(claims.sid))
-        .filter(tokens::Column::UserId.eq(claims.sub))
-        .filter(tokens::Column::RevokedAt.is_null())
+    // The user, provided the sign-in (token family) is still live: one query.
+    let live = sea_orm::sea_query::Query::select()
+        .column(tokens::Column::UserId)
+        .from(tokens::Entity)
+        .and_where(tokens::Column::FamilyId.eq(claims.sid))
+        .and_where(tokens::Column::UserId.eq(claims.sub))
+        .and_where(tokens::Column::RevokedAt.is_null())
+        .to_owned();
+    let user = users::Entity::find_by_id(claims.sub)
+        .filter(users::Column::Id.in_subquery(live))
         .one(db)
         .await?;
-    if live.is_none() {
-        return Err(AppError::Unauthenticated);
-    }
-    let user = match users::Entity::find_by_id(claims.sub).one(db).await? {
+    let user = match user {
         Some(u) if u.is_active => u,
         _ => return Err(AppError::Unauthenticated),
     };

@@ -112,10 +112,15 @@ pub async fn list(
 }
 
 pub fn full_name(u: &users::Model) -> String {
-    let n = format!("{} {}", u.first_name, u.last_name);
+    display_name(&u.first_name, &u.last_name, &u.email)
+}
+
+/// "First Last", or the email address for someone who gave no name.
+pub fn display_name(first: &str, last: &str, email: &str) -> String {
+    let n = format!("{first} {last}");
     let n = n.trim();
     if n.is_empty() {
-        u.email.clone()
+        email.to_string()
     } else {
         n.to_string()
     }

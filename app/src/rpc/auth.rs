@@ -10,7 +10,7 @@ use crate::api::{AppError, CurrentUser};
 pub async fn me() -> Result<Option<CurrentUser>, AppError> {
     super::run(async {
         let (state, session) = super::context().await?;
-        match crate::domain::infra::session::current_user(&state.db, &session, &state.auth).await? {
+        match super::context::signed_in_user(&state, &session).await? {
             Some(user) => Ok(Some(
                 crate::domain::accounts::current_user_view(&state.db, &user).await?,
             )),

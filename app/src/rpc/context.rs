@@ -11,6 +11,7 @@ use tower_sessions::Session;
 use crate::{
     api::AppError,
     domain::{
+        entities::users,
         infra::{
             events::EventBus,
             session::{self, AuthConfig},
@@ -62,9 +63,32 @@ pub async fn context() -> Result<(AppState, Session), AppError> {
 /// The signed-in actor with state and request metadata, or 401: the first line of every protected server function.
 pub async fn actor() -> Result<(AppState, Actor, RequestMeta), AppError> {
     let (state, session) = context().await?;
-    let (actor, _) = session::require_actor(&state.db, &session, &state.auth).await?;
+    let user = signed_in_user(&state, &session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let actor = Actor {
+        user_id: user.id,
+        role: user.role,
+    };
     let meta = request_meta(&state);
     Ok((state, actor, meta))
+}
+
+/// Who is signed in, found once per request: a page rendered on the server runs several server functions, and
+/// each of them asks (provided fresh for every request by the router's context).
+#[derive(Clone, Default)]
+pub struct RequestUser(Arc<tokio::sync::OnceCell<Option<users::Model>>>);
+
+/// The signed-in user of this request, or `None` (see [`RequestUser`]).
+pub async fn signed_in_user(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<users::Model>, AppError> {
+    let lookup = || session::current_user(&state.db, session, &state.auth);
+    match use_context::<RequestUser>() {
+        Some(once) => once.0.get_or_try_init(lookup).await.cloned(),
+        None => lookup().await,
+    }
 }
 
 /// Client IP and user agent of the current server function's request, for the activity log and throttling.

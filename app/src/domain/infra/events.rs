@@ -3,14 +3,12 @@
 
 use std::sync::Arc;
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
 use crate::api::AppError;
-use crate::domain::entities::{
-    client_employee_assignments as assignments, clients, employees, job_delegations as jobs,
-};
+use crate::domain::entities::{client_employee_assignments as assignments, employees};
 
 /// The PostgreSQL channel replicas use to tell each other whom to refresh.
 pub const PG_CHANNEL: &str = "jd_events";
@@ -177,27 +175,37 @@ impl EventBus {
     }
 }
 
-/// The client's user and the users of every employee serving the client.
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Person {
+    user_id: Uuid,
+}
+
+/// The client's user and the users of every employee serving the client (one query).
 pub async fn people_of_client<C: ConnectionTrait>(
     db: &C,
     client_id: Uuid,
 ) -> Result<Vec<Uuid>, AppError> {
-    let mut users: Vec<Uuid> = clients::Entity::find_by_id(client_id)
-        .one(db)
-        .await?
-        .map(|c| c.user_id)
-        .into_iter()
-        .collect();
-    let serving: Vec<Uuid> = assignments::Entity::find()
-        .filter(assignments::Column::ClientId.eq(client_id))
-        .filter(assignments::Column::IsActive.eq(true))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|a| a.employee_id)
-        .collect();
-    users.extend(employee_users(db, serving).await?);
-    Ok(users)
+    people(
+        db,
+        "SELECT c.user_id AS user_id FROM clients c WHERE c.id = $1 \
+         UNION SELECT e.user_id AS user_id FROM client_employee_assignments a \
+         JOIN employees e ON e.id = a.employee_id WHERE a.client_id = $1 AND a.is_active = TRUE",
+        client_id,
+    )
+    .await
+}
+
+async fn people<C: ConnectionTrait>(db: &C, sql: &str, id: Uuid) -> Result<Vec<Uuid>, AppError> {
+    Ok(Person::find_by_statement(crate::domain::infra::sql::stmt(
+        db.get_database_backend(),
+        sql,
+        vec![id.into()],
+    ))
+    .all(db)
+    .await?
+    .into_iter()
+    .map(|p| p.user_id)
+    .collect())
 }
 
 pub async fn employee_users<C: ConnectionTrait>(
@@ -213,16 +221,22 @@ pub async fn employee_users<C: ConnectionTrait>(
         .collect())
 }
 
-/// Everyone concerned by a job: its client, its employee, and the client's other employees.
+/// Everyone concerned by a job: its client, its employee, and the client's other employees (one query).
 pub async fn people_of_job<C: ConnectionTrait>(
     db: &C,
     job_id: Uuid,
 ) -> Result<Vec<Uuid>, AppError> {
-    let Some(job) = jobs::Entity::find_by_id(job_id).one(db).await? else {
-        return Ok(Vec::new());
-    };
-    let mut users = people_of_client(db, job.client_id).await?;
-    users.extend(employee_users(db, job.assigned_employee_id.into_iter().collect()).await?);
+    let mut users = people(
+        db,
+        "SELECT c.user_id AS user_id FROM job_delegations j JOIN clients c ON c.id = j.client_id WHERE j.id = $1 \
+         UNION SELECT e.user_id AS user_id FROM job_delegations j \
+         JOIN employees e ON e.id = j.assigned_employee_id WHERE j.id = $1 \
+         UNION SELECT e.user_id AS user_id FROM job_delegations j \
+         JOIN client_employee_assignments a ON a.client_id = j.client_id AND a.is_active = TRUE \
+         JOIN employees e ON e.id = a.employee_id WHERE j.id = $1",
+        job_id,
+    )
+    .await?;
     users.sort();
     users.dedup();
     Ok(users)

@@ -9,6 +9,7 @@ pub mod proxies;
 pub mod queue;
 pub mod session;
 pub mod session_store;
+pub mod sql;
 pub mod storage;
 pub mod tokens;
 pub mod transactions;

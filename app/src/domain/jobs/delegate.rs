@@ -259,20 +259,26 @@ async fn create_once(
     if let Some(dup) = duplicate_of(&txn, client.id, &new.url).await? {
         return Err(dup);
     }
+    // Chosen before the row is written, so the job is written once, already assigned when someone can take it.
+    let employee = distribution::pick(&txn, client.id).await?;
     let t = now();
     let inserted = jobs::ActiveModel {
         id: Set(Uuid::now_v7()),
         client_id: Set(client.id),
-        assigned_employee_id: Set(None),
+        assigned_employee_id: Set(employee.as_ref().map(|e| e.id)),
         resume_type_id: Set(new.common.resume_type_id),
         job_url: Set(new.url.clone()),
         company_name: Set(new.company),
         job_title: Set(new.title),
-        status: Set(JobStatus::Unassigned),
+        status: Set(if employee.is_some() {
+            JobStatus::Pending
+        } else {
+            JobStatus::Unassigned
+        }),
         priority: Set(new.common.priority),
         deadline: Set(new.common.deadline),
         delegated_at: Set(t),
-        assigned_at: Set(None),
+        assigned_at: Set(employee.as_ref().map(|_| t)),
         started_at: Set(None),
         completed_at: Set(None),
         notes: Set(new.common.notes),
@@ -297,17 +303,20 @@ async fn create_once(
         }
         Err(e) => return Err(e.into()),
     };
-    audit::record(
-        &txn,
-        Some(actor.user_id),
-        "job.delegate",
-        "job",
-        Some(job.id),
-        json!({"url": job.job_url, "priority": job.priority}),
-        meta,
-    )
-    .await?;
-    let job = distribution::distribute(&txn, job, meta).await?;
+    let delegated = audit::Entry {
+        actor: Some(actor.user_id),
+        action: "job.delegate",
+        entity_type: "job",
+        entity_id: Some(job.id),
+        data: json!({"url": job.job_url, "priority": job.priority}),
+    };
+    match &employee {
+        Some(e) => {
+            let assigned = distribution::assignment_entry("job.assign", &job, None, None);
+            distribution::announce(&txn, &job, e, vec![delegated, assigned], meta).await?;
+        }
+        None => audit::record_all(&txn, vec![delegated], meta).await?,
+    }
     crate::domain::commit(txn).await?;
     Ok(job)
 }

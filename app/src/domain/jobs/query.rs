@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use sea_orm::{
     sea_query::{Expr, ExprTrait, Func, LikeExpr},
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -15,14 +15,14 @@ use crate::api::{
 };
 use crate::domain::{
     access, audit,
-    entities::{activity_logs, clients, employees, job_delegations as jobs, resume_types, users},
+    entities::{activity_logs, employees, job_delegations as jobs, users},
     Actor, RequestMeta,
 };
 
 use super::*;
 use crate::api::work::CompletionView;
 use crate::domain::entities::job_completions;
-use crate::domain::users::full_name;
+use crate::domain::users::{display_name, full_name};
 
 /// Jobs the actor may see: a client their own, an employee those assigned to them, admins all.
 pub async fn list(
@@ -120,7 +120,16 @@ pub async fn list(
     })
 }
 
-/// Rows to summaries, with client, employee and resume names (three queries whatever the number of rows).
+#[derive(Debug, sea_orm::FromQueryResult)]
+struct Name {
+    kind: String,
+    id: Uuid,
+    first_name: String,
+    last_name: String,
+    email: String,
+}
+
+/// Rows to summaries, with client, employee and resume names (one query whatever the number of rows).
 pub async fn summaries<C: ConnectionTrait>(
     db: &C,
     rows: Vec<jobs::Model>,
@@ -130,53 +139,65 @@ pub async fn summaries<C: ConnectionTrait>(
     let client_ids = unique(rows.iter().map(|j| j.client_id).collect());
     let employee_ids = unique(rows.iter().filter_map(|j| j.assigned_employee_id).collect());
     let resume_ids = unique(rows.iter().filter_map(|j| j.resume_type_id).collect());
-    let clients: HashMap<Uuid, Uuid> = clients::Entity::find()
-        .filter(clients::Column::Id.is_in(client_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|c| (c.id, c.user_id))
-        .collect();
-    let employees: HashMap<Uuid, Uuid> = employees::Entity::find()
-        .filter(employees::Column::Id.is_in(employee_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|e| (e.id, e.user_id))
-        .collect();
-    let user_ids = unique(
-        clients
-            .values()
-            .chain(employees.values())
-            .copied()
-            .collect(),
+    let mut parts = Vec::new();
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut part = |values: &mut Vec<sea_orm::Value>, ids: Vec<Uuid>, select: &str| {
+        if ids.is_empty() {
+            return;
+        }
+        let from = values.len() + 1;
+        let marks = (from..from + ids.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        values.extend(ids.into_iter().map(sea_orm::Value::from));
+        parts.push(select.replace("{ids}", &marks));
+    };
+    part(
+        &mut values,
+        client_ids,
+        "SELECT 'c' AS kind, c.id AS id, u.first_name AS first_name, u.last_name AS last_name, \
+         u.email AS email FROM clients c JOIN users u ON u.id = c.user_id WHERE c.id IN ({ids})",
     );
-    let names: HashMap<Uuid, String> = users::Entity::find()
-        .filter(users::Column::Id.is_in(user_ids))
+    part(
+        &mut values,
+        employee_ids,
+        "SELECT 'e' AS kind, e.id AS id, u.first_name AS first_name, u.last_name AS last_name, \
+         u.email AS email FROM employees e JOIN users u ON u.id = e.user_id WHERE e.id IN ({ids})",
+    );
+    part(
+        &mut values,
+        resume_ids,
+        "SELECT 'r' AS kind, r.id AS id, r.name AS first_name, '' AS last_name, '' AS email \
+         FROM resume_types r WHERE r.id IN ({ids})",
+    );
+    let mut clients: HashMap<Uuid, String> = HashMap::new();
+    let mut employees: HashMap<Uuid, String> = HashMap::new();
+    let mut resumes: HashMap<Uuid, String> = HashMap::new();
+    if !parts.is_empty() {
+        let sql = parts.join(" UNION ALL ");
+        let names = Name::find_by_statement(crate::domain::infra::sql::stmt(
+            db.get_database_backend(),
+            &sql,
+            values,
+        ))
         .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, full_name(&u)))
-        .collect();
-    let resumes: HashMap<Uuid, String> = resume_types::Entity::find()
-        .filter(resume_types::Column::Id.is_in(resume_ids))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|r| (r.id, r.name))
-        .collect();
+        .await?;
+        for n in names {
+            match n.kind.as_str() {
+                "c" => clients.insert(n.id, display_name(&n.first_name, &n.last_name, &n.email)),
+                "e" => employees.insert(n.id, display_name(&n.first_name, &n.last_name, &n.email)),
+                _ => resumes.insert(n.id, n.first_name),
+            };
+        }
+    }
     Ok(rows
         .into_iter()
         .map(|j| JobSummary {
-            client_name: clients
-                .get(&j.client_id)
-                .and_then(|u| names.get(u))
-                .cloned()
-                .unwrap_or_default(),
+            client_name: clients.get(&j.client_id).cloned().unwrap_or_default(),
             employee_name: j
                 .assigned_employee_id
                 .and_then(|e| employees.get(&e))
-                .and_then(|u| names.get(u))
                 .cloned(),
             resume_type_name: j.resume_type_id.and_then(|r| resumes.get(&r)).cloned(),
             id: j.id,

@@ -275,13 +275,15 @@ pub async fn type_of_client<C: ConnectionTrait>(
     client_id: Uuid,
     id: Uuid,
 ) -> Result<Option<resume_types::Model>, AppError> {
-    let Some(row) = resume_types::Entity::find_by_id(id).one(db).await? else {
-        return Ok(None);
-    };
-    let profile = resume_profiles::Entity::find_by_id(row.resume_profile_id)
+    let of_client = sea_orm::sea_query::Query::select()
+        .column(resume_profiles::Column::Id)
+        .from(resume_profiles::Entity)
+        .and_where(resume_profiles::Column::ClientId.eq(client_id))
+        .to_owned();
+    Ok(resume_types::Entity::find_by_id(id)
+        .filter(resume_types::Column::ResumeProfileId.in_subquery(of_client))
         .one(db)
-        .await?;
-    Ok(profile.filter(|p| p.client_id == client_id).map(|_| row))
+        .await?)
 }
 
 #[cfg(test)]

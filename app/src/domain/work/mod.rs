@@ -240,7 +240,7 @@ pub async fn return_to_pool(
         )
         .await?;
         let job = match distribution::pick_except(&txn, job.client_id, Some(employee.id)).await? {
-            Some(other) => distribution::assign_to(&txn, job, other, None, meta).await?,
+            Some(other) => distribution::assign_picked(&txn, job, &other, None, meta).await?,
             None => job,
         };
         crate::domain::commit(txn).await?;
