@@ -244,6 +244,7 @@ async function measure(context, label, path, button) {
     bytes,
     requests: all,
     wasm,
+    wasms,
     wasmRequests: wasms.length,
     wasmTiming,
     nav,
@@ -254,7 +255,12 @@ async function measure(context, label, path, button) {
 function report(m) {
   const w = m.wasm;
   const enc = w ? w.headers['content-encoding'] ?? 'identity' : null;
-  const wasmPart = w ? ` (wasm ${kb(w.bytes)}, ${enc}${w.fromCache ? ', from cache' : ''})` : ' (no wasm loaded)';
+  // With `--split`, a page loads the main wasm and its role's chunks: all of them count.
+  const wasmBytes = m.wasms.reduce((s, r) => s + (r.bytes || 0), 0);
+  const files = m.wasms.length > 1 ? ` in ${m.wasms.length} files` : '';
+  const wasmPart = w
+    ? ` (wasm ${kb(wasmBytes)}${files}, ${enc}${w.fromCache ? ', from cache' : ''})`
+    : ' (no wasm loaded)';
   console.log(`${m.label}: interactive after ${sec(m.interactive)}, ${kb(m.bytes)} transferred${wasmPart}`);
   if (!DETAIL) return;
   const d = (s) => console.log(`    ${s}`);
@@ -286,7 +292,7 @@ function report(m) {
         `${r.fromCache ? 'cache ' : ''}${u.pathname}${u.search}${when}`,
     );
   }
-  d(`${m.requests.length} requests${m.wasmRequests > 1 ? ` (the wasm was requested ${m.wasmRequests} times)` : ''}`);
+  d(`${m.requests.length} requests${m.wasmRequests > 1 ? ` (${m.wasmRequests} wasm files)` : ''}`);
   if (m.errors.length) d(`page errors: ${[...new Set(m.errors)].join(' | ')}`);
 }
 

@@ -5,13 +5,14 @@ mod admin;
 mod auth;
 mod client;
 mod employee;
+mod routes;
 mod shared;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
-    components::{Outlet, ParentRoute, Route, Router, Routes},
-    path, SsrMode,
+    components::{FlatRoutes, Route, Router},
+    path, Lazy, SsrMode,
 };
 
 use shared::{layout, live};
@@ -125,36 +126,28 @@ pub fn App() -> impl IntoView {
         // The header (which suspends on the signed-in user) is rendered inside each route, not around <Routes>:
         // a Suspense outside the routes breaks hydration of every route that suspends (leptos-rs/leptos#3707).
         <Router>
-            <Routes fallback=|| view! { <Page><layout::NotFound /></Page> }>
+            <FlatRoutes fallback=|| view! { <Page><layout::NotFound /></Page> }>
                 <Route path=path!("/") view=|| view! { <Page><auth::Home /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/setup") view=|| view! { <Page><auth::SetupPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/login") view=|| view! { <Page><auth::LoginPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=|| view! { <Page><auth::SignupPage /></Page> } ssr=SsrMode::Async />
-                // Each role's screens, nested under its path. The parent renders only the Outlet: a Suspense in a
-                // parent route's view (the header's, the role gate's) breaks hydration of a child that suspends, so
-                // each screen draws its own frame (page, greeting, tabs, role gate). Async SSR for the parent covers
-                // its children.
-                <ParentRoute path=path!("/client") view=Outlet ssr=SsrMode::Async>
-                    <Route path=path!("") view=client::Overview />
-                    <Route path=path!("jobs") view=client::Jobs />
-                    <Route path=path!("resumes") view=client::Resumes />
-                    <Route path=path!("profile") view=client::Profile />
-                </ParentRoute>
-                <ParentRoute path=path!("/employee") view=Outlet ssr=SsrMode::Async>
-                    <Route path=path!("") view=employee::Queue />
-                    <Route path=path!("history") view=employee::History />
-                    <Route path=path!("stats") view=employee::Stats />
-                </ParentRoute>
-                <ParentRoute path=path!("/admin") view=Outlet ssr=SsrMode::Async>
-                    <Route path=path!("") view=admin::Overview />
-                    <Route path=path!("users") view=admin::Users />
-                    <Route path=path!("clients") view=admin::Clients />
-                    <Route path=path!("assignments") view=admin::Assignments />
-                    <Route path=path!("jobs") view=admin::Jobs />
-                    <Route path=path!("activity") view=admin::Activity />
-                    <Route path=path!("queue") view=admin::Queue />
-                </ParentRoute>
-            </Routes>
+                // Each role's screens, loaded with that role's chunk (see `routes`). Each screen draws its own frame
+                // (page, greeting, tabs, role gate): a Suspense around a route breaks hydration of one that suspends.
+                <Route path=path!("/client") view={Lazy::<routes::ClientOverview>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/client/jobs") view={Lazy::<routes::ClientJobs>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/client/resumes") view={Lazy::<routes::ClientResumes>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/client/profile") view={Lazy::<routes::ClientProfile>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/employee") view={Lazy::<routes::EmployeeQueue>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/employee/history") view={Lazy::<routes::EmployeeHistory>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/employee/stats") view={Lazy::<routes::EmployeeStats>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin") view={Lazy::<routes::AdminOverview>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/users") view={Lazy::<routes::AdminUsers>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/clients") view={Lazy::<routes::AdminClients>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/assignments") view={Lazy::<routes::AdminAssignments>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/jobs") view={Lazy::<routes::AdminJobs>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/activity") view={Lazy::<routes::AdminActivity>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/queue") view={Lazy::<routes::AdminQueue>::new()} ssr=SsrMode::Async />
+            </FlatRoutes>
         </Router>
     }
 }
