@@ -28,6 +28,8 @@ pub struct Picked {
     pub email: String,
     pub first_name: String,
     pub last_name: String,
+    /// Available, and their account active: automatic distribution may choose them.
+    pub takes_work: bool,
 }
 
 impl Picked {
@@ -41,7 +43,33 @@ impl Picked {
 }
 
 const PICKED_COLUMNS: &str =
-    "e.id AS id, u.id AS user_id, u.email AS email, u.first_name AS first_name, u.last_name AS last_name";
+    "e.id AS id, u.id AS user_id, u.email AS email, u.first_name AS first_name, \
+     u.last_name AS last_name, (e.is_available AND u.is_active) AS takes_work";
+
+/// Everyone actively assigned to the client, those who take work first, in the order [`pick`] chooses (fewest open
+/// jobs, then assigned least recently): the first of them who takes work is the pick, and all of them are the
+/// employees to tell about a change of the client's jobs. One query.
+pub async fn candidates<C: ConnectionTrait>(
+    db: &C,
+    client_id: Uuid,
+) -> Result<Vec<Picked>, AppError> {
+    let sql = format!(
+        "SELECT {PICKED_COLUMNS} FROM employees e \
+         JOIN client_employee_assignments a ON a.employee_id = e.id AND a.client_id = $1 AND a.is_active = TRUE \
+         JOIN users u ON u.id = e.user_id \
+         ORDER BY (e.is_available AND u.is_active) DESC, \
+                  (SELECT COUNT(*) FROM job_delegations j \
+                   WHERE j.assigned_employee_id = e.id AND j.status IN ('pending', 'in_progress')) ASC, \
+                  e.last_assigned_at ASC NULLS FIRST, e.id ASC"
+    );
+    Ok(Picked::find_by_statement(stmt(
+        db.get_database_backend(),
+        &sql,
+        vec![client_id.into()],
+    ))
+    .all(db)
+    .await?)
+}
 
 /// The employee who should take the client's next job, if any.
 pub async fn pick<C: ConnectionTrait>(db: &C, client_id: Uuid) -> Result<Option<Picked>, AppError> {

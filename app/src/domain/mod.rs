@@ -47,6 +47,8 @@ pub struct RequestMeta {
     pub user_agent: Option<String>,
 }
 
+/// The clock, to the microsecond: what PostgreSQL keeps, so a value written is the value read back.
 pub(crate) fn now() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now()
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
 }

@@ -343,6 +343,29 @@ async fn clients_delegate_and_list_through_the_api(b: Backend) {
     assert_eq!(job["status"], "pending");
     assert_eq!(job["resume_type_name"], "Backend CV");
     assert_eq!(job["location"], "Remote (EU)");
+    // The answer is put together from what the delegation's transaction read, not read back: it must say what a
+    // fresh read of the job says.
+    let listed: Value = api.get("/jobs", Some(&jo)).await.json().await.unwrap();
+    let fresh = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|j| j["id"] == job["id"])
+        .unwrap();
+    for k in [
+        "client_name",
+        "employee_name",
+        "employee_id",
+        "resume_type_name",
+        "status",
+        "assigned_at",
+        "delegated_at",
+        "location",
+    ] {
+        assert_eq!(job[k], fresh[k], "{k}");
+    }
+    assert!(job["client_name"].as_str().is_some_and(|n| !n.is_empty()));
+    assert!(job["employee_name"].as_str().is_some_and(|n| !n.is_empty()));
     let id = job["id"].as_str().unwrap().to_string();
 
     // The same posting again: 409 naming the first job.

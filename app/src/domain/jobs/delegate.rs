@@ -1,32 +1,51 @@
 //! Writing delegations, one or in bulk, each distributed in its own transaction.
 
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, SqlErr,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, SqlErr};
 use serde_json::json;
 use uuid::Uuid;
 
 use crate::api::{
     jobs::{BulkForm, BulkLine, BulkOutcome, DelegateForm, JobStatus, JobSummary},
-    AppError, FieldError,
+    AppError, FieldError, Role,
 };
 use crate::domain::{
     access, audit, distribution,
-    entities::{clients, job_delegations as jobs},
-    now, Actor, RequestMeta,
+    entities::{clients, job_delegations as jobs, users},
+    now,
+    users::{display_name, full_name},
+    Actor, RequestMeta,
 };
 
 use super::{input::*, *};
 use crate::domain::infra::events::EventBus;
 
-/// The actor's client row, which must be activated; refusals are logged.
+/// The actor's client row, which must be activated, with the client's name (one query); refusals are logged.
 pub(super) async fn activated_client(
     db: &DatabaseConnection,
     actor: &Actor,
     meta: &RequestMeta,
-) -> Result<clients::Model, AppError> {
-    let client = access::require_client(db, actor, "job.delegate", "job", meta).await?;
+) -> Result<(clients::Model, String), AppError> {
+    let found = if actor.role == Role::Client {
+        clients::Entity::find()
+            .filter(clients::Column::UserId.eq(actor.user_id))
+            .find_also_related(users::Entity)
+            .one(db)
+            .await?
+    } else {
+        None
+    };
+    let Some((client, user)) = found else {
+        return Err(audit::denied(
+            db,
+            actor,
+            "job.delegate",
+            "job",
+            None,
+            meta,
+            audit::NOT_PERMITTED,
+        )
+        .await);
+    };
     if !client.is_activated {
         return Err(audit::denied(
             db,
@@ -39,7 +58,8 @@ pub(super) async fn activated_client(
         )
         .await);
     }
-    Ok(client)
+    let name = user.as_ref().map(full_name).unwrap_or_default();
+    Ok((client, name))
 }
 
 /// Delegate one job.
@@ -50,7 +70,7 @@ pub async fn delegate(
     form: &DelegateForm,
     meta: &RequestMeta,
 ) -> Result<JobSummary, AppError> {
-    let client = activated_client(db, actor, meta).await?;
+    let (client, client_name) = activated_client(db, actor, meta).await?;
     let mut f = Vec::new();
     let url = match normalize_url(&form.job_url) {
         Ok(u) => Some(u),
@@ -89,8 +109,17 @@ pub async fn delegate(
         meta,
     )
     .await?;
-    events.job_changed(db, job.id, vec![]).await;
-    Ok(summaries(db, vec![job]).await?.remove(0))
+    // Everything the answer and the live update need came out of the transaction: no query after it.
+    let Created {
+        job,
+        employee,
+        resume,
+        mut people,
+    } = job;
+    people.push(actor.user_id);
+    events.publish(people);
+    let employee = employee.map(|e| display_name(&e.first_name, &e.last_name, &e.email));
+    Ok(super::query::summary(job, client_name, employee, resume))
 }
 
 /// Delegate up to 50 URLs at once. Shared fields are checked first (an error there writes nothing); then each line
@@ -102,7 +131,7 @@ pub async fn delegate_bulk(
     form: &BulkForm,
     meta: &RequestMeta,
 ) -> Result<Vec<BulkLine>, AppError> {
-    let client = activated_client(db, actor, meta).await?;
+    let (client, _) = activated_client(db, actor, meta).await?;
     let lines: Vec<(usize, &str)> = form
         .urls
         .lines()
@@ -153,7 +182,7 @@ pub async fn delegate_bulk(
                     },
                 };
                 match create(db, actor, &client, new, meta).await {
-                    Ok(job) => BulkOutcome::Created {
+                    Ok(Created { job, .. }) => BulkOutcome::Created {
                         job_id: job.id,
                         status: job.status,
                     },
@@ -213,6 +242,15 @@ pub(super) async fn duplicate_of<C: ConnectionTrait>(
     }))
 }
 
+/// A delegation written: the job, who got it, the name of its resume, and the employees serving the client (users
+/// to tell about it).
+pub(super) struct Created {
+    job: jobs::Model,
+    employee: Option<distribution::Picked>,
+    resume: Option<String>,
+    people: Vec<Uuid>,
+}
+
 /// Write one delegation and distribute it, in one transaction under the client's lock (run again if it loses to a
 /// conflicting write).
 pub(super) async fn create(
@@ -221,7 +259,7 @@ pub(super) async fn create(
     client: &clients::Model,
     new: NewJob,
     meta: &RequestMeta,
-) -> Result<jobs::Model, AppError> {
+) -> Result<Created, AppError> {
     crate::domain::retrying(|| create_once(db, actor, client, new.clone(), meta)).await
 }
 
@@ -231,14 +269,15 @@ async fn create_once(
     client: &clients::Model,
     new: NewJob,
     meta: &RequestMeta,
-) -> Result<jobs::Model, AppError> {
+) -> Result<Created, AppError> {
     let txn = crate::domain::begin_write(db).await?;
     access::lock_client(&txn, client.id).await?;
+    let mut resume = None;
     if let Some(rt) = new.common.resume_type_id {
-        if crate::domain::resumes::type_of_client(&txn, client.id, rt)
+        resume = crate::domain::resumes::type_of_client(&txn, client.id, rt)
             .await?
-            .is_none()
-        {
+            .map(|r| r.name);
+        if resume.is_none() {
             drop(txn);
             let _ = audit::denied(
                 db,
@@ -260,41 +299,43 @@ async fn create_once(
         return Err(dup);
     }
     // Chosen before the row is written, so the job is written once, already assigned when someone can take it.
-    let employee = distribution::pick(&txn, client.id).await?;
+    let candidates = distribution::candidates(&txn, client.id).await?;
+    let employee = candidates.iter().find(|c| c.takes_work).cloned();
     let t = now();
-    let inserted = jobs::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        client_id: Set(client.id),
-        assigned_employee_id: Set(employee.as_ref().map(|e| e.id)),
-        resume_type_id: Set(new.common.resume_type_id),
-        job_url: Set(new.url.clone()),
-        company_name: Set(new.company),
-        job_title: Set(new.title),
-        status: Set(if employee.is_some() {
+    let job = jobs::Model {
+        id: Uuid::now_v7(),
+        client_id: client.id,
+        assigned_employee_id: employee.as_ref().map(|e| e.id),
+        resume_type_id: new.common.resume_type_id,
+        job_url: new.url.clone(),
+        company_name: new.company,
+        job_title: new.title,
+        status: if employee.is_some() {
             JobStatus::Pending
         } else {
             JobStatus::Unassigned
-        }),
-        priority: Set(new.common.priority),
-        deadline: Set(new.common.deadline),
-        delegated_at: Set(t),
-        assigned_at: Set(employee.as_ref().map(|_| t)),
-        started_at: Set(None),
-        completed_at: Set(None),
-        notes: Set(new.common.notes),
-        metadata: Set(if new.location.is_empty() {
+        },
+        priority: new.common.priority,
+        deadline: new.common.deadline,
+        delegated_at: t,
+        assigned_at: employee.as_ref().map(|_| t),
+        started_at: None,
+        completed_at: None,
+        notes: new.common.notes,
+        metadata: if new.location.is_empty() {
             json!({})
         } else {
             json!({ "location": new.location })
-        }),
-        updated_at: Set(t),
-        deadline_reminded_at: Set(None),
-        unassigned_alerted_at: Set(None),
-    }
-    .insert(&txn)
-    .await;
-    let job = match inserted {
-        Ok(j) => j,
+        },
+        updated_at: t,
+        deadline_reminded_at: None,
+        unassigned_alerted_at: None,
+    };
+    let inserted = jobs::Entity::insert(jobs::ActiveModel::from(job.clone()))
+        .exec_without_returning(&txn)
+        .await;
+    match inserted {
+        Ok(_) => {}
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             drop(txn);
             return Err(duplicate_of(db, client.id, &new.url)
@@ -318,5 +359,10 @@ async fn create_once(
         None => audit::record_all(&txn, vec![delegated], meta).await?,
     }
     crate::domain::commit(txn).await?;
-    Ok(job)
+    Ok(Created {
+        job,
+        employee,
+        resume,
+        people: candidates.iter().map(|c| c.user_id).collect(),
+    })
 }

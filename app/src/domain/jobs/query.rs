@@ -193,33 +193,48 @@ pub async fn summaries<C: ConnectionTrait>(
     }
     Ok(rows
         .into_iter()
-        .map(|j| JobSummary {
-            client_name: clients.get(&j.client_id).cloned().unwrap_or_default(),
-            employee_name: j
+        .map(|j| {
+            let client = clients.get(&j.client_id).cloned().unwrap_or_default();
+            let employee = j
                 .assigned_employee_id
                 .and_then(|e| employees.get(&e))
-                .cloned(),
-            resume_type_name: j.resume_type_id.and_then(|r| resumes.get(&r)).cloned(),
-            id: j.id,
-            client_id: j.client_id,
-            job_url: j.job_url,
-            company_name: j.company_name,
-            job_title: j.job_title,
-            status: j.status,
-            priority: j.priority,
-            deadline: j.deadline,
-            delegated_at: j.delegated_at,
-            assigned_at: j.assigned_at,
-            employee_id: j.assigned_employee_id,
-            resume_type_id: j.resume_type_id,
-            location: j
-                .metadata
-                .get("location")
-                .and_then(|l| l.as_str())
-                .unwrap_or_default()
-                .to_string(),
+                .cloned();
+            let resume = j.resume_type_id.and_then(|r| resumes.get(&r)).cloned();
+            summary(j, client, employee, resume)
         })
         .collect())
+}
+
+/// One row as a summary, given the names that go with it.
+pub(super) fn summary(
+    j: jobs::Model,
+    client_name: String,
+    employee_name: Option<String>,
+    resume_type_name: Option<String>,
+) -> JobSummary {
+    JobSummary {
+        client_name,
+        employee_name,
+        resume_type_name,
+        location: j
+            .metadata
+            .get("location")
+            .and_then(|l| l.as_str())
+            .unwrap_or_default()
+            .to_string(),
+        id: j.id,
+        client_id: j.client_id,
+        job_url: j.job_url,
+        company_name: j.company_name,
+        job_title: j.job_title,
+        status: j.status,
+        priority: j.priority,
+        deadline: j.deadline,
+        delegated_at: j.delegated_at,
+        assigned_at: j.assigned_at,
+        employee_id: j.assigned_employee_id,
+        resume_type_id: j.resume_type_id,
+    }
 }
 
 /// May the actor see this job? Its client, admins, and the employee it is assigned to or one serving its client.
