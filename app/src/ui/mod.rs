@@ -1,5 +1,6 @@
-//! The UI: one folder per role (`auth`, `client`, `employee`, `admin`), each a set of nested routes under a layout,
-//! and `shared` for what they all use (form parts, header, live updates, charts, loading/error/paging parts).
+//! The UI: one folder per role (`auth`, `client`, `employee`, `admin`) of screens, `routes` (each role's screens as
+//! one lazily loaded wasm chunk), and `shared` for what they all use (form parts, header, live updates, charts,
+//! loading/error/paging parts).
 
 mod admin;
 mod auth;
@@ -123,8 +124,9 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Title formatter=|t: String| if t.is_empty() { PRODUCT_NAME.to_string() } else { format!("{t} · {PRODUCT_NAME}") } />
-        // The header (which suspends on the signed-in user) is rendered inside each route, not around <Routes>:
+        // The header (which suspends on the signed-in user) is rendered inside each route, not around the routes:
         // a Suspense outside the routes breaks hydration of every route that suspends (leptos-rs/leptos#3707).
+        // Flat routes: nested <Routes> hydrated a lazy route one marker short (an "unreachable" panic).
         <Router>
             <FlatRoutes fallback=|| view! { <Page><layout::NotFound /></Page> }>
                 <Route path=path!("/") view=|| view! { <Page><auth::Home /></Page> } ssr=SsrMode::Async />
