@@ -31,18 +31,21 @@ pub async fn notify<C: ConnectionTrait>(
     message: &str,
     link: Option<String>,
 ) -> Result<(), AppError> {
-    let Some(u) = super::entities::users::Entity::find_by_id(user_id)
+    // The write first: on SQLite a transaction that reads first has to upgrade its lock to write, which another
+    // writer can refuse at once.
+    insert(db, user_id, kind, title, message, &link).await?;
+    if let Some(u) = super::entities::users::Entity::find_by_id(user_id)
         .one(db)
         .await?
-    else {
-        return Ok(());
-    };
-    let to = Recipient {
-        user_id,
-        name: super::users::full_name(&u),
-        email: u.email,
-    };
-    notify_recipient(db, &to, kind, title, message, link).await
+    {
+        let to = Recipient {
+            user_id,
+            name: super::users::full_name(&u),
+            email: u.email,
+        };
+        queue_email(db, &to, title, message, link).await?;
+    }
+    Ok(())
 }
 
 /// As [`notify`], for a recipient already loaded (no lookup).
@@ -54,20 +57,42 @@ pub async fn notify_recipient<C: ConnectionTrait>(
     message: &str,
     link: Option<String>,
 ) -> Result<(), AppError> {
+    insert(db, to.user_id, kind, title, message, &link).await?;
+    queue_email(db, to, title, message, link).await
+}
+
+async fn insert<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    kind: &str,
+    title: &str,
+    message: &str,
+    link: &Option<String>,
+) -> Result<(), AppError> {
     n::Entity::insert(n::ActiveModel {
         id: Set(Uuid::now_v7()),
-        user_id: Set(to.user_id),
+        user_id: Set(user_id),
         notification_type: Set(kind.into()),
         title: Set(title.chars().take(200).collect()),
         message: Set(message.into()),
         is_read: Set(false),
-        metadata: Set(json!({ "link": link.clone() })),
+        metadata: Set(json!({ "link": link })),
         created_at: Set(now()),
         read_at: Set(None),
     })
     .exec_without_returning(db)
     .await?;
-    // The same news by email, queued in the same transaction.
+    Ok(())
+}
+
+/// The same news by email, queued in the same transaction.
+async fn queue_email<C: ConnectionTrait>(
+    db: &C,
+    to: &Recipient,
+    title: &str,
+    message: &str,
+    link: Option<String>,
+) -> Result<(), AppError> {
     super::infra::queue::enqueue(
         db,
         super::infra::queue::HIGH,
