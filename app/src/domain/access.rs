@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use super::{
     audit,
-    entities::{client_employee_assignments as assignments, clients, employees},
+    entities::{client_employee_assignments as assignments, clients, employees, users},
     Actor, RequestMeta,
 };
 use crate::api::{AppError, Role};
@@ -72,12 +72,48 @@ pub async fn require_client<C: ConnectionTrait>(
     entity_type: &str,
     meta: &RequestMeta,
 ) -> Result<clients::Model, AppError> {
-    if actor.role == Role::Client {
-        if let Some(c) = client_of(db, actor.user_id).await? {
-            return Ok(c);
-        }
+    let found = match actor.role {
+        Role::Client => client_of(db, actor.user_id).await?,
+        _ => None,
+    };
+    match found {
+        Some(c) => Ok(c),
+        None => Err(not_a_client(db, actor, attempted, entity_type, meta).await),
     }
-    Err(audit::denied(
+}
+
+/// As [`require_client`], with the client's account (for their name) read in the same query.
+pub async fn require_client_and_user<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    attempted: &str,
+    entity_type: &str,
+    meta: &RequestMeta,
+) -> Result<(clients::Model, Option<users::Model>), AppError> {
+    let found = match actor.role {
+        Role::Client => {
+            clients::Entity::find()
+                .filter(clients::Column::UserId.eq(actor.user_id))
+                .find_also_related(users::Entity)
+                .one(db)
+                .await?
+        }
+        _ => None,
+    };
+    match found {
+        Some(found) => Ok(found),
+        None => Err(not_a_client(db, actor, attempted, entity_type, meta).await),
+    }
+}
+
+async fn not_a_client<C: ConnectionTrait>(
+    db: &C,
+    actor: &Actor,
+    attempted: &str,
+    entity_type: &str,
+    meta: &RequestMeta,
+) -> AppError {
+    audit::denied(
         db,
         actor,
         attempted,
@@ -86,7 +122,7 @@ pub async fn require_client<C: ConnectionTrait>(
         meta,
         audit::NOT_PERMITTED,
     )
-    .await)
+    .await
 }
 
 /// Take the client's row lock for the rest of the transaction: concurrent delegations and distributions for one

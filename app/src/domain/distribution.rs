@@ -33,18 +33,34 @@ pub struct Picked {
 }
 
 impl Picked {
+    /// "First Last", or the email address.
+    pub fn name(&self) -> String {
+        super::users::display_name(&self.first_name, &self.last_name, &self.email)
+    }
+
     pub fn recipient(&self) -> Recipient {
         Recipient {
             user_id: self.user_id,
             email: self.email.clone(),
-            name: super::users::display_name(&self.first_name, &self.last_name, &self.email),
+            name: self.name(),
         }
     }
 }
 
-const PICKED_COLUMNS: &str =
-    "e.id AS id, u.id AS user_id, u.email AS email, u.first_name AS first_name, \
-     u.last_name AS last_name, (e.is_available AND u.is_active) AS takes_work";
+const PICKED: &str =
+    "SELECT e.id AS id, u.id AS user_id, u.email AS email, u.first_name AS first_name, \
+     u.last_name AS last_name, (e.is_available AND u.is_active) AS takes_work FROM employees e \
+     JOIN users u ON u.id = e.user_id";
+
+/// Employees as [`Picked`]: `rest` follows [`PICKED`] (joins, conditions, order), with `$1` bound to `id`.
+async fn picked<C: ConnectionTrait>(db: &C, rest: &str, id: Uuid) -> Result<Vec<Picked>, AppError> {
+    let sql = format!("{PICKED} {rest}");
+    Ok(
+        Picked::find_by_statement(stmt(db.get_database_backend(), &sql, vec![id.into()]))
+            .all(db)
+            .await?,
+    )
+}
 
 /// Everyone actively assigned to the client, those who take work first, in the order [`pick`] chooses (fewest open
 /// jobs, then assigned least recently): the first of them who takes work is the pick, and all of them are the
@@ -53,22 +69,16 @@ pub async fn candidates<C: ConnectionTrait>(
     db: &C,
     client_id: Uuid,
 ) -> Result<Vec<Picked>, AppError> {
-    let sql = format!(
-        "SELECT {PICKED_COLUMNS} FROM employees e \
-         JOIN client_employee_assignments a ON a.employee_id = e.id AND a.client_id = $1 AND a.is_active = TRUE \
-         JOIN users u ON u.id = e.user_id \
+    picked(
+        db,
+        "JOIN client_employee_assignments a ON a.employee_id = e.id AND a.client_id = $1 AND a.is_active = TRUE \
          ORDER BY (e.is_available AND u.is_active) DESC, \
                   (SELECT COUNT(*) FROM job_delegations j \
                    WHERE j.assigned_employee_id = e.id AND j.status IN ('pending', 'in_progress')) ASC, \
-                  e.last_assigned_at ASC NULLS FIRST, e.id ASC"
-    );
-    Ok(Picked::find_by_statement(stmt(
-        db.get_database_backend(),
-        &sql,
-        vec![client_id.into()],
-    ))
-    .all(db)
-    .await?)
+                  e.last_assigned_at ASC NULLS FIRST, e.id ASC",
+        client_id,
+    )
+    .await
 }
 
 /// The employee who should take the client's next job, if any.
@@ -82,22 +92,10 @@ pub async fn pick_except<C: ConnectionTrait>(
     client_id: Uuid,
     except: Option<Uuid>,
 ) -> Result<Option<Picked>, AppError> {
-    let backend = db.get_database_backend();
-    let sql = format!(
-        "SELECT {PICKED_COLUMNS} FROM employees e \
-         JOIN client_employee_assignments a ON a.employee_id = e.id AND a.client_id = $1 AND a.is_active = TRUE \
-         JOIN users u ON u.id = e.user_id AND u.is_active = TRUE \
-         WHERE e.is_available = TRUE AND ($2 IS NULL OR e.id <> $2) \
-         ORDER BY (SELECT COUNT(*) FROM job_delegations j \
-                   WHERE j.assigned_employee_id = e.id AND j.status IN ('pending', 'in_progress')) ASC, \
-                  e.last_assigned_at ASC NULLS FIRST, e.id ASC \
-         LIMIT 1"
-    );
-    Ok(
-        Picked::find_by_statement(stmt(backend, &sql, vec![client_id.into(), except.into()]))
-            .one(db)
-            .await?,
-    )
+    Ok(candidates(db, client_id)
+        .await?
+        .into_iter()
+        .find(|c| c.takes_work && Some(c.id) != except))
 }
 
 /// An employee chosen by an admin (whatever their load), if they exist.
@@ -105,16 +103,7 @@ async fn employee<C: ConnectionTrait>(
     db: &C,
     employee_id: Uuid,
 ) -> Result<Option<Picked>, AppError> {
-    let sql = format!(
-        "SELECT {PICKED_COLUMNS} FROM employees e JOIN users u ON u.id = e.user_id WHERE e.id = $1"
-    );
-    Ok(Picked::find_by_statement(stmt(
-        db.get_database_backend(),
-        &sql,
-        vec![employee_id.into()],
-    ))
-    .one(db)
-    .await?)
+    Ok(picked(db, "WHERE e.id = $1", employee_id).await?.pop())
 }
 
 /// Give `job` to `employee_id` (an admin's choice, `by`): see [`assign_picked`].

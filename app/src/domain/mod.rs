@@ -40,6 +40,16 @@ pub struct Actor {
     pub role: crate::api::Role,
 }
 
+impl Actor {
+    /// The signed-in user acting.
+    pub fn of(user: &entities::users::Model) -> Actor {
+        Actor {
+            user_id: user.id,
+            role: user.role,
+        }
+    }
+}
+
 /// Where a request came from, for the activity log.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RequestMeta {

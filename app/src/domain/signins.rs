@@ -235,12 +235,5 @@ pub async fn authenticate(
         Some(u) if u.is_active => u,
         _ => return Err(AppError::Unauthenticated),
     };
-    let role = user.role;
-    Ok((
-        Actor {
-            user_id: user.id,
-            role,
-        },
-        user,
-    ))
+    Ok((Actor::of(&user), user))
 }

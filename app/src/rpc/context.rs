@@ -66,10 +66,7 @@ pub async fn actor() -> Result<(AppState, Actor, RequestMeta), AppError> {
     let user = signed_in_user(&state, &session)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    let actor = Actor {
-        user_id: user.id,
-        role: user.role,
-    };
+    let actor = Actor::of(&user);
     let meta = request_meta(&state);
     Ok((state, actor, meta))
 }

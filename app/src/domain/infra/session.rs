@@ -120,12 +120,5 @@ pub async fn require_actor<C: ConnectionTrait>(
     let user = current_user(db, session, cfg)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    let role = user.role;
-    Ok((
-        Actor {
-            user_id: user.id,
-            role,
-        },
-        user,
-    ))
+    Ok((Actor::of(&user), user))
 }

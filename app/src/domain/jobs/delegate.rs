@@ -6,13 +6,13 @@ use uuid::Uuid;
 
 use crate::api::{
     jobs::{BulkForm, BulkLine, BulkOutcome, DelegateForm, JobStatus, JobSummary},
-    AppError, FieldError, Role,
+    AppError, FieldError,
 };
 use crate::domain::{
     access, audit, distribution,
-    entities::{clients, job_delegations as jobs, users},
+    entities::{clients, job_delegations as jobs},
     now,
-    users::{display_name, full_name},
+    users::full_name,
     Actor, RequestMeta,
 };
 
@@ -25,27 +25,8 @@ pub(super) async fn activated_client(
     actor: &Actor,
     meta: &RequestMeta,
 ) -> Result<(clients::Model, String), AppError> {
-    let found = if actor.role == Role::Client {
-        clients::Entity::find()
-            .filter(clients::Column::UserId.eq(actor.user_id))
-            .find_also_related(users::Entity)
-            .one(db)
-            .await?
-    } else {
-        None
-    };
-    let Some((client, user)) = found else {
-        return Err(audit::denied(
-            db,
-            actor,
-            "job.delegate",
-            "job",
-            None,
-            meta,
-            audit::NOT_PERMITTED,
-        )
-        .await);
-    };
+    let (client, user) =
+        access::require_client_and_user(db, actor, "job.delegate", "job", meta).await?;
     if !client.is_activated {
         return Err(audit::denied(
             db,
@@ -118,7 +99,7 @@ pub async fn delegate(
     } = job;
     people.push(actor.user_id);
     events.publish(people);
-    let employee = employee.map(|e| display_name(&e.first_name, &e.last_name, &e.email));
+    let employee = employee.map(|e| e.name());
     Ok(super::query::summary(job, client_name, employee, resume))
 }
 

@@ -139,11 +139,28 @@ pub async fn summaries<C: ConnectionTrait>(
     let client_ids = unique(rows.iter().map(|j| j.client_id).collect());
     let employee_ids = unique(rows.iter().filter_map(|j| j.assigned_employee_id).collect());
     let resume_ids = unique(rows.iter().filter_map(|j| j.resume_type_id).collect());
+    // One SELECT per kind of name that has ids, joined with UNION ALL, with numbered placeholders.
     let mut parts = Vec::new();
     let mut values: Vec<sea_orm::Value> = Vec::new();
-    let mut part = |values: &mut Vec<sea_orm::Value>, ids: Vec<Uuid>, select: &str| {
+    for (ids, select) in [
+        (
+            client_ids,
+            "SELECT 'c' AS kind, c.id AS id, u.first_name AS first_name, u.last_name AS last_name, \
+             u.email AS email FROM clients c JOIN users u ON u.id = c.user_id WHERE c.id IN ({ids})",
+        ),
+        (
+            employee_ids,
+            "SELECT 'e' AS kind, e.id AS id, u.first_name AS first_name, u.last_name AS last_name, \
+             u.email AS email FROM employees e JOIN users u ON u.id = e.user_id WHERE e.id IN ({ids})",
+        ),
+        (
+            resume_ids,
+            "SELECT 'r' AS kind, r.id AS id, r.name AS first_name, '' AS last_name, '' AS email \
+             FROM resume_types r WHERE r.id IN ({ids})",
+        ),
+    ] {
         if ids.is_empty() {
-            return;
+            continue;
         }
         let from = values.len() + 1;
         let marks = (from..from + ids.len())
@@ -152,25 +169,7 @@ pub async fn summaries<C: ConnectionTrait>(
             .join(", ");
         values.extend(ids.into_iter().map(sea_orm::Value::from));
         parts.push(select.replace("{ids}", &marks));
-    };
-    part(
-        &mut values,
-        client_ids,
-        "SELECT 'c' AS kind, c.id AS id, u.first_name AS first_name, u.last_name AS last_name, \
-         u.email AS email FROM clients c JOIN users u ON u.id = c.user_id WHERE c.id IN ({ids})",
-    );
-    part(
-        &mut values,
-        employee_ids,
-        "SELECT 'e' AS kind, e.id AS id, u.first_name AS first_name, u.last_name AS last_name, \
-         u.email AS email FROM employees e JOIN users u ON u.id = e.user_id WHERE e.id IN ({ids})",
-    );
-    part(
-        &mut values,
-        resume_ids,
-        "SELECT 'r' AS kind, r.id AS id, r.name AS first_name, '' AS last_name, '' AS email \
-         FROM resume_types r WHERE r.id IN ({ids})",
-    );
+    }
     let mut clients: HashMap<Uuid, String> = HashMap::new();
     let mut employees: HashMap<Uuid, String> = HashMap::new();
     let mut resumes: HashMap<Uuid, String> = HashMap::new();
