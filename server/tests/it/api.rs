@@ -13,6 +13,7 @@ both!(
     expired_and_tampered_tokens_are_refused,
     clients_delegate_and_list_through_the_api,
     employees_work_their_queue_through_the_api,
+    the_queue_comes_in_pages_of_50_up_to_200,
     bad_uploads_are_refused_and_nothing_is_written,
     sign_ins_are_rate_limited_and_cors_is_only_for_the_extension,
     the_openapi_document_and_its_docs_page_describe_the_api,
@@ -604,6 +605,73 @@ async fn employees_work_their_queue_through_the_api(b: Backend) {
     assert_eq!(n["unread"], 0);
     let _ = jo_user;
     assert!(app.denials("job.complete").await >= 2);
+}
+
+/// Issue 14: `GET /api/v1/queue` pages (50 by default, `limit` up to 200, `page` from 1), refuses a bad `limit` or
+/// `page` naming it, and shows an employee only their own jobs.
+async fn the_queue_comes_in_pages_of_50_up_to_200(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (_, cid) = app.activated_client("jo@example.com").await;
+    let (_, e1) = app.employee("e1@example.com").await;
+    app.employee("e2@example.com").await;
+    app.assign(cid, e1).await;
+    let api = Api::new(&app);
+    let jo = access(&api.login("jo@example.com").await);
+    let e1t = access(&api.login("e1@example.com").await);
+    let e2t = access(&api.login("e2@example.com").await);
+    for i in 0..55 {
+        let res = api
+            .post(
+                "/jobs",
+                Some(&jo),
+                json!({"job_url": format!("https://boards.example.com/jobs/{i}")}),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+    }
+    let ids = |q: &[Value]| -> Vec<String> {
+        q.iter()
+            .map(|j| j["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let queue = |path: &'static str, token: String| {
+        let api = &api;
+        async move {
+            let res = api.get(path, Some(&token)).await;
+            assert_eq!(res.status(), 200, "{path}");
+            res.json::<Vec<Value>>().await.unwrap()
+        }
+    };
+    assert_eq!(queue("/queue", e1t.clone()).await.len(), 50);
+    let all = queue("/queue?limit=200", e1t.clone()).await;
+    assert_eq!(all.len(), 55);
+    // Pages of 20: 20, 20, 15, then nothing; together every job once, in the same order as one page of 200.
+    let mut paged = Vec::new();
+    for (path, n) in [
+        ("/queue?limit=20&page=1", 20),
+        ("/queue?limit=20&page=2", 20),
+        ("/queue?limit=20&page=3", 15),
+        ("/queue?limit=20&page=4", 0),
+    ] {
+        let q = queue(path, e1t.clone()).await;
+        assert_eq!(q.len(), n, "{path}");
+        paged.extend(ids(&q));
+    }
+    assert_eq!(paged, ids(&all));
+    // Bad values: 400 naming the field.
+    for (path, field) in [
+        ("/queue?limit=201", "limit"),
+        ("/queue?limit=0", "limit"),
+        ("/queue?limit=", "limit"),
+        ("/queue?limit=ten", "limit"),
+        ("/queue?page=0", "page"),
+        ("/queue?page=-1", "page"),
+    ] {
+        let p = problem(api.get(path, Some(&e1t)).await, 400).await;
+        assert_eq!(p["fields"][0]["field"], field, "{path}: {p}");
+    }
+    // An employee who does not serve the client sees none of these jobs, whatever the page size.
+    assert!(queue("/queue?limit=200", e2t.clone()).await.is_empty());
 }
 
 async fn bad_uploads_are_refused_and_nothing_is_written(b: Backend) {
