@@ -82,6 +82,42 @@ async fn a_job_committed_in_this_process_wakes_its_workers(b: Backend) {
     }
 }
 
+/// On PostgreSQL the workers' jobs in flight are indexed by worker, and finished ones are not: apalis's own index
+/// held every job a worker had ever done, and its acknowledgement and heartbeat read them all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finished_jobs_are_not_indexed_by_their_worker() {
+    let app = TestApp::spawn(Backend::Postgres).await;
+    let indexes = app
+        .db
+        .query_all_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = 'apalis' AND tablename = 'jobs' \
+             AND indexdef LIKE '%(lock_by)%'",
+        ))
+        .await
+        .unwrap();
+    let defs: Vec<(String, String)> = indexes
+        .iter()
+        .map(|r| {
+            (
+                r.try_get("", "indexname").unwrap(),
+                r.try_get("", "indexdef").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(defs.len(), 1, "one index on lock_by: {defs:?}");
+    assert_eq!(defs[0].0, "jd_apalis_jobs_live_lock_by");
+    assert!(
+        defs[0].1.contains("WHERE")
+            && defs[0].1.contains("Running")
+            && defs[0].1.contains("Queued"),
+        "only the jobs in flight: {}",
+        defs[0].1
+    );
+    // Migrating again (another replica starting) keeps it so.
+    server::db::migrate(&app.db).await.unwrap();
+}
+
 /// Each period's scheduled job (high lane) is done soon after its row appears, not at the next safety poll.
 async fn scheduled_work_runs_as_soon_as_it_is_due(b: Backend) {
     let app = TestApp::spawn_with(b, |s| {

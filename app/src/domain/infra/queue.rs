@@ -106,7 +106,7 @@ pub async fn enqueue_scheduled<C: ConnectionTrait>(
 }
 
 /// The statements that put a job on the queue (PostgreSQL, SQLite). A [`super::transactions::WriteTxn`] that ran one
-/// wakes this process's workers once it commits ([`wake`]).
+/// wakes the lane's worker once it commits ([`committed`]).
 const INSERT_PG: &str = "INSERT INTO apalis.jobs (job, id, job_type, status, attempts, max_attempts, run_at, \
      priority, metadata, idempotency_key) VALUES ($1, $2, $3, 'Pending', 0, $4, LEAST(to_timestamp($5), now()), 0, \
      NULL, $6) ON CONFLICT (job_type, idempotency_key) DO NOTHING";
@@ -115,27 +115,68 @@ const INSERT_SQLITE: &str =
      priority, metadata, idempotency_key) VALUES (?, ?, ?, 'Pending', 0, ?, ?, 0, '{}', ?) \
      ON CONFLICT (job_type, idempotency_key) DO NOTHING";
 
-/// Whether a statement puts a job on the queue.
-pub(crate) fn is_enqueue(sql: &str) -> bool {
-    sql == INSERT_PG || sql == INSERT_SQLITE
+/// The lanes, in the order of their bits in a [`Lanes`] set.
+pub const LANES: [&str; 3] = [HIGH, NORMAL, LOW];
+
+/// A set of lanes, a bit each (see [`LANES`]).
+pub type Lanes = u8;
+
+/// Every lane.
+pub const ALL_LANES: Lanes = 0b111;
+
+fn lane_bit(lane: &str) -> Option<Lanes> {
+    LANES.iter().position(|l| *l == lane).map(|i| 1 << i)
 }
 
-/// This process's wake-up call for its queue workers: a counter bumped after a commit that put work on the queue
-/// (and, on PostgreSQL, when another process's insert is announced by `NOTIFY`). Workers wait on it instead of
-/// polling, and poll only as a slow safety net.
-fn wake_signal() -> &'static tokio::sync::watch::Sender<u64> {
-    static WAKE: std::sync::OnceLock<tokio::sync::watch::Sender<u64>> = std::sync::OnceLock::new();
-    WAKE.get_or_init(|| tokio::sync::watch::channel(0).0)
+/// The lane a statement puts a job on, if it is one of the enqueueing statements (every lane when its queue is
+/// not one of ours, which does not happen).
+pub(crate) fn enqueued_lanes(stmt: &Statement) -> Lanes {
+    if stmt.sql != INSERT_PG && stmt.sql != INSERT_SQLITE {
+        return 0;
+    }
+    match stmt.values.as_ref().and_then(|v| v.0.get(2)) {
+        Some(sea_orm::Value::String(Some(queue))) => lane_bit(queue).unwrap_or(ALL_LANES),
+        _ => ALL_LANES,
+    }
 }
 
-/// Wake this process's queue workers: work was just committed to the queue.
-pub fn wake() {
-    wake_signal().send_modify(|n| *n = n.wrapping_add(1));
+/// This process's wake-up calls for its queue workers, one per lane: a counter bumped after a commit that put work
+/// on that lane (and, on PostgreSQL, when an insert into it is announced by `NOTIFY`). Each lane's worker waits on
+/// its own call instead of polling, and polls only as a slow safety net; a lane that got no work is left asleep.
+fn wake_signals() -> &'static [tokio::sync::watch::Sender<u64>; 3] {
+    static WAKE: std::sync::OnceLock<[tokio::sync::watch::Sender<u64>; 3]> =
+        std::sync::OnceLock::new();
+    WAKE.get_or_init(|| std::array::from_fn(|_| tokio::sync::watch::channel(0).0))
 }
 
-/// A receiver that sees every [`wake`] from now on.
-pub fn wake_ups() -> tokio::sync::watch::Receiver<u64> {
-    wake_signal().subscribe()
+/// Wake this process's workers of `lanes`: work was just committed to them.
+pub fn wake(lanes: Lanes) {
+    for (i, signal) in wake_signals().iter().enumerate() {
+        if lanes & (1 << i) != 0 {
+            signal.send_modify(|n| *n = n.wrapping_add(1));
+        }
+    }
+}
+
+/// Wake the worker of the lane named `queue` (every lane for a name that is not one of ours).
+pub fn wake_queue(queue: &str) {
+    wake(lane_bit(queue).unwrap_or(ALL_LANES));
+}
+
+/// What to wake once a transaction that put work on `lanes` committed. On PostgreSQL nothing here: apalis's
+/// trigger announces every insert (`NOTIFY` on commit) to the listener of every process, this one's included, and
+/// waking the lane here as well made it fetch twice for each job.
+pub(crate) fn committed(backend: DbBackend, lanes: Lanes) {
+    if backend != DbBackend::Postgres {
+        wake(lanes);
+    }
+}
+
+/// A receiver that sees every wake-up of the lane named `queue` from now on (`None` for a name that is not one of
+/// ours).
+pub fn wake_ups(queue: &str) -> Option<tokio::sync::watch::Receiver<u64>> {
+    let i = LANES.iter().position(|l| *l == queue)?;
+    Some(wake_signals()[i].subscribe())
 }
 
 /// Put a job on `queue` as part of the caller's transaction.
@@ -183,4 +224,60 @@ async fn insert<C: ConnectionTrait, T: Serialize>(
         .await?
         .rows_affected();
     Ok(added > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enqueue_on(backend: DbBackend, sql: &str, queue: &str) -> Statement {
+        Statement::from_sql_and_values(
+            backend,
+            sql,
+            [
+                vec![1u8].into(),
+                "01J".into(),
+                queue.into(),
+                MAX_ATTEMPTS.into(),
+                0i64.into(),
+                None::<String>.into(),
+            ],
+        )
+    }
+
+    /// An enqueue is known by its statement and names its own lane; anything else names none.
+    #[test]
+    fn an_enqueue_names_its_lane_and_only_it() {
+        for (backend, sql) in [
+            (DbBackend::Postgres, INSERT_PG),
+            (DbBackend::Sqlite, INSERT_SQLITE),
+        ] {
+            assert_eq!(enqueued_lanes(&enqueue_on(backend, sql, HIGH)), 0b001);
+            assert_eq!(enqueued_lanes(&enqueue_on(backend, sql, NORMAL)), 0b010);
+            assert_eq!(enqueued_lanes(&enqueue_on(backend, sql, LOW)), 0b100);
+            assert_eq!(
+                enqueued_lanes(&enqueue_on(backend, sql, "jobs.someday")),
+                ALL_LANES,
+                "a queue that is not ours wakes every lane rather than none"
+            );
+            let other = Statement::from_string(backend, "SELECT 1");
+            assert_eq!(enqueued_lanes(&other), 0);
+        }
+    }
+
+    /// A wake-up reaches the lane it names.
+    #[test]
+    fn a_wake_up_reaches_the_lane_it_names() {
+        assert!(wake_ups("jobs.someday").is_none());
+        for lane in LANES {
+            let mut rx = wake_ups(lane).expect("one of the lanes");
+            rx.mark_unchanged();
+            wake_queue(lane);
+            assert!(rx.has_changed().unwrap_or(false), "{lane} was not woken");
+        }
+        let mut all: Vec<_> = LANES.iter().filter_map(|l| wake_ups(l)).collect();
+        all.iter_mut().for_each(|rx| rx.mark_unchanged());
+        wake_queue("jobs.someday");
+        assert!(all.iter().all(|rx| rx.has_changed().unwrap_or(false)));
+    }
 }

@@ -130,8 +130,8 @@ pub struct WriteTxn {
     // Dropped first: a transaction dropped without commit rolls back before the turn passes on.
     txn: sea_orm::DatabaseTransaction,
     _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
-    /// Whether it put work on the queue: the workers are woken once it commits.
-    queued: std::sync::atomic::AtomicBool,
+    /// The lanes it put work on: their workers are woken once it commits.
+    queued: std::sync::atomic::AtomicU8,
 }
 
 /// How long a writer waits for its turn on SQLite before it is told to try again (503): well inside the request
@@ -165,9 +165,10 @@ impl ConnectionTrait for WriteTxn {
     }
 
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        if super::queue::is_enqueue(&stmt.sql) {
+        let lanes = super::queue::enqueued_lanes(&stmt);
+        if lanes != 0 {
             self.queued
-                .store(true, std::sync::atomic::Ordering::Relaxed);
+                .fetch_or(lanes, std::sync::atomic::Ordering::Relaxed);
         }
         self.txn.execute_raw(stmt).await
     }
@@ -228,11 +229,13 @@ pub async fn begin_write(db: &sea_orm::DatabaseConnection) -> Result<WriteTxn, D
 /// ("there is no transaction in progress"). A transaction dropped without commit rolls back cleanly.
 pub async fn commit(txn: WriteTxn) -> Result<(), DbErr> {
     let WriteTxn { txn, _turn, queued } = txn;
+    let backend = txn.get_database_backend();
     finish(async move {
         let done = txn.commit().await;
         drop(_turn);
-        if done.is_ok() && queued.into_inner() {
-            super::queue::wake();
+        let lanes = queued.into_inner();
+        if done.is_ok() && lanes != 0 {
+            super::queue::committed(backend, lanes);
         }
         done
     })
