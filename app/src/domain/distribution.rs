@@ -92,10 +92,15 @@ pub async fn pick_except<C: ConnectionTrait>(
     client_id: Uuid,
     except: Option<Uuid>,
 ) -> Result<Option<Picked>, AppError> {
-    Ok(candidates(db, client_id)
-        .await?
-        .into_iter()
-        .find(|c| c.takes_work && Some(c.id) != except))
+    Ok(first_taker(&candidates(db, client_id).await?, except))
+}
+
+/// The pick among [`candidates`]: the first who takes work (other than `except`).
+pub fn first_taker(candidates: &[Picked], except: Option<Uuid>) -> Option<Picked> {
+    candidates
+        .iter()
+        .find(|c| c.takes_work && Some(c.id) != except)
+        .cloned()
 }
 
 /// An employee chosen by an admin (whatever their load), if they exist.

@@ -475,17 +475,23 @@ async fn clients_delegate_and_list_through_the_api(b: Backend) {
     assert_eq!(listed["items"][0]["id"], id);
 }
 
-async fn employees_work_their_queue_through_the_api(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    let (jo_user, cid) = app.activated_client("jo@example.com").await;
-    app.activated_client("ann@example.com").await;
+/// Jo, an activated client served by e1, and e2, an employee serving nobody, each signed in through the API.
+async fn jo_served_by_e1(app: &TestApp) -> (Api<'_>, String, String, String) {
+    let (_, cid) = app.activated_client("jo@example.com").await;
     let (_, e1) = app.employee("e1@example.com").await;
     app.employee("e2@example.com").await;
     app.assign(cid, e1).await;
-    let api = Api::new(&app);
+    let api = Api::new(app);
     let jo = access(&api.login("jo@example.com").await);
     let e1t = access(&api.login("e1@example.com").await);
     let e2t = access(&api.login("e2@example.com").await);
+    (api, jo, e1t, e2t)
+}
+
+async fn employees_work_their_queue_through_the_api(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (api, jo, e1t, e2t) = jo_served_by_e1(&app).await;
+    app.activated_client("ann@example.com").await;
     let ann = access(&api.login("ann@example.com").await);
     let job: Value = api
         .post(
@@ -603,7 +609,6 @@ async fn employees_work_their_queue_through_the_api(b: Backend) {
         .await
         .unwrap();
     assert_eq!(n["unread"], 0);
-    let _ = jo_user;
     assert!(app.denials("job.complete").await >= 2);
 }
 
@@ -611,14 +616,7 @@ async fn employees_work_their_queue_through_the_api(b: Backend) {
 /// `page` naming it, and shows an employee only their own jobs.
 async fn the_queue_comes_in_pages_of_50_up_to_200(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let (_, cid) = app.activated_client("jo@example.com").await;
-    let (_, e1) = app.employee("e1@example.com").await;
-    app.employee("e2@example.com").await;
-    app.assign(cid, e1).await;
-    let api = Api::new(&app);
-    let jo = access(&api.login("jo@example.com").await);
-    let e1t = access(&api.login("e1@example.com").await);
-    let e2t = access(&api.login("e2@example.com").await);
+    let (api, jo, e1t, e2t) = jo_served_by_e1(&app).await;
     for i in 0..55 {
         let res = api
             .post(

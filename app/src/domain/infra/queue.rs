@@ -124,8 +124,12 @@ pub type Lanes = u8;
 /// Every lane.
 pub const ALL_LANES: Lanes = 0b111;
 
+fn lane_index(lane: &str) -> Option<usize> {
+    LANES.iter().position(|l| *l == lane)
+}
+
 fn lane_bit(lane: &str) -> Option<Lanes> {
-    LANES.iter().position(|l| *l == lane).map(|i| 1 << i)
+    lane_index(lane).map(|i| 1 << i)
 }
 
 /// The lane a statement puts a job on, if it is one of the enqueueing statements (every lane when its queue is
@@ -175,8 +179,7 @@ pub(crate) fn committed(backend: DbBackend, lanes: Lanes) {
 /// A receiver that sees every wake-up of the lane named `queue` from now on (`None` for a name that is not one of
 /// ours).
 pub fn wake_ups(queue: &str) -> Option<tokio::sync::watch::Receiver<u64>> {
-    let i = LANES.iter().position(|l| *l == queue)?;
-    Some(wake_signals()[i].subscribe())
+    Some(wake_signals()[lane_index(queue)?].subscribe())
 }
 
 /// Put a job on `queue` as part of the caller's transaction.

@@ -281,7 +281,7 @@ async fn create_once(
     }
     // Chosen before the row is written, so the job is written once, already assigned when someone can take it.
     let candidates = distribution::candidates(&txn, client.id).await?;
-    let employee = candidates.iter().find(|c| c.takes_work).cloned();
+    let employee = distribution::first_taker(&candidates, None);
     let t = now();
     let job = jobs::Model {
         id: Uuid::now_v7(),
