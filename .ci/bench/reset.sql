@@ -5,8 +5,10 @@
 DELETE FROM job_delegations WHERE job_url LIKE 'https://load.example/%';
 DELETE FROM notifications WHERE created_at >= :'mark';
 DELETE FROM activity_logs WHERE created_at >= :'mark' AND action_type IN ('job.delegate', 'job.assign');
--- Sent emails only (no idempotency key): the scheduler's rows carry keys that keep a slot from running twice.
-DELETE FROM apalis.jobs WHERE status = 'Done' AND idempotency_key IS NULL AND run_at >= :'mark';
+-- Sent emails only (no key, or a person's window of notification emails): the scheduler's rows carry keys that
+-- keep a slot from running twice.
+DELETE FROM apalis.jobs WHERE status = 'Done' AND (idempotency_key IS NULL OR idempotency_key LIKE 'email:%')
+    AND run_at >= :'mark';
 TRUNCATE load_bench.jobs;
 VACUUM ANALYZE job_delegations;
 VACUUM ANALYZE notifications;

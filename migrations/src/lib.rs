@@ -25,6 +25,7 @@ mod m20261125_000008_job_alerts;
 mod m20261125_000009_api_tokens;
 mod m20261125_000010_analytics_indexes;
 mod m20261130_000011_rate_limits;
+mod m20261201_000012_notification_emails;
 mod schema;
 
 /// Applies the application's schema, one migration per table group.
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000009_api_tokens::Migration),
             Box::new(m20261125_000010_analytics_indexes::Migration),
             Box::new(m20261130_000011_rate_limits::Migration),
+            Box::new(m20261201_000012_notification_emails::Migration),
         ]
     }
 }

@@ -1139,6 +1139,11 @@ async fn column_defaults(db: &DatabaseConnection) {
         !get_bool(query(db, sql, vec![v(notification)]).await),
         "notifications.is_read"
     );
+    let sql = "SELECT email_pending AS b FROM notifications WHERE id = ?";
+    assert!(
+        !get_bool(query(db, sql, vec![v(notification)]).await),
+        "notifications.email_pending"
+    );
 
     // client_employee_assignments.is_active defaults to true.
     let other_employee = insert_employee(db).await;
@@ -1547,6 +1552,11 @@ async fn required_indexes_exist(db: &DatabaseConnection) {
             "job_delegations",
             &["(updated_at, client_id, assigned_employee_id)", "expired"],
         ),
+        (
+            "idx_notifications_email_pending",
+            "notifications",
+            &["(user_id, created_at)", "where", "email_pending"],
+        ),
     ];
     let sql = match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -1698,6 +1708,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261125_000009_api_tokens",
             "m20261125_000010_analytics_indexes",
             "m20261130_000011_rate_limits",
+            "m20261201_000012_notification_emails",
         ]
     );
 }

@@ -117,6 +117,11 @@ pub struct Config {
     )]
     pub schedule_every_secs: u64,
 
+    /// Seconds over which notification emails are gathered: each person gets at most one email per window, telling
+    /// everything of that window, sent when it closes (windows are aligned to the clock).
+    #[arg(long, env = "EMAIL_BATCH_SECS", default_value_t = 60, global = true)]
+    pub email_batch_secs: u64,
+
     /// Hours before a job's deadline at which the client and the employee are reminded.
     #[arg(
         long,
@@ -373,6 +378,7 @@ impl Config {
                 ..Default::default()
             },
             health: Default::default(),
+            email_batch: Duration::from_secs(self.email_batch_secs.max(1)),
         }
     }
 

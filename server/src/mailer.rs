@@ -66,13 +66,32 @@ impl Mailer {
             .parse()
             .or_else(|_| e.to.parse())
             .map_err(|err| format!("bad recipient: {err}"))?;
-        let link = e.link.as_ref().map(|l| format!("{}{l}", self.origin));
-        let text = match &link {
+        let absolute = |l: &Option<String>| l.as_ref().map(|l| format!("{}{l}", self.origin));
+        let link = absolute(&e.link);
+        let mut text = match &link {
             Some(l) => format!("{}\n\n{}\n\nOpen: {l}\n", e.subject, e.body),
             None => format!("{}\n\n{}\n", e.subject, e.body),
         };
+        let mut items_html = String::new();
+        for item in &e.items {
+            let link = absolute(&item.link);
+            text.push_str(&format!("\n* {}\n  {}\n", item.title, item.message));
+            if let Some(l) = &link {
+                text.push_str(&format!("  Open: {l}\n"));
+            }
+            items_html.push_str(&format!(
+                "<li><strong>{}</strong><br>{}{}</li>",
+                escape(&item.title),
+                escape(&item.message),
+                link.map(|l| format!("<br><a href=\"{}\">Open in JobDelegate</a>", escape(&l)))
+                    .unwrap_or_default()
+            ));
+        }
+        if !items_html.is_empty() {
+            items_html = format!("<ul>{items_html}</ul>");
+        }
         let html = format!(
-            "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>{}</h2><p>{}</p>{}</body></html>",
+            "<!doctype html><html><body style=\"font-family:sans-serif\"><h2>{}</h2><p>{}</p>{items_html}{}</body></html>",
             escape(&e.subject),
             escape(&e.body),
             link.as_ref()

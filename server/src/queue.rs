@@ -17,6 +17,7 @@ use app::domain::{
         queue::{self, HighJob, LowJob, NormalJob, HIGH, LOW, MAX_ATTEMPTS, NORMAL},
         storage::Storage,
     },
+    notifications,
     schedule::{self, Rules},
 };
 use sea_orm::{DatabaseConnection, DbBackend};
@@ -74,6 +75,8 @@ pub struct QueueSettings {
     pub rules: Rules,
     /// How this process's lanes are doing (shared with `/readyz`).
     pub health: Arc<LaneHealth>,
+    /// How long notification emails are gathered ([`notifications::email_batch`]).
+    pub email_batch: Duration,
 }
 
 /// One lane as this process runs it.
@@ -126,10 +129,33 @@ async fn high(job: HighJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
             w.mailer.send(&e).await.map_err(|err| fail("email", err))?;
             tracing::info!(subject = %e.subject, "email sent");
         }
+        HighJob::Digest { user_id } => {
+            let pending = notifications::pending_email(&w.db, user_id)
+                .await
+                .map_err(|e| fail("notification email", e))?;
+            if let Some(p) = pending {
+                w.mailer
+                    .send(&p.email)
+                    .await
+                    .map_err(|err| fail("email", err))?;
+                // Marked after sending: a failure here sends the same news again, never none.
+                notifications::email_sent(&w.db, &p.takes)
+                    .await
+                    .map_err(|e| fail("notification email", e))?;
+                tracing::info!(subject = %p.email.subject, notifications = p.takes.len(), "email sent");
+            }
+        }
         HighJob::Remind => {
-            schedule::run_reminders(&w.db, &w.events, &w.settings.rules, chrono::Utc::now())
+            let now = chrono::Utc::now();
+            schedule::run_reminders(&w.db, &w.events, &w.settings.rules, now)
                 .await
                 .map_err(|e| fail("deadline reminders and waiting-job alerts", e))?;
+            let late = notifications::sweep_email(&w.db, now)
+                .await
+                .map_err(|e| fail("late notification emails", e))?;
+            if late > 0 {
+                tracing::info!(recipients = late, "queued notification emails left behind");
+            }
         }
     }
     Ok(())
@@ -331,8 +357,21 @@ async fn scheduler(db: DatabaseConnection, every: Duration) {
     }
 }
 
+/// Wake the high lane when each window's notification emails come due (they were queued for later, so nothing
+/// announced them). The windows are aligned to the clock, so every process knows when that is.
+async fn email_clock() {
+    loop {
+        let now = chrono::Utc::now();
+        let (_, due) = notifications::email_window(now, notifications::email_batch());
+        let wait = (due - now).to_std().unwrap_or_default() + Duration::from_millis(50);
+        tokio::time::sleep(wait).await;
+        queue::wake_queue(HIGH);
+    }
+}
+
 /// Run the three lanes (and the scheduler, unless turned off) until the task is dropped.
 pub fn spawn_workers(w: Workers) -> tokio::task::JoinHandle<()> {
+    notifications::set_email_batch(w.settings.email_batch);
     tokio::spawn(async move {
         let w = Arc::new(w);
         let schedule = {
@@ -357,6 +396,7 @@ pub fn spawn_workers(w: Workers) -> tokio::task::JoinHandle<()> {
         };
         tokio::join!(
             listen,
+            email_clock(),
             supervise(health.clone(), HIGH, RESTART_PAUSE, || {
                 let w = w.clone();
                 async move { lane!(w, HighJob, HIGH, 4, high) }

@@ -249,6 +249,8 @@ impl Application {
         let mailer = settings.mailer.clone();
         let storage = settings.storage.clone();
         let queue = settings.queue.clone();
+        // Requests queue the notification emails, whether or not this process runs the workers.
+        app::domain::notifications::set_email_batch(queue.email_batch);
         let (router, events) = router(db.clone(), settings)?;
         Ok(Application {
             listener,

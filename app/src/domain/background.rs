@@ -38,10 +38,18 @@ fn admin_only(actor: &super::Actor) -> bool {
     )
 }
 
-fn summary(job_type: &str, job: &str) -> String {
+fn summary(
+    job_type: &str,
+    job: &str,
+    addresses: &std::collections::HashMap<uuid::Uuid, String>,
+) -> String {
     if let Ok(j) = serde_json::from_str::<HighJob>(job) {
         return match j {
             HighJob::Email(e) => format!("Email “{}” to {}", e.subject, e.to),
+            HighJob::Digest { user_id } => match addresses.get(&user_id) {
+                Some(to) => format!("Notification email to {to}"),
+                None => format!("Notification email to a removed user ({user_id})"),
+            },
             HighJob::Remind => "Deadline reminders and waiting-job alerts".into(),
         };
     }
@@ -94,10 +102,30 @@ pub async fn failed(
     ))
     .all(db)
     .await?;
+    // Notification emails name their recipient by id: show the address.
+    let recipients: Vec<uuid::Uuid> = rows
+        .iter()
+        .filter_map(|r| match serde_json::from_str::<HighJob>(&r.job) {
+            Ok(HighJob::Digest { user_id }) => Some(user_id),
+            _ => None,
+        })
+        .collect();
+    let addresses: std::collections::HashMap<uuid::Uuid, String> = if recipients.is_empty() {
+        Default::default()
+    } else {
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        super::entities::users::Entity::find()
+            .filter(super::entities::users::Column::Id.is_in(recipients))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|u| (u.id, u.email))
+            .collect()
+    };
     Ok(rows
         .into_iter()
         .map(|r| FailedJob {
-            summary: summary(&r.job_type, &r.job),
+            summary: summary(&r.job_type, &r.job, &addresses),
             id: r.id,
             queue: r.job_type,
             attempts: r.attempts,

@@ -7,7 +7,19 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{audit, entities::notifications as n, now, Actor, RequestMeta};
+use std::{
+    sync::atomic::{AtomicU64, Ordering},
+    time::Duration,
+};
+
+use chrono::{DateTime, Utc};
+
+use super::{
+    audit,
+    entities::notifications as n,
+    infra::queue::{self, Email, EmailItem, HighJob},
+    now, Actor, RequestMeta,
+};
 use crate::api::{
     notifications::{NotificationView, Notifications},
     AppError,
@@ -22,7 +34,8 @@ pub struct Recipient {
     pub name: String,
 }
 
-/// Tell `user_id` something. Call it inside the transaction of the change.
+/// Tell `user_id` something, in the app now and by email with their next batch (see [`email_batch`]). Call it
+/// inside the transaction of the change.
 pub async fn notify<C: ConnectionTrait>(
     db: &C,
     user_id: Uuid,
@@ -31,24 +44,11 @@ pub async fn notify<C: ConnectionTrait>(
     message: &str,
     link: Option<String>,
 ) -> Result<(), AppError> {
-    // The write first: on SQLite a transaction that reads first has to upgrade its lock to write, which another
-    // writer can refuse at once.
     insert(db, user_id, kind, title, message, &link).await?;
-    if let Some(u) = super::entities::users::Entity::find_by_id(user_id)
-        .one(db)
-        .await?
-    {
-        let to = Recipient {
-            user_id,
-            name: super::users::full_name(&u),
-            email: u.email,
-        };
-        queue_email(db, &to, title, message, link).await?;
-    }
-    Ok(())
+    queue_email(db, user_id).await
 }
 
-/// As [`notify`], for a recipient already loaded (no lookup).
+/// As [`notify`], for a recipient already loaded.
 pub async fn notify_recipient<C: ConnectionTrait>(
     db: &C,
     to: &Recipient,
@@ -57,8 +57,7 @@ pub async fn notify_recipient<C: ConnectionTrait>(
     message: &str,
     link: Option<String>,
 ) -> Result<(), AppError> {
-    insert(db, to.user_id, kind, title, message, &link).await?;
-    queue_email(db, to, title, message, link).await
+    notify(db, to.user_id, kind, title, message, link).await
 }
 
 async fn insert<C: ConnectionTrait>(
@@ -79,33 +78,174 @@ async fn insert<C: ConnectionTrait>(
         metadata: Set(json!({ "link": link })),
         created_at: Set(now()),
         read_at: Set(None),
+        email_pending: Set(true),
     })
     .exec_without_returning(db)
     .await?;
     Ok(())
 }
 
-/// The same news by email, queued in the same transaction.
-async fn queue_email<C: ConnectionTrait>(
-    db: &C,
-    to: &Recipient,
-    title: &str,
-    message: &str,
-    link: Option<String>,
-) -> Result<(), AppError> {
-    super::infra::queue::enqueue(
-        db,
-        super::infra::queue::HIGH,
-        &super::infra::queue::HighJob::Email(super::infra::queue::Email {
-            to: to.email.clone(),
-            name: to.name.clone(),
-            subject: title.chars().take(200).collect(),
-            body: message.into(),
-            link,
-        }),
-    )
-    .await?;
+// ---------------------------------------------------------------------------------------------------------------
+// Email, in batches
+// ---------------------------------------------------------------------------------------------------------------
+
+/// The default of [`email_batch`].
+pub const DEFAULT_EMAIL_BATCH: Duration = Duration::from_secs(60);
+
+/// A window's email is due this long after the window closes, so that a transaction that wrote a notification just
+/// before the close has committed by then. One that commits later still waits for the recipient's next email, or
+/// for the sweep ([`sweep_email`]).
+pub const EMAIL_GRACE: Duration = Duration::from_secs(1);
+
+/// The most notifications listed in one email; it says how many more are waiting in the app.
+const EMAIL_ITEMS: usize = 20;
+
+static EMAIL_BATCH_MS: AtomicU64 = AtomicU64::new(DEFAULT_EMAIL_BATCH.as_millis() as u64);
+
+/// Set how long notification emails are gathered (`EMAIL_BATCH_SECS`; at least 100 ms). Set once at start.
+pub fn set_email_batch(batch: Duration) {
+    EMAIL_BATCH_MS.store(batch.as_millis().max(100) as u64, Ordering::Relaxed);
+}
+
+/// Notification emails are gathered per recipient in fixed windows of this length, aligned to the clock: everything
+/// a person is told within one window reaches them in one email, sent when the window closes (an email per
+/// notification flooded busy assistants, and cost the queue three writes for each).
+pub fn email_batch() -> Duration {
+    Duration::from_millis(EMAIL_BATCH_MS.load(Ordering::Relaxed))
+}
+
+/// The window of length `batch` that holds `at`: its number, and when its email is due (window end plus
+/// [`EMAIL_GRACE`], in whole seconds: the queue keeps times in seconds).
+pub fn email_window(at: DateTime<Utc>, batch: Duration) -> (i64, DateTime<Utc>) {
+    let len = (batch.as_millis() as i64).max(1);
+    let number = at.timestamp_millis().div_euclid(len);
+    let due_ms = (number + 1) * len + EMAIL_GRACE.as_millis() as i64;
+    let due = DateTime::from_timestamp(due_ms.div_euclid(1000) + i64::from(due_ms % 1000 != 0), 0)
+        .unwrap_or(at);
+    (number, due)
+}
+
+/// Make sure `user_id`'s email for the current window is queued: the first notification of a window queues it, the
+/// others find it there (one job per recipient and window, whatever the number of notifications).
+async fn queue_email<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<(), AppError> {
+    let batch = email_batch();
+    let (number, due) = email_window(now(), batch);
+    let key = format!("email:{user_id}:{}:{number}", batch.as_millis());
+    queue::enqueue_later(db, queue::HIGH, &HighJob::Digest { user_id }, &key, due).await?;
     Ok(())
+}
+
+/// One recipient's email: what it says, and the notifications it takes ([`email_sent`] once it is sent).
+#[derive(Debug)]
+pub struct PendingEmail {
+    pub email: Email,
+    pub takes: Vec<Uuid>,
+}
+
+/// The email that tells `user_id` their notifications waiting for one (`None` when nothing waits).
+pub async fn pending_email(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+) -> Result<Option<PendingEmail>, AppError> {
+    let waiting = n::Entity::find()
+        .filter(n::Column::UserId.eq(user_id))
+        .filter(n::Column::EmailPending.eq(true))
+        .order_by_desc(n::Column::CreatedAt)
+        .order_by_desc(n::Column::Id)
+        .all(db)
+        .await?;
+    if waiting.is_empty() {
+        return Ok(None);
+    }
+    let takes: Vec<Uuid> = waiting.iter().map(|r| r.id).collect();
+    let user = super::entities::users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?;
+    let (Some(user), Some(newest)) = (user, waiting.first()) else {
+        email_sent(db, &takes).await?;
+        return Ok(None);
+    };
+    let link = |r: &n::Model| {
+        r.metadata
+            .get("link")
+            .and_then(|l| l.as_str())
+            .map(str::to_string)
+    };
+    let name = super::users::full_name(&user);
+    let email = match waiting.len() {
+        1 => Email {
+            to: user.email,
+            name,
+            subject: newest.title.clone(),
+            body: newest.message.clone(),
+            link: link(newest),
+            items: Vec::new(),
+        },
+        count => Email {
+            to: user.email,
+            name,
+            subject: format!("{count} updates: {}", newest.title)
+                .chars()
+                .take(200)
+                .collect(),
+            body: if count > EMAIL_ITEMS {
+                format!("The newest {EMAIL_ITEMS} of {count} updates; the others are in the app.")
+            } else {
+                format!("{count} updates since the last email.")
+            },
+            link: None,
+            items: waiting
+                .iter()
+                .take(EMAIL_ITEMS)
+                .map(|r| EmailItem {
+                    title: r.title.clone(),
+                    message: r.message.clone(),
+                    link: link(r),
+                })
+                .collect(),
+        },
+    };
+    Ok(Some(PendingEmail { email, takes }))
+}
+
+/// The notifications `takes` were told by email (or need not be).
+pub async fn email_sent(db: &DatabaseConnection, takes: &[Uuid]) -> Result<(), AppError> {
+    for chunk in takes.chunks(500) {
+        n::Entity::update_many()
+            .col_expr(n::Column::EmailPending, Expr::value(false))
+            .filter(n::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Queue an email, due now, for each recipient whose notifications still wait well after their window's email was
+/// due (written by a transaction that committed after that email went, or queued while the workers were down).
+/// Run by the scheduled reminders; returns how many were queued.
+pub async fn sweep_email(db: &DatabaseConnection, at: DateTime<Utc>) -> Result<usize, AppError> {
+    let batch = email_batch();
+    let late = chrono::Duration::from_std(batch * 2 + EMAIL_GRACE + Duration::from_secs(30))
+        .unwrap_or(chrono::Duration::minutes(5));
+    let users: Vec<Uuid> = n::Entity::find()
+        .select_only()
+        .column(n::Column::UserId)
+        .distinct()
+        .filter(n::Column::EmailPending.eq(true))
+        .filter(n::Column::CreatedAt.lt(at - late))
+        .limit(500)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let (number, _) = email_window(at, batch);
+    let mut queued = 0;
+    for user_id in users {
+        let key = format!("email-late:{user_id}:{}:{number}", batch.as_millis());
+        let fresh =
+            queue::enqueue_once(db, queue::HIGH, &HighJob::Digest { user_id }, &key).await?;
+        queued += usize::from(fresh);
+    }
+    Ok(queued)
 }
 
 pub async fn list(db: &DatabaseConnection, actor: &Actor) -> Result<Notifications, AppError> {
@@ -184,4 +324,28 @@ pub async fn mark_all_read(
     // The bell of every open page of this user.
     events.publish(vec![actor.user_id]);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(ms: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp_millis(ms).unwrap()
+    }
+
+    /// Windows are aligned to the clock; a window's email is due a grace second after it closes, in whole seconds.
+    #[test]
+    fn a_window_closes_on_the_clock() {
+        let minute = Duration::from_secs(60);
+        assert_eq!(email_window(at(0), minute), (0, at(61_000)));
+        assert_eq!(email_window(at(59_999), minute), (0, at(61_000)));
+        assert_eq!(email_window(at(60_000), minute), (1, at(121_000)));
+        // Windows shorter than a second are due at the next whole second after window end and grace.
+        let short = Duration::from_millis(300);
+        assert_eq!(email_window(at(1_000), short), (3, at(3_000)));
+        assert_eq!(email_window(at(1_250), short), (4, at(3_000)));
+        assert_eq!(email_window(at(1_300), short), (4, at(3_000)));
+        assert_eq!(email_window(at(1_500), short), (5, at(3_000)));
+    }
 }

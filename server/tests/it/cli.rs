@@ -59,6 +59,7 @@ async fn a_job_held_by_a_killed_worker_runs_again_after_restart(b: Backend) {
             .env("DATA_DIR", &dir)
             .env("OUTBOX_DIR", &outbox)
             .env("QUEUE_HEARTBEAT_SECS", "1")
+            .env("EMAIL_BATCH_SECS", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         match smtp {

@@ -62,8 +62,14 @@ fn with_database(url: &str, db: &str) -> String {
     u.to_string()
 }
 
+/// Tests gather notification emails over a second (a minute by default): an email goes out a second or two after
+/// the news.
+pub const EMAIL_BATCH: Duration = Duration::from_secs(1);
+
 impl TestDb {
     pub async fn new(backend: Backend) -> TestDb {
+        // Every test gathers notification emails over the same window (a process-wide setting): a second.
+        app::domain::notifications::set_email_batch(EMAIL_BATCH);
         match backend {
             Backend::Sqlite => {
                 let dir = std::env::temp_dir().join(format!("jd-test-{}", Uuid::new_v4().simple()));
@@ -176,6 +182,7 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
             schedule_every: None,
             rules: Default::default(),
             health: Default::default(),
+            email_batch: EMAIL_BATCH,
         },
         api: Default::default(),
         metrics_token: None,
@@ -559,10 +566,20 @@ pub async fn wait_for_outbox(
     }
 }
 
-/// How many messages in `mail` have this subject.
+/// How many messages in `mail` tell of `subject`.
 pub fn with_subject(mail: &[String], subject: &str) -> usize {
+    // Its own email, or one of several pieces of news in a person's email for a window (listed as `* title`).
     let line = format!("Subject: {subject}");
-    mail.iter().filter(|m| m.contains(&line)).count()
+    let item = [format!("\n* {subject}\r\n"), format!("\n* {subject}\n")];
+    mail.iter()
+        .filter(|m| {
+            let text = m
+                .replace("=\r\n", "")
+                .replace("=\n", "")
+                .replace("=3D", "=");
+            m.contains(&line) || item.iter().any(|i| text.contains(i.as_str()))
+        })
+        .count()
 }
 
 /// A real SMTP server (aiosmtpd, installed from PyPI by `.ci/bootstrap --test`) on a free loopback port, delivering

@@ -11,7 +11,125 @@ both!(
     a_rolled_back_change_sends_nothing,
     mail_reaches_a_real_smtp_server,
     failed_jobs_are_listed_for_admins_and_retried,
+    a_person_gets_one_email_per_window,
+    news_left_behind_is_swept_into_an_email,
 );
+
+/// Undo quoted-printable soft line breaks and `=3D`, to look for text in a message body.
+fn decoded(mail: &str) -> String {
+    mail.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+}
+
+/// How many notifications still wait for their email.
+async fn waiting(app: &TestApp) -> i64 {
+    app.db
+        .query_one_raw(Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM notifications WHERE email_pending",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap()
+}
+
+async fn a_person_gets_one_email_per_window(b: Backend) {
+    use app::domain::notifications::notify;
+    let app = TestApp::spawn(b).await;
+    let (jo, _) = app.activated_client("jo@example.com").await;
+    let (e1, _) = app.employee("e1@example.com").await;
+    wait_for_mail(&app.outbox, 1, 10).await;
+    // Three pieces of news for jo and one for e1, written at one instant (so in one window).
+    let txn = app.db.begin().await.unwrap();
+    for t in ["First", "Second", "Third"] {
+        notify(
+            &txn,
+            jo.id,
+            "test",
+            t,
+            &format!("{t} news"),
+            Some(format!("/client/jobs?n={t}")),
+        )
+        .await
+        .unwrap();
+    }
+    notify(&txn, e1.id, "test", "Only one", "For e1", None)
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    wait_for_mail(&app.outbox, 3, 10).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let mail = outbox_mail(&app.outbox);
+    assert_eq!(
+        mail.len(),
+        3,
+        "activation, jo's three in one, e1's: {mail:?}"
+    );
+    let batch = mail
+        .iter()
+        .find(|m| m.contains("Subject: 3 updates: Third"))
+        .expect("jo's email names the newest news");
+    let batch = decoded(batch);
+    assert!(batch.contains("jo@example.com"));
+    for t in ["First", "Second", "Third"] {
+        assert!(batch.contains(&format!("{t} news")), "{t}: {batch}");
+        assert!(
+            batch.contains(&format!("{}/client/jobs?n={t}", app.base)),
+            "a link for {t}: {batch}"
+        );
+    }
+    let single = mail
+        .iter()
+        .find(|m| m.contains("Subject: Only one"))
+        .expect("e1's email is the news itself");
+    assert!(single.contains("e1@example.com") && single.contains("For e1"));
+    assert!(!single.contains("jo@example.com"), "one person's news only");
+    assert_eq!(waiting(&app).await, 0, "nothing waits any more");
+}
+
+async fn news_left_behind_is_swept_into_an_email(b: Backend) {
+    use app::domain::entities::notifications as n;
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::spawn(b).await;
+    let (jo, _) = app.activated_client("jo@example.com").await;
+    wait_for_mail(&app.outbox, 1, 10).await;
+    // A notification whose transaction committed after its window's email had gone: it waits, with no email queued.
+    let written = chrono::Utc::now() - chrono::Duration::minutes(10);
+    n::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        user_id: Set(jo.id),
+        notification_type: Set("test".into()),
+        title: Set("Left behind".into()),
+        message: Set("Committed late".into()),
+        is_read: Set(false),
+        metadata: Set(json!({ "link": null })),
+        created_at: Set(written),
+        read_at: Set(None),
+        email_pending: Set(true),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+    // The sweep (run with the scheduled reminders) queues an email for it, once per window.
+    let now = chrono::Utc::now();
+    let queued = app::domain::notifications::sweep_email(&app.db, now)
+        .await
+        .unwrap();
+    assert_eq!(queued, 1);
+    assert_eq!(
+        app::domain::notifications::sweep_email(&app.db, now)
+            .await
+            .unwrap(),
+        0,
+        "not twice in one window"
+    );
+    let mail = wait_for_outbox(&app.outbox, 10, |m| with_subject(m, "Left behind") > 0).await;
+    assert_eq!(with_subject(&mail, "Left behind"), 1);
+    assert_eq!(waiting(&app).await, 0);
+}
 
 async fn failed_jobs_are_listed_for_admins_and_retried(b: Backend) {
     // Mail goes to a port where no SMTP server listens yet: every attempt fails.
@@ -50,10 +168,7 @@ async fn failed_jobs_are_listed_for_admins_and_retried(b: Backend) {
     assert_eq!(failed.len(), 1, "the email failed five times and is listed");
     let job = &failed[0];
     assert_eq!(job["attempts"], job["max_attempts"]);
-    assert_eq!(
-        job["summary"],
-        "Email “Your account is active” to jo@example.com"
-    );
+    assert_eq!(job["summary"], "Notification email to jo@example.com");
     let id = job["id"].as_str().unwrap().to_string();
 
     // Clients may not see or retry it; the attempts are logged.

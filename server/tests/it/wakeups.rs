@@ -16,10 +16,19 @@ both!(
     scheduled_work_runs_as_soon_as_it_is_due,
 );
 
-/// Commit a notification (and so an email job) for `user`, as the domain does: inside a write transaction.
-async fn commit_email(db: &sea_orm::DatabaseConnection, user: uuid::Uuid, subject: &str) {
+/// Commit an email job due now, as the domain queues one: inside a write transaction.
+async fn commit_email(db: &sea_orm::DatabaseConnection, subject: &str) {
+    use app::domain::infra::queue;
     let txn = app::domain::begin_write(db).await.unwrap();
-    app::domain::notifications::notify(&txn, user, "test", subject, "Woken, not polled.", None)
+    let email = queue::Email {
+        to: "jo@example.com".into(),
+        name: "Jo".into(),
+        subject: subject.into(),
+        body: "Woken, not polled.".into(),
+        link: None,
+        items: Vec::new(),
+    };
+    queue::enqueue(&txn, queue::HIGH, &queue::HighJob::Email(email))
         .await
         .unwrap();
     app::domain::commit(txn).await.unwrap();
@@ -67,11 +76,10 @@ async fn mail_after(outbox: &std::path::Path, subject: &str, within: Duration) -
 
 async fn a_job_committed_in_this_process_wakes_its_workers(b: Backend) {
     let app = TestApp::spawn(b).await;
-    let (jo, _) = app.activated_client("jo@example.com").await;
     lanes_idle(&app).await;
     for round in 0..3 {
         let subject = format!("Wake-up {round}");
-        commit_email(&app.db, jo.id, &subject).await;
+        commit_email(&app.db, &subject).await;
         let took = mail_after(&app.outbox, &subject, Duration::from_secs(15)).await;
         let took = took.unwrap_or_else(|| panic!("{subject} was never sent"));
         assert!(
@@ -184,7 +192,7 @@ async fn scheduled_work_runs_as_soon_as_it_is_due(b: Backend) {
 /// process of its own (it hears of it through `NOTIFY`; nothing in-process can wake it).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_in_another_process_is_woken_by_postgres() {
-    let (db, conn, user) = database_with_a_client(Backend::Postgres).await;
+    let (db, conn, _) = database_with_a_client(Backend::Postgres).await;
     let dir = std::env::temp_dir().join(format!("jd-wake-{}", uuid::Uuid::new_v4().simple()));
     let outbox = dir.join("outbox");
     std::fs::create_dir_all(&dir).unwrap();
@@ -226,7 +234,7 @@ async fn a_worker_in_another_process_is_woken_by_postgres() {
     let mut lags = Vec::new();
     for round in 0..3 {
         let subject = format!("Across processes {round}");
-        commit_email(&conn, user.id, &subject).await;
+        commit_email(&conn, &subject).await;
         lags.push(mail_after(&outbox, &subject, Duration::from_secs(15)).await);
         tokio::time::sleep(Duration::from_millis(300)).await;
     }

@@ -14,6 +14,8 @@ pub struct Model {
     pub metadata: Json,
     pub created_at: DateTimeUtc,
     pub read_at: Option<DateTimeUtc>,
+    /// Still to be told by email (with the recipient's next batch).
+    pub email_pending: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -28,11 +28,27 @@ pub struct Email {
     pub body: String,
     /// A path on the site, e.g. `/client/jobs?job=…`.
     pub link: Option<String>,
+    /// Several pieces of news in one email (a recipient's batch of notifications), newest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub items: Vec<EmailItem>,
+}
+
+/// One piece of news in an email that carries several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmailItem {
+    pub title: String,
+    pub message: String,
+    pub link: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum HighJob {
     Email(Email),
+    /// The user's notifications waiting to be told by email, in one email (see
+    /// [`crate::domain::notifications::email_batch`]).
+    Digest {
+        user_id: uuid::Uuid,
+    },
     /// Scheduled: deadline reminders and "waiting too long" alerts.
     Remind,
 }
@@ -115,6 +131,15 @@ const INSERT_SQLITE: &str =
      priority, metadata, idempotency_key) VALUES (?, ?, ?, 'Pending', 0, ?, ?, 0, '{}', ?) \
      ON CONFLICT (job_type, idempotency_key) DO NOTHING";
 
+/// The same for a job due later (apalis's trigger announces only jobs already due; these wake nothing on commit).
+const INSERT_PG_LATER: &str = "INSERT INTO apalis.jobs (job, id, job_type, status, attempts, max_attempts, \
+     run_at, priority, metadata, idempotency_key) VALUES ($1, $2, $3, 'Pending', 0, $4, to_timestamp($5), 0, NULL, \
+     $6) ON CONFLICT (job_type, idempotency_key) DO NOTHING";
+const INSERT_SQLITE_LATER: &str =
+    "INSERT INTO Jobs (job, id, job_type, status, attempts, max_attempts, run_at, priority, metadata, \
+     idempotency_key) VALUES (?, ?, ?, 'Pending', 0, ?, ?, 0, '{}', ?) ON CONFLICT (job_type, idempotency_key) \
+     DO NOTHING";
+
 /// The lanes, in the order of their bits in a [`Lanes`] set.
 pub const LANES: [&str; 3] = [HIGH, NORMAL, LOW];
 
@@ -191,6 +216,35 @@ pub async fn enqueue<C: ConnectionTrait, T: Serialize>(
     insert(db, queue, job, None).await.map(|_| ())
 }
 
+/// Put a job on `queue` as part of the caller's transaction, due now, unless a job of this queue already holds `key`
+/// (then `false`).
+pub async fn enqueue_once<C: ConnectionTrait, T: Serialize>(
+    db: &C,
+    queue: &str,
+    job: &T,
+    key: &str,
+) -> Result<bool, AppError> {
+    insert(db, queue, job, Some(key)).await
+}
+
+/// Put a job on `queue` as part of the caller's transaction, due at `run_at` (later than now), unless a job of this
+/// queue already holds `key` (then `false`). Nothing is woken: the job is not due yet, and whoever wants it run on
+/// time wakes its lane then.
+pub async fn enqueue_later<C: ConnectionTrait, T: Serialize>(
+    db: &C,
+    queue: &str,
+    job: &T,
+    key: &str,
+    run_at: chrono::DateTime<chrono::Utc>,
+) -> Result<bool, AppError> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => INSERT_PG_LATER,
+        _ => INSERT_SQLITE_LATER,
+    };
+    insert_with(db, sql, queue, job, Some(key), run_at.timestamp()).await
+}
+
 /// Insert a job row; with a key, only if no job of this queue holds the same key (then `false`).
 async fn insert<C: ConnectionTrait, T: Serialize>(
     db: &C,
@@ -198,29 +252,38 @@ async fn insert<C: ConnectionTrait, T: Serialize>(
     job: &T,
     key: Option<&str>,
 ) -> Result<bool, AppError> {
+    // On PostgreSQL the job is due no later than the transaction's start (`now()`), so that apalis's trigger
+    // announces it (`NOTIFY` on commit) to the workers of every process.
+    let sql = match db.get_database_backend() {
+        DbBackend::Postgres => INSERT_PG,
+        _ => INSERT_SQLITE,
+    };
+    insert_with(db, sql, queue, job, key, chrono::Utc::now().timestamp()).await
+}
+
+async fn insert_with<C: ConnectionTrait, T: Serialize>(
+    db: &C,
+    sql: &str,
+    queue: &str,
+    job: &T,
+    key: Option<&str>,
+    run_at: i64,
+) -> Result<bool, AppError> {
     let payload = serde_json::to_vec(job).map_err(|e| {
         tracing::error!(error = %e, "could not encode a queued job");
         AppError::Internal
     })?;
     let id = ulid::Ulid::generate().to_string();
-    let now = chrono::Utc::now().timestamp();
-    let backend = db.get_database_backend();
-    // On PostgreSQL the job is due no later than the transaction's start (`now()`), so that apalis's trigger
-    // announces it (`NOTIFY` on commit) to the workers of every process.
-    let sql = match backend {
-        DbBackend::Postgres => INSERT_PG,
-        _ => INSERT_SQLITE,
-    };
     let added = db
         .execute_raw(Statement::from_sql_and_values(
-            backend,
+            db.get_database_backend(),
             sql,
             [
                 payload.into(),
                 id.into(),
                 queue.into(),
                 MAX_ATTEMPTS.into(),
-                now.into(),
+                run_at.into(),
                 key.map(str::to_string).into(),
             ],
         ))
