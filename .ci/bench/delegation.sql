@@ -41,8 +41,7 @@ UPDATE "employees" SET "last_assigned_at" = now() WHERE "employees"."id" = :pick
 INSERT INTO "notifications" ("id", "user_id", "notification_type", "title", "message", "is_read", "metadata", "created_at", "read_at", "email_pending") VALUES (load_bench.uuid7(), :pick_user_id, 'job_assigned', 'New job: Load Test Engineer at Load Testing GmbH', 'A job was assigned to you.', FALSE, json_build_object('link', '/employee?job=' || :jid::text), now(), NULL, TRUE);
 INSERT INTO load_bench.jobs (job, id, job_type, status, attempts, max_attempts, run_at, priority, metadata, idempotency_key) VALUES (convert_to('{"Digest":{"user_id":"' || :pick_user_id::text || '"}}', 'UTF8'), upper(substr(md5(random()::text), 1, 26)), 'jobs.high', 'Pending', 0, 5, to_timestamp(floor(extract(epoch FROM now()) / 60) * 60 + 61), 0, NULL, 'email:' || :pick_user_id::text || ':60000:' || floor(extract(epoch FROM now()) / 60)::bigint::text) ON CONFLICT (job_type, idempotency_key) DO NOTHING;
 INSERT INTO "activity_logs" ("id", "user_id", "action_type", "entity_type", "entity_id", "action_data", "ip_address", "user_agent", "created_at") VALUES (load_bench.uuid7(), :uid, 'job.delegate', 'job', :jid, json_build_object('url', 'https://load.example/pgbench/' || :r1::text || '-' || :r2::text, 'priority', 'normal'), '127.0.0.1', 'jd-load/1', now()), (load_bench.uuid7(), NULL, 'job.assign', 'job', :jid, json_build_object('employee_id', :pick_id::text, 'from_employee_id', NULL), '127.0.0.1', 'jd-load/1', now());
-COMMIT;
-
--- After the commit: the NOTIFY that tells the client and the employees serving them (the answer is built from what
--- the transaction read: no query).
+-- The NOTIFY that tells the client and the employees serving them, delivered on commit (the answer is built from
+-- what the transaction read: no query after it).
 SELECT pg_notify('load_bench_events', :people);
+COMMIT;

@@ -117,6 +117,36 @@ impl EventBus {
         });
     }
 
+    /// Tell these users as part of the transaction `txn`: on PostgreSQL the NOTIFY is a statement of the transaction,
+    /// delivered when (and only if) it commits, with no connection or round trip of its own after it. Elsewhere
+    /// nothing is sent here (`false`): the caller publishes after the commit.
+    pub async fn publish_within<C: ConnectionTrait>(
+        &self,
+        txn: &C,
+        users: &[Uuid],
+    ) -> Result<bool, AppError> {
+        if self.pg.is_none() || txn.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(false);
+        }
+        let mut users = users.to_vec();
+        users.sort();
+        users.dedup();
+        for chunk in users.chunks(IDS_PER_NOTIFY) {
+            let payload = chunk
+                .iter()
+                .map(Uuid::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
+            txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                sea_orm::DbBackend::Postgres,
+                "SELECT pg_notify($1, $2)",
+                [PG_CHANNEL.into(), payload.into()],
+            ))
+            .await?;
+        }
+        Ok(true)
+    }
+
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<[Uuid]>> {
         self.tx.subscribe()
     }

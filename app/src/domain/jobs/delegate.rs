@@ -78,6 +78,7 @@ pub async fn delegate(
     };
     let job = create(
         db,
+        Some(events),
         actor,
         &client,
         NewJob {
@@ -95,10 +96,12 @@ pub async fn delegate(
         job,
         employee,
         resume,
-        mut people,
+        people,
+        told,
     } = job;
-    people.push(actor.user_id);
-    events.publish(people);
+    if !told {
+        events.publish(people);
+    }
     let employee = employee.map(|e| e.name());
     Ok(super::query::summary(job, client_name, employee, resume))
 }
@@ -162,7 +165,7 @@ pub async fn delegate_bulk(
                         notes: common.notes.clone(),
                     },
                 };
-                match create(db, actor, &client, new, meta).await {
+                match create(db, None, actor, &client, new, meta).await {
                     Ok(Created { job, .. }) => BulkOutcome::Created {
                         job_id: job.id,
                         status: job.status,
@@ -229,23 +232,30 @@ pub(super) struct Created {
     job: jobs::Model,
     employee: Option<distribution::Picked>,
     resume: Option<String>,
+    /// Whom the live update goes to: the client and the employees serving them.
     people: Vec<Uuid>,
+    /// Whether they were told within the transaction (then nothing is left to publish).
+    told: bool,
 }
 
 /// Write one delegation and distribute it, in one transaction under the client's lock (run again if it loses to a
 /// conflicting write).
+/// With `tell`, the people concerned are told within the transaction where the bus can do that (see
+/// [`EventBus::publish_within`]).
 pub(super) async fn create(
     db: &DatabaseConnection,
+    tell: Option<&EventBus>,
     actor: &Actor,
     client: &clients::Model,
     new: NewJob,
     meta: &RequestMeta,
 ) -> Result<Created, AppError> {
-    crate::domain::retrying(|| create_once(db, actor, client, new.clone(), meta)).await
+    crate::domain::retrying(|| create_once(db, tell, actor, client, new.clone(), meta)).await
 }
 
 async fn create_once(
     db: &DatabaseConnection,
+    tell: Option<&EventBus>,
     actor: &Actor,
     client: &clients::Model,
     new: NewJob,
@@ -339,11 +349,18 @@ async fn create_once(
         }
         None => audit::record_all(&txn, vec![delegated], meta).await?,
     }
+    let mut people: Vec<Uuid> = candidates.iter().map(|c| c.user_id).collect();
+    people.push(actor.user_id);
+    let told = match tell {
+        Some(events) => events.publish_within(&txn, &people).await?,
+        None => false,
+    };
     crate::domain::commit(txn).await?;
     Ok(Created {
         job,
         employee,
         resume,
-        people: candidates.iter().map(|c| c.user_id).collect(),
+        people,
+        told,
     })
 }
