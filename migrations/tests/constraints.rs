@@ -1350,6 +1350,7 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("metadata", false),
                 ("created_at", false),
                 ("read_at", true),
+                ("email_pending", false),
             ],
         ),
         (
@@ -1636,6 +1637,25 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
     assert_unique_violation(try_insert_user(db, "ann@example.com", "client").await);
 
     // Stepwise down works as well: the last migrations drop only their own tables, columns and indexes.
+    Migrator::down(db, Some(1)).await.expect("one step down");
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "the notifications' email column goes, the tables stay"
+    );
+    let columns = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM pragma_table_info('notifications') WHERE name = 'email_pending'"
+        }
+        _ => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_name = 'notifications' AND column_name = 'email_pending'"
+        }
+    };
+    let n: i64 = query(db, columns, vec![]).await[0]
+        .try_get("", "n")
+        .expect("count");
+    assert_eq!(n, 0, "notifications.email_pending is gone");
     Migrator::down(db, Some(1)).await.expect("one step down");
     let mut all = all;
     all.remove("rate_limits");
