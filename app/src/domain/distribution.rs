@@ -13,7 +13,6 @@ use uuid::Uuid;
 use super::{
     audit,
     entities::{employees, job_delegations as jobs},
-    notifications::Recipient,
     now, Actor, RequestMeta,
 };
 use crate::api::{jobs::JobStatus, AppError};
@@ -36,14 +35,6 @@ impl Picked {
     /// "First Last", or the email address.
     pub fn name(&self) -> String {
         super::users::display_name(&self.first_name, &self.last_name, &self.email)
-    }
-
-    pub fn recipient(&self) -> Recipient {
-        Recipient {
-            user_id: self.user_id,
-            email: self.email.clone(),
-            name: self.name(),
-        }
     }
 }
 
@@ -187,9 +178,9 @@ pub async fn announce<C: ConnectionTrait>(
         .exec(db)
         .await?;
     let heading = crate::api::jobs::heading(&job.job_title, &job.company_name, &job.job_url);
-    super::notifications::notify_recipient(
+    super::notifications::notify(
         db,
-        &employee.recipient(),
+        employee.user_id,
         "job_assigned",
         &format!("New job: {heading}"),
         "A job was assigned to you.",

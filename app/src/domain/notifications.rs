@@ -26,14 +26,6 @@ use crate::api::{
 };
 use crate::domain::infra::events::EventBus;
 
-/// Whom a notification goes to: their user id, and the address and name its email is sent to.
-#[derive(Debug, Clone)]
-pub struct Recipient {
-    pub user_id: Uuid,
-    pub email: String,
-    pub name: String,
-}
-
 /// Tell `user_id` something, in the app now and by email with their next batch (see [`email_batch`]). Call it
 /// inside the transaction of the change.
 pub async fn notify<C: ConnectionTrait>(
@@ -46,18 +38,6 @@ pub async fn notify<C: ConnectionTrait>(
 ) -> Result<(), AppError> {
     insert(db, user_id, kind, title, message, &link).await?;
     queue_email(db, user_id).await
-}
-
-/// As [`notify`], for a recipient already loaded.
-pub async fn notify_recipient<C: ConnectionTrait>(
-    db: &C,
-    to: &Recipient,
-    kind: &str,
-    title: &str,
-    message: &str,
-    link: Option<String>,
-) -> Result<(), AppError> {
-    notify(db, to.user_id, kind, title, message, link).await
 }
 
 async fn insert<C: ConnectionTrait>(

@@ -15,6 +15,20 @@ pub const PG_CHANNEL: &str = "jd_events";
 /// User ids per NOTIFY (PostgreSQL payloads stop at 8000 bytes; an id takes 37).
 const IDS_PER_NOTIFY: usize = 150;
 
+/// The NOTIFY on [`PG_CHANNEL`] that names these users (at most [`IDS_PER_NOTIFY`]).
+fn notify_statement(users: &[Uuid]) -> sea_orm::Statement {
+    let payload = users
+        .iter()
+        .map(Uuid::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    sea_orm::Statement::from_sql_and_values(
+        sea_orm::DbBackend::Postgres,
+        "SELECT pg_notify($1, $2)",
+        [PG_CHANNEL.into(), payload.into()],
+    )
+}
+
 #[derive(Clone)]
 pub struct EventBus {
     tx: broadcast::Sender<Arc<[Uuid]>>,
@@ -96,18 +110,7 @@ impl EventBus {
         let tx = self.tx.clone();
         tokio::spawn(async move {
             for chunk in users.chunks(IDS_PER_NOTIFY) {
-                let payload = chunk
-                    .iter()
-                    .map(Uuid::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",");
-                let sent = db
-                    .execute_raw(sea_orm::Statement::from_sql_and_values(
-                        sea_orm::DbBackend::Postgres,
-                        "SELECT pg_notify($1, $2)",
-                        [PG_CHANNEL.into(), payload.into()],
-                    ))
-                    .await;
+                let sent = db.execute_raw(notify_statement(chunk)).await;
                 if let Err(e) = sent {
                     // At least this replica's pages hear it.
                     tracing::warn!(error = %e, "NOTIFY failed; delivering locally only");
@@ -132,17 +135,7 @@ impl EventBus {
         users.sort();
         users.dedup();
         for chunk in users.chunks(IDS_PER_NOTIFY) {
-            let payload = chunk
-                .iter()
-                .map(Uuid::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            txn.execute_raw(sea_orm::Statement::from_sql_and_values(
-                sea_orm::DbBackend::Postgres,
-                "SELECT pg_notify($1, $2)",
-                [PG_CHANNEL.into(), payload.into()],
-            ))
-            .await?;
+            txn.execute_raw(notify_statement(chunk)).await?;
         }
         Ok(true)
     }

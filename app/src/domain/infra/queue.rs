@@ -131,14 +131,11 @@ const INSERT_SQLITE: &str =
      priority, metadata, idempotency_key) VALUES (?, ?, ?, 'Pending', 0, ?, ?, 0, '{}', ?) \
      ON CONFLICT (job_type, idempotency_key) DO NOTHING";
 
-/// The same for a job due later (apalis's trigger announces only jobs already due; these wake nothing on commit).
+/// On PostgreSQL, the same for a job due later: its time as given (apalis's trigger announces only jobs already due).
+/// SQLite takes every job's time as given, so [`INSERT_SQLITE`] serves both.
 const INSERT_PG_LATER: &str = "INSERT INTO apalis.jobs (job, id, job_type, status, attempts, max_attempts, \
      run_at, priority, metadata, idempotency_key) VALUES ($1, $2, $3, 'Pending', 0, $4, to_timestamp($5), 0, NULL, \
      $6) ON CONFLICT (job_type, idempotency_key) DO NOTHING";
-const INSERT_SQLITE_LATER: &str =
-    "INSERT INTO Jobs (job, id, job_type, status, attempts, max_attempts, run_at, priority, metadata, \
-     idempotency_key) VALUES (?, ?, ?, 'Pending', 0, ?, ?, 0, '{}', ?) ON CONFLICT (job_type, idempotency_key) \
-     DO NOTHING";
 
 /// The lanes, in the order of their bits in a [`Lanes`] set.
 pub const LANES: [&str; 3] = [HIGH, NORMAL, LOW];
@@ -157,13 +154,19 @@ fn lane_bit(lane: &str) -> Option<Lanes> {
     lane_index(lane).map(|i| 1 << i)
 }
 
-/// The lane a statement puts a job on, if it is one of the enqueueing statements (every lane when its queue is
-/// not one of ours, which does not happen).
+/// The lane a statement puts a job on, if it is one of the enqueueing statements and the job is due already (every
+/// lane when its queue is not one of ours, which does not happen). A job due later wakes nobody now.
 pub(crate) fn enqueued_lanes(stmt: &Statement) -> Lanes {
     if stmt.sql != INSERT_PG && stmt.sql != INSERT_SQLITE {
         return 0;
     }
-    match stmt.values.as_ref().and_then(|v| v.0.get(2)) {
+    let values = stmt.values.as_ref();
+    if let Some(sea_orm::Value::BigInt(Some(run_at))) = values.and_then(|v| v.0.get(4)) {
+        if *run_at > chrono::Utc::now().timestamp() {
+            return 0;
+        }
+    }
+    match values.and_then(|v| v.0.get(2)) {
         Some(sea_orm::Value::String(Some(queue))) => lane_bit(queue).unwrap_or(ALL_LANES),
         _ => ALL_LANES,
     }
@@ -237,10 +240,9 @@ pub async fn enqueue_later<C: ConnectionTrait, T: Serialize>(
     key: &str,
     run_at: chrono::DateTime<chrono::Utc>,
 ) -> Result<bool, AppError> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
+    let sql = match db.get_database_backend() {
         DbBackend::Postgres => INSERT_PG_LATER,
-        _ => INSERT_SQLITE_LATER,
+        _ => INSERT_SQLITE,
     };
     insert_with(db, sql, queue, job, Some(key), run_at.timestamp()).await
 }
@@ -329,6 +331,25 @@ mod tests {
             let other = Statement::from_string(backend, "SELECT 1");
             assert_eq!(enqueued_lanes(&other), 0);
         }
+    }
+
+    /// A job due later wakes nobody when it is committed (its lane is woken when it comes due).
+    #[test]
+    fn a_job_due_later_wakes_nobody_yet() {
+        let later = chrono::Utc::now().timestamp() + 60;
+        let stmt = Statement::from_sql_and_values(
+            DbBackend::Sqlite,
+            INSERT_SQLITE,
+            [
+                vec![1u8].into(),
+                "01J".into(),
+                HIGH.into(),
+                MAX_ATTEMPTS.into(),
+                later.into(),
+                Some("key".to_string()).into(),
+            ],
+        );
+        assert_eq!(enqueued_lanes(&stmt), 0);
     }
 
     /// A wake-up reaches the lane it names.
