@@ -485,7 +485,7 @@ async fn application_tables(db: &DatabaseConnection) -> BTreeSet<String> {
         .collect()
 }
 
-const ALL_TABLES: [&str; 17] = [
+const ALL_TABLES: [&str; 18] = [
     "activity_logs",
     "api_tokens",
     "admins",
@@ -497,6 +497,7 @@ const ALL_TABLES: [&str; 17] = [
     "job_delegations",
     "login_throttles",
     "notifications",
+    "password_resets",
     "rate_limits",
     "resume_profiles",
     "resume_types",
@@ -1308,6 +1309,19 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("expires_at", false),
                 ("used_at", true),
                 ("revoked_at", true),
+                ("ip", true),
+                ("user_agent", true),
+            ],
+        ),
+        (
+            "password_resets",
+            &[
+                ("id", false),
+                ("user_id", false),
+                ("token_hash", false),
+                ("created_at", false),
+                ("expires_at", false),
+                ("used_at", true),
             ],
         ),
         (
@@ -1558,6 +1572,11 @@ async fn required_indexes_exist(db: &DatabaseConnection) {
             "notifications",
             &["(user_id, created_at)", "where", "email_pending"],
         ),
+        (
+            "idx_password_resets_user",
+            "password_resets",
+            &["(user_id)"],
+        ),
     ];
     let sql = match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -1638,6 +1657,27 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
 
     // Stepwise down works as well: the last migrations drop only their own tables, columns and indexes.
     Migrator::down(db, Some(1)).await.expect("one step down");
+    let mut all = all;
+    all.remove("password_resets");
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "the reset links' table goes"
+    );
+    let token_columns = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM pragma_table_info('api_tokens') WHERE name IN ('ip', 'user_agent')"
+        }
+        _ => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_name = 'api_tokens' AND column_name IN ('ip', 'user_agent')"
+        }
+    };
+    let n: i64 = query(db, token_columns, vec![]).await[0]
+        .try_get("", "n")
+        .expect("count");
+    assert_eq!(n, 0, "api_tokens.ip and user_agent are gone");
+    Migrator::down(db, Some(1)).await.expect("one step down");
     assert_eq!(
         application_tables(db).await,
         all,
@@ -1657,7 +1697,6 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
         .expect("count");
     assert_eq!(n, 0, "notifications.email_pending is gone");
     Migrator::down(db, Some(1)).await.expect("one step down");
-    let mut all = all;
     all.remove("rate_limits");
     all.remove("instance_settings");
     assert_eq!(
@@ -1729,6 +1768,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261125_000010_analytics_indexes",
             "m20261130_000011_rate_limits",
             "m20261201_000012_notification_emails",
+            "m20261201_000013_account_recovery",
         ]
     );
 }

@@ -225,6 +225,25 @@ pub struct Config {
     )]
     pub rate_streams_per_minute: u32,
 
+    /// "Forgot password" requests and reset-link uses per client address per hour, and reset emails per address
+    /// asked for per hour (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_RESETS_PER_HOUR",
+        default_value_t = 10,
+        global = true
+    )]
+    pub rate_resets_per_hour: u32,
+
+    /// Password checks outside sign-in (changing the password) per account per hour (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_PASSWORD_CHECKS_PER_HOUR",
+        default_value_t = 20,
+        global = true
+    )]
+    pub rate_password_checks_per_hour: u32,
+
     /// Resumes a client may keep (0: no limit; a client not yet activated keeps one).
     #[arg(
         long,
@@ -361,6 +380,8 @@ impl Config {
             refreshes_per_minute: self.rate_refreshes_per_minute,
             uploads_per_hour: self.rate_uploads_per_hour,
             exports_per_hour: self.rate_exports_per_hour,
+            resets_per_hour: self.rate_resets_per_hour,
+            password_checks_per_hour: self.rate_password_checks_per_hour,
             streams_per_minute: self.rate_streams_per_minute,
             resumes_per_client: self.quota_resumes_per_client,
             storage_bytes_per_client: self.quota_storage_mb_per_client * 1_000_000,

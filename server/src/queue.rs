@@ -17,7 +17,7 @@ use app::domain::{
         queue::{self, HighJob, LowJob, NormalJob, HIGH, LOW, MAX_ATTEMPTS, NORMAL},
         storage::Storage,
     },
-    notifications,
+    notifications, recovery,
     schedule::{self, Rules},
 };
 use sea_orm::{DatabaseConnection, DbBackend};
@@ -145,6 +145,16 @@ async fn high(job: HighJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
                 tracing::info!(subject = %p.email.subject, notifications = p.takes.len(), "email sent");
             }
         }
+        HighJob::PasswordReset { email } => {
+            // Made here, not when asked for: the link's token is never stored, only its hash.
+            let message = recovery::reset_email(&w.db, &email)
+                .await
+                .map_err(|e| fail("password reset", e))?;
+            if let Some(m) = message {
+                w.mailer.send(&m).await.map_err(|err| fail("email", err))?;
+                tracing::info!("password reset link sent");
+            }
+        }
         HighJob::Remind => {
             let now = chrono::Utc::now();
             schedule::run_reminders(&w.db, &w.events, &w.settings.rules, now)
@@ -187,6 +197,7 @@ async fn low(job: LowJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
                 throttles = c.throttles,
                 queue_entries = c.queue_entries,
                 api_tokens = c.api_tokens,
+                reset_links = c.reset_links,
                 "cleanup done"
             );
         }

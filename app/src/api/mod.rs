@@ -1,6 +1,7 @@
 //! The contract, the ground floor: DTOs, enums, validation rules, the error type and the REST types, shared by the
 //! server, the browser and the extension. No database types, no domain, no Leptos: the extension compiles it alone.
 
+pub mod account;
 pub mod activity;
 pub mod analytics;
 pub mod assignments;

@@ -50,6 +50,7 @@ fn summary(
                 Some(to) => format!("Notification email to {to}"),
                 None => format!("Notification email to a removed user ({user_id})"),
             },
+            HighJob::PasswordReset { email } => format!("Password reset link for {email}"),
             HighJob::Remind => "Deadline reminders and waiting-job alerts".into(),
         };
     }

@@ -35,6 +35,7 @@ async fn pair<C: ConnectionTrait>(
     family: Uuid,
     client_name: &str,
     now: DateTime<Utc>,
+    meta: &RequestMeta,
 ) -> Result<TokenResponse, AppError> {
     let refresh = new_refresh_token();
     tokens::ActiveModel {
@@ -47,6 +48,11 @@ async fn pair<C: ConnectionTrait>(
         expires_at: Set(now + Duration::seconds(REFRESH_TTL_SECS as i64)),
         used_at: Set(None),
         revoked_at: Set(None),
+        ip: Set(meta.ip.clone()),
+        user_agent: Set(meta
+            .user_agent
+            .as_ref()
+            .map(|ua| ua.chars().take(500).collect())),
     }
     .insert(db)
     .await?;
@@ -73,7 +79,7 @@ pub async fn login(
     let user = super::accounts::login(db, cfg, email, password, meta).await?;
     let txn = super::begin_write(db).await?;
     let family = Uuid::now_v7();
-    let out = pair(&txn, keys, &user, family, client_name, super::now()).await?;
+    let out = pair(&txn, keys, &user, family, client_name, super::now(), meta).await?;
     audit::record(
         &txn,
         Some(user.id),
@@ -156,7 +162,16 @@ pub async fn refresh(
     if claimed == 0 {
         return Err(AppError::Unauthenticated);
     }
-    let out = pair(&txn, keys, &user, row.family_id, &row.client_name, now).await?;
+    let out = pair(
+        &txn,
+        keys,
+        &user,
+        row.family_id,
+        &row.client_name,
+        now,
+        meta,
+    )
+    .await?;
     crate::domain::commit(txn).await?;
     Ok(out)
 }
@@ -167,7 +182,7 @@ fn signed_in_at(family: Uuid) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(secs as i64, nanos)
 }
 
-async fn revoke_family<C: ConnectionTrait>(
+pub(super) async fn revoke_family<C: ConnectionTrait>(
     db: &C,
     family: Uuid,
     now: DateTime<Utc>,

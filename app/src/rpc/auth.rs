@@ -43,15 +43,16 @@ pub async fn setup(
         let account =
             crate::api::validate::NewAccount::parse(&email, &password, &first_name, &last_name)?;
         let (state, session) = super::context().await?;
+        let meta = super::request_meta(&state);
         let user = crate::domain::setup::setup_super_admin(
             &state.db,
             &state.auth.rates,
             &setup_token,
             account,
-            &super::request_meta(&state),
+            &meta,
         )
         .await?;
-        crate::domain::infra::session::sign_in(&session, &user).await?;
+        crate::domain::infra::session::sign_in(&session, &user, &meta).await?;
         leptos_axum::redirect("/admin");
         Ok(())
     })
@@ -70,14 +71,11 @@ pub async fn signup(
         let account =
             crate::api::validate::NewAccount::parse(&email, &password, &first_name, &last_name)?;
         let (state, session) = super::context().await?;
-        let user = crate::domain::accounts::signup_client(
-            &state.db,
-            &state.auth.rates,
-            account,
-            &super::request_meta(&state),
-        )
-        .await?;
-        crate::domain::infra::session::sign_in(&session, &user).await?;
+        let meta = super::request_meta(&state);
+        let user =
+            crate::domain::accounts::signup_client(&state.db, &state.auth.rates, account, &meta)
+                .await?;
+        crate::domain::infra::session::sign_in(&session, &user, &meta).await?;
         leptos_axum::redirect("/client");
         Ok(())
     })
@@ -92,7 +90,7 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
         let meta = super::request_meta(&state);
         let user = crate::domain::accounts::login(&state.db, &state.auth, &email, &password, &meta)
             .await?;
-        crate::domain::infra::session::sign_in(&session, &user).await?;
+        crate::domain::infra::session::sign_in(&session, &user, &meta).await?;
         leptos_axum::redirect(user.role.home());
         Ok(())
     })

@@ -2,6 +2,7 @@
 //! domain call, and [`run`] to give its error the right HTTP status. The rules and their effects (audit, live
 //! events, mail) live in `domain`.
 
+pub mod account;
 pub mod activity;
 pub mod analytics;
 pub mod assignments;

@@ -2,6 +2,7 @@
 //! one lazily loaded wasm chunk), and `shared` for what they all use (form parts, header, live updates, charts,
 //! loading/error/paging parts).
 
+mod account;
 mod admin;
 mod auth;
 mod client;
@@ -133,6 +134,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/setup") view=|| view! { <Page><auth::SetupPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/login") view=|| view! { <Page><auth::LoginPage /></Page> } ssr=SsrMode::Async />
                 <Route path=path!("/signup") view=|| view! { <Page><auth::SignupPage /></Page> } ssr=SsrMode::Async />
+                <Route path=path!("/settings") view={Lazy::<routes::AccountSettings>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/forgot-password") view={Lazy::<routes::AccountForgot>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/reset-password") view={Lazy::<routes::AccountReset>::new()} ssr=SsrMode::Async />
                 // Each role's screens, loaded with that role's chunk (see `routes`). Each screen draws its own frame
                 // (page, greeting, tabs, role gate): a Suspense around a route breaks hydration of one that suspends.
                 <Route path=path!("/client") view={Lazy::<routes::ClientOverview>::new()} ssr=SsrMode::Async />

@@ -6,7 +6,7 @@
 use leptos::prelude::*;
 use leptos_router::LazyRoute;
 
-use super::{admin, client, employee};
+use super::{account, admin, client, employee};
 
 /// For one role: an enum of its screens, the lazy function that renders one of them (the role's chunk), and a
 /// [`LazyRoute`] per screen that awaits it.
@@ -64,4 +64,11 @@ role_screens!(admin_screen, admin, AdminScreen {
     AdminJobs => Jobs,
     AdminActivity => Activity,
     AdminQueue => Queue,
+});
+
+// Every role's settings and the way back in after a forgotten password: rarely opened, so in a chunk of their own.
+role_screens!(account_screen, account, AccountScreen {
+    AccountSettings => Settings,
+    AccountForgot => Forgot,
+    AccountReset => Reset,
 });

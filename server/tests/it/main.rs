@@ -6,6 +6,7 @@
 mod helpers;
 
 mod abuse;
+mod account;
 mod accounts;
 mod analytics;
 mod api;

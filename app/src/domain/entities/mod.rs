@@ -14,6 +14,7 @@ pub mod job_completions;
 pub mod job_delegations;
 pub mod login_throttles;
 pub mod notifications;
+pub mod password_resets;
 pub mod resume_profiles;
 pub mod resume_types;
 pub mod sessions;

@@ -158,6 +158,11 @@ pub struct RateConfig {
     pub exports_per_hour: u32,
     /// Live-event streams opened per account per minute.
     pub streams_per_minute: u32,
+    /// "Forgot password" requests and reset-link uses per client address per hour; also reset emails per address
+    /// asked for per hour.
+    pub resets_per_hour: u32,
+    /// Password checks outside sign-in (changing the password) per account per hour.
+    pub password_checks_per_hour: u32,
     /// Resumes a client may keep (an account not yet activated keeps one).
     pub resumes_per_client: u32,
     /// Bytes a client's resumes and the proofs of their jobs may take together.
@@ -174,6 +179,8 @@ impl Default for RateConfig {
             uploads_per_hour: 120,
             exports_per_hour: 60,
             streams_per_minute: 120,
+            resets_per_hour: 10,
+            password_checks_per_hour: 20,
             resumes_per_client: 20,
             storage_bytes_per_client: 200_000_000,
         }
@@ -190,6 +197,8 @@ pub enum Limited {
     Upload,
     Export,
     Stream,
+    Reset,
+    PasswordCheck,
 }
 
 impl Limited {
@@ -202,6 +211,8 @@ impl Limited {
             Limited::Upload => "upload",
             Limited::Export => "export",
             Limited::Stream => "stream",
+            Limited::Reset => "reset",
+            Limited::PasswordCheck => "password",
         }
     }
 
@@ -215,14 +226,17 @@ impl Limited {
             Limited::Upload => (cfg.uploads_per_hour, 3600),
             Limited::Export => (cfg.exports_per_hour, 3600),
             Limited::Stream => (cfg.streams_per_minute, 60),
+            Limited::Reset => (cfg.resets_per_hour, 3600),
+            Limited::PasswordCheck => (cfg.password_checks_per_hour, 3600),
         }
     }
 }
 
-/// Whom a limit counts: a client address, or an account.
+/// Whom a limit counts: a client address, an account, or an email address (whether or not it has an account).
 pub enum Whom<'a> {
     Address(Option<&'a str>),
     Account(uuid::Uuid),
+    Email(&'a str),
 }
 
 /// Count one hit of `what` for `whom`; past the limit, refuse with 429 and the seconds until the window ends. One
@@ -240,6 +254,7 @@ pub async fn hit<C: ConnectionTrait>(
         Whom::Address(Some(ip)) => format!("ip:{ip}"),
         Whom::Address(None) => return Ok(()),
         Whom::Account(id) => format!("user:{id}"),
+        Whom::Email(email) => format!("email:{}", email.to_lowercase()),
     };
     if max == 0 {
         return Ok(());

@@ -49,6 +49,11 @@ pub enum HighJob {
     Digest {
         user_id: uuid::Uuid,
     },
+    /// "Forgot password" for this address: the worker makes the link and sends it, if an account uses the address
+    /// (see [`crate::domain::recovery`]).
+    PasswordReset {
+        email: String,
+    },
     /// Scheduled: deadline reminders and "waiting too long" alerts.
     Remind,
 }

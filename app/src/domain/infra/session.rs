@@ -44,7 +44,10 @@ impl AuthConfig {
     }
 }
 
-const LOGIN_AT_KEY: &str = "login_at";
+pub const LOGIN_AT_KEY: &str = "login_at";
+/// Where the session was signed in from, for the settings page's list of devices.
+pub const IP_KEY: &str = "ip";
+pub const USER_AGENT_KEY: &str = "ua";
 
 fn session_err(e: tower_sessions::session::Error) -> AppError {
     use tower_sessions::{session::Error, session_store};
@@ -60,8 +63,13 @@ fn session_err(e: tower_sessions::session::Error) -> AppError {
     AppError::Internal
 }
 
-/// Bind the session to `user`, under a new session id (so an id planted before login is worthless).
-pub async fn sign_in(session: &Session, user: &users::Model) -> Result<(), AppError> {
+/// Bind the session to `user`, under a new session id (so an id planted before login is worthless), noting where
+/// it was signed in from.
+pub async fn sign_in(
+    session: &Session,
+    user: &users::Model,
+    meta: &crate::domain::RequestMeta,
+) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_err)?;
     session
         .insert(USER_ID_KEY, user.id)
@@ -71,7 +79,22 @@ pub async fn sign_in(session: &Session, user: &users::Model) -> Result<(), AppEr
         .insert(LOGIN_AT_KEY, Utc::now().timestamp())
         .await
         .map_err(session_err)?;
+    if let Some(ip) = &meta.ip {
+        session.insert(IP_KEY, ip).await.map_err(session_err)?;
+    }
+    if let Some(ua) = &meta.user_agent {
+        let ua: String = ua.chars().take(500).collect();
+        session
+            .insert(USER_AGENT_KEY, ua)
+            .await
+            .map_err(session_err)?;
+    }
     Ok(())
+}
+
+/// The id of this cookie session, once it has one.
+pub fn session_id(session: &Session) -> Option<String> {
+    session.id().map(|id| id.to_string())
 }
 
 /// End the session: its record is deleted and the cookie cleared.

@@ -78,6 +78,7 @@ pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
     let setup = Resource::new(|| (), |_| needs_setup());
     let value = auth.login.value();
+    let query = leptos_router::hooks::use_query_map();
     view! {
         <Title text="Sign in" />
         <Suspense fallback=|| ()>
@@ -90,15 +91,22 @@ pub fn LoginPage() -> impl IntoView {
                 if let Ok(true) = setup {
                     return view! { <Redirect path="/setup" /> }.into_any();
                 }
+                let reset_done = query.with_untracked(|q| q.get("reset").is_some_and(|v| v == "done"));
                 view! {
                     <section class="card narrow">
                         <h1>"Sign in"</h1>
+                        {reset_done.then(|| view! {
+                            <div class="alert alert-ok" role="status" data-testid="reset-done">
+                                "Your password was changed and you were signed out everywhere. Sign in with the new one."
+                            </div>
+                        })}
                         <ActionForm action=auth.login attr:novalidate=true attr:class="stack" attr:data-testid="login-form">
                             <Field label="Email" name="email" kind="email" autocomplete="username" error=field_error(value, "email") />
                             <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(value, "password") />
                             <FormAlert error=form_error(value) />
                             <button type="submit" class="btn btn-primary">"Sign in"</button>
                         </ActionForm>
+                        <p class="muted"><a href="/forgot-password" data-testid="forgot-link">"Forgot your password?"</a></p>
                         <p class="muted">"New here? " <a href="/signup">"Create a client account"</a></p>
                     </section>
                 }

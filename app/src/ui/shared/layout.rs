@@ -66,10 +66,10 @@ fn UserMenu(user: CurrentUser) -> impl IntoView {
     view! {
         <div class="user-menu">
             <Bell />
-            <span class="who" data-testid="current-user">
+            <a class="who" href="/settings" title="Account settings" data-testid="current-user">
                 <span class="who-name">{user.display_name()}</span>
                 <span class="role-badge">{user.role.label()}</span>
-            </span>
+            </a>
             <ActionForm action=auth.logout attr:class="inline-form">
                 <button type="submit" class="btn btn-ghost" data-testid="logout">"Log out"</button>
             </ActionForm>

@@ -1,0 +1,146 @@
+//! Server functions of a person's own account (settings: name, password, devices) and of "forgot password". The
+//! rules live in `domain::settings`, `domain::devices` and `domain::recovery`.
+
+use leptos::prelude::*;
+
+use crate::api::{account::Device, AppError, CurrentUser};
+
+/// The signed-in actor, the request's metadata and the session it is using.
+#[cfg(feature = "ssr")]
+async fn here() -> Result<
+    (
+        super::AppState,
+        crate::domain::Actor,
+        crate::domain::RequestMeta,
+        crate::domain::devices::Current,
+    ),
+    AppError,
+> {
+    let (state, session) = super::context().await?;
+    let user = super::signed_in_user(&state, &session)
+        .await?
+        .ok_or(AppError::Unauthenticated)?;
+    let meta = super::request_meta(&state);
+    let current = crate::domain::devices::Current {
+        session_id: crate::domain::infra::session::session_id(&session),
+        family: None,
+    };
+    Ok((state, crate::domain::Actor::of(&user), meta, current))
+}
+
+/// Change the signed-in user's name.
+#[server(prefix = "/rpc", endpoint = "account/name")]
+pub async fn update_name(first_name: String, last_name: String) -> Result<CurrentUser, AppError> {
+    super::run(async {
+        let (state, actor, meta, _) = here().await?;
+        crate::domain::settings::update_name(&state.db, &actor, &first_name, &last_name, &meta)
+            .await
+    })
+    .await
+}
+
+/// Change the signed-in user's password; every other device is signed out. Answers how many were.
+#[server(prefix = "/rpc", endpoint = "account/password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<u64, AppError> {
+    super::run(async {
+        let change = crate::api::account::PasswordChange::parse(
+            &current_password,
+            &new_password,
+            &confirm_password,
+        )?;
+        let (state, actor, meta, current) = here().await?;
+        crate::domain::settings::change_password(
+            &state.db,
+            &state.auth.rates,
+            &actor,
+            &current,
+            change,
+            &meta,
+        )
+        .await
+    })
+    .await
+}
+
+/// Where the signed-in user is signed in.
+#[server(prefix = "/rpc", endpoint = "account/devices")]
+pub async fn get_devices() -> Result<Vec<Device>, AppError> {
+    super::run(async {
+        let (state, actor, _, current) = here().await?;
+        crate::domain::devices::list(&state.db, &state.auth, &actor, &current).await
+    })
+    .await
+}
+
+/// Sign one of the user's devices out.
+#[server(prefix = "/rpc", endpoint = "account/end_device")]
+pub async fn end_device(id: String) -> Result<(), AppError> {
+    super::run(async {
+        let (state, actor, meta, _) = here().await?;
+        crate::domain::devices::end(&state.db, &actor, &id, &meta).await
+    })
+    .await
+}
+
+/// Sign every other device of the user out. Answers how many were.
+#[server(prefix = "/rpc", endpoint = "account/end_other_devices")]
+pub async fn end_other_devices() -> Result<u64, AppError> {
+    super::run(async {
+        let (state, actor, meta, current) = here().await?;
+        crate::domain::devices::end_others(&state.db, &actor, &current, &meta).await
+    })
+    .await
+}
+
+/// "Forgot password": send a reset link to the address, if an account uses it. The answer is the same either way.
+#[server(prefix = "/rpc", endpoint = "forgot_password")]
+pub async fn forgot_password(email: String) -> Result<String, AppError> {
+    super::run(async {
+        let state = super::state()?;
+        let meta = super::request_meta(&state);
+        crate::domain::recovery::request_reset(&state.db, &state.auth.rates, &email, &meta).await?;
+        Ok(crate::api::account::RESET_SENT.to_string())
+    })
+    .await
+}
+
+/// Whether a reset link still works.
+#[server(prefix = "/rpc", endpoint = "reset_link")]
+pub async fn reset_link_works(token: String) -> Result<bool, AppError> {
+    super::run(async {
+        let state = super::state()?;
+        crate::domain::recovery::link_works(&state.db, &token).await
+    })
+    .await
+}
+
+/// Choose a new password with a reset link, then sign in with it.
+#[server(prefix = "/rpc", endpoint = "reset_password")]
+pub async fn reset_password(
+    token: String,
+    password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    super::run(async {
+        let (state, session) = super::context().await?;
+        let meta = super::request_meta(&state);
+        crate::domain::recovery::reset_password(
+            &state.db,
+            &state.auth.rates,
+            &token,
+            &password,
+            &confirm_password,
+            &meta,
+        )
+        .await?;
+        // Whoever was signed in on this browser is not any more (the reset ended every session).
+        crate::domain::infra::session::sign_out(&session).await?;
+        leptos_axum::redirect("/login?reset=done");
+        Ok(())
+    })
+    .await
+}
