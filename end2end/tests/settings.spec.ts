@@ -72,6 +72,7 @@ test('a client who forgot the password chooses a new one from the emailed link',
   await expect(page.getByTestId('form-error')).toHaveText('Incorrect email or password.');
   await login(page, email, 'second password here');
   await expect(page).toHaveURL(/\/client$/);
+  await logout(page);
 });
 
 test('a client changes the password in settings and sees where they are signed in', async ({ page }, info) => {
