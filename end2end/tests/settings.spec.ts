@@ -9,6 +9,15 @@ const outbox = path.join(process.env.DATA_DIR ?? 'data', 'outbox');
 
 /** The link in the newest "Choose a new password" email to `to`, as a path on the site. */
 function resetLink(to: string): string | undefined {
+  return linkIn('Choose a new password', /\/reset-password\?token=[A-Za-z0-9_-]+/, to);
+}
+
+/** The link in the newest "Confirm your email address" email to `to`. */
+function confirmLink(to: string): string | undefined {
+  return linkIn('Confirm your email address', /\/verify-email\?token=[A-Za-z0-9_-]+/, to);
+}
+
+function linkIn(subject: string, pattern: RegExp, to: string): string | undefined {
   if (!fs.existsSync(outbox)) return undefined;
   const links = fs
     .readdirSync(outbox)
@@ -16,10 +25,10 @@ function resetLink(to: string): string | undefined {
     .map((f) => ({ f, t: fs.statSync(path.join(outbox, f)).mtimeMs }))
     .sort((a, b) => a.t - b.t)
     .map(({ f }) => fs.readFileSync(path.join(outbox, f), 'utf8'))
-    .filter((m) => m.includes('Subject: Choose a new password') && m.includes(`<${to}>`))
+    .filter((m) => m.includes(`Subject: ${subject}`) && m.includes(`<${to}>`))
     // Quoted-printable: undo soft line breaks and the escaped "=".
     .map((m) => m.replace(/=\r?\n/g, '').replace(/=3D/g, '='))
-    .map((m) => m.match(/\/reset-password\?token=[A-Za-z0-9_-]+/)?.[0])
+    .map((m) => m.match(pattern)?.[0])
     .filter((l): l is string => !!l);
   return links[links.length - 1];
 }
@@ -35,11 +44,29 @@ async function signUp(page: Page, email: string, password: string) {
   await expect(page).toHaveURL(/\/client$/);
 }
 
-test('a client who forgot the password chooses a new one from the emailed link', async ({ page }, info) => {
+test('a new client confirms the email address from the emailed link', async ({ page }, info) => {
   const email = `reese.${info.project.name}@example.com`;
   await signUp(page, email, 'first password here');
+  await expect(page.getByTestId('email-unconfirmed')).toContainText(email);
+  let link: string | undefined;
+  await expect.poll(() => (link = confirmLink(email)), { timeout: 15_000 }).toBeTruthy();
+  await page.goto(link!);
+  await hydrated(page);
+  await expect(page.getByText(`Confirm that ${email} is yours?`)).toBeVisible();
+  await page.getByRole('button', { name: 'Confirm' }).click();
+  await expect(page.getByTestId('email-confirmed')).toContainText(`${email} is confirmed`);
+  await fitsWidth(page);
+  await shot(page, info, '29-email-confirmed');
+  await page.goto('/client');
+  await hydrated(page);
+  await expect(page.getByTestId('email-unconfirmed')).toHaveCount(0);
   await logout(page);
+});
 
+test('a client who forgot the password chooses a new one from the emailed link', async ({ page }, info) => {
+  const email = `reese.${info.project.name}@example.com`;
+  await page.goto('/login');
+  await hydrated(page);
   await page.getByTestId('forgot-link').click();
   await expect(page).toHaveURL(/\/forgot-password$/);
   await hydrated(page);
@@ -101,6 +128,15 @@ test('a client changes the password in settings and sees where they are signed i
   await names.getByRole('button', { name: 'Save name' }).click();
   await expect(page.getByTestId('name-saved')).toBeVisible();
   await expect(page.getByTestId('current-user')).toContainText('Reesa Forgetful');
+  // Assignments are an assistant's news; this client wants proofs in the app only.
+  const prefs = page.getByTestId('notifications-form');
+  await prefs.getByLabel('Proof ready by email').uncheck();
+  await prefs.getByRole('button', { name: 'Save notifications' }).click();
+  await expect(page.getByTestId('notifications-saved')).toBeVisible();
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByTestId('notifications-form').getByLabel('Proof ready by email')).not.toBeChecked();
+  await expect(page.getByTestId('notifications-form').getByLabel('Proof ready in the app')).toBeChecked();
   await fitsWidth(page);
   await shot(page, info, '32-settings');
 

@@ -485,17 +485,19 @@ async fn application_tables(db: &DatabaseConnection) -> BTreeSet<String> {
         .collect()
 }
 
-const ALL_TABLES: [&str; 18] = [
+const ALL_TABLES: [&str; 20] = [
     "activity_logs",
     "api_tokens",
     "admins",
     "client_employee_assignments",
     "clients",
+    "email_tokens",
     "employees",
     "instance_settings",
     "job_completions",
     "job_delegations",
     "login_throttles",
+    "notification_preferences",
     "notifications",
     "password_resets",
     "rate_limits",
@@ -1183,6 +1185,7 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("is_active", false),
                 ("created_at", false),
                 ("updated_at", false),
+                ("email_verified_at", true),
             ],
         ),
         (
@@ -1314,6 +1317,29 @@ async fn columns_match_schema(db: &DatabaseConnection) {
             ],
         ),
         (
+            "notification_preferences",
+            &[
+                ("user_id", false),
+                ("kind", false),
+                ("in_app", false),
+                ("email", false),
+                ("updated_at", false),
+            ],
+        ),
+        (
+            "email_tokens",
+            &[
+                ("id", false),
+                ("user_id", false),
+                ("purpose", false),
+                ("email", false),
+                ("token_hash", false),
+                ("created_at", false),
+                ("expires_at", false),
+                ("used_at", true),
+            ],
+        ),
+        (
             "password_resets",
             &[
                 ("id", false),
@@ -1365,6 +1391,7 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("created_at", false),
                 ("read_at", true),
                 ("email_pending", false),
+                ("shown", false),
             ],
         ),
         (
@@ -1577,6 +1604,11 @@ async fn required_indexes_exist(db: &DatabaseConnection) {
             "password_resets",
             &["(user_id)"],
         ),
+        (
+            "idx_email_tokens_user",
+            "email_tokens",
+            &["(user_id)"],
+        ),
     ];
     let sql = match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -1659,10 +1691,12 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
     Migrator::down(db, Some(1)).await.expect("one step down");
     let mut all = all;
     all.remove("password_resets");
+    all.remove("email_tokens");
+    all.remove("notification_preferences");
     assert_eq!(
         application_tables(db).await,
         all,
-        "the reset links' table goes"
+        "the reset and confirmation links' tables go"
     );
     let token_columns = match db.get_database_backend() {
         DbBackend::Sqlite => {

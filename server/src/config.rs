@@ -244,6 +244,15 @@ pub struct Config {
     )]
     pub rate_password_checks_per_hour: u32,
 
+    /// Email confirmation links (sent again, or for a new address) per account per hour (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_EMAIL_LINKS_PER_HOUR",
+        default_value_t = 5,
+        global = true
+    )]
+    pub rate_email_links_per_hour: u32,
+
     /// Resumes a client may keep (0: no limit; a client not yet activated keeps one).
     #[arg(
         long,
@@ -382,6 +391,7 @@ impl Config {
             exports_per_hour: self.rate_exports_per_hour,
             resets_per_hour: self.rate_resets_per_hour,
             password_checks_per_hour: self.rate_password_checks_per_hour,
+            email_links_per_hour: self.rate_email_links_per_hour,
             streams_per_minute: self.rate_streams_per_minute,
             resumes_per_client: self.quota_resumes_per_client,
             storage_bytes_per_client: self.quota_storage_mb_per_client * 1_000_000,

@@ -12,6 +12,7 @@ use apalis::{
     prelude::*,
 };
 use app::domain::{
+    addresses,
     infra::{
         events::EventBus,
         queue::{self, HighJob, LowJob, NormalJob, HIGH, LOW, MAX_ATTEMPTS, NORMAL},
@@ -153,6 +154,24 @@ async fn high(job: HighJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
             if let Some(m) = message {
                 w.mailer.send(&m).await.map_err(|err| fail("email", err))?;
                 tracing::info!("password reset link sent");
+            }
+        }
+        HighJob::VerifyEmail { user_id } => {
+            let message = addresses::verification_email(&w.db, user_id)
+                .await
+                .map_err(|e| fail("email confirmation", e))?;
+            if let Some(m) = message {
+                w.mailer.send(&m).await.map_err(|err| fail("email", err))?;
+                tracing::info!("email confirmation link sent");
+            }
+        }
+        HighJob::ConfirmEmailChange { user_id, email } => {
+            let message = addresses::change_email(&w.db, user_id, &email)
+                .await
+                .map_err(|e| fail("new address confirmation", e))?;
+            if let Some(m) = message {
+                w.mailer.send(&m).await.map_err(|err| fail("email", err))?;
+                tracing::info!("new address confirmation link sent");
             }
         }
         HighJob::Remind => {

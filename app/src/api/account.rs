@@ -124,3 +124,152 @@ pub const RESET_LINK_MINUTES: i64 = 30;
 /// The answer to "forgot password", whether or not the address has an account.
 pub const RESET_SENT: &str =
     "If an account uses this address, we have sent it a link to choose a new password. The link works for 30 minutes.";
+
+/// What an email confirmation link is for, shown before it is used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkInfo {
+    /// `true` for a new address, `false` for confirming the account's own.
+    pub change: bool,
+    pub email: String,
+}
+
+/// The kinds of news a person chooses channels for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotificationKind {
+    /// A job was assigned to you (assistants).
+    Assignment,
+    /// A job could not be submitted, expired, or waits too long for an assistant.
+    Status,
+    /// An application was submitted, with its proof screenshot.
+    Proof,
+    /// A job's deadline is near.
+    Deadline,
+    /// Your account: activation and the like.
+    Account,
+}
+
+impl NotificationKind {
+    pub const ALL: [NotificationKind; 5] = [
+        NotificationKind::Assignment,
+        NotificationKind::Status,
+        NotificationKind::Proof,
+        NotificationKind::Deadline,
+        NotificationKind::Account,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NotificationKind::Assignment => "assignment",
+            NotificationKind::Status => "status",
+            NotificationKind::Proof => "proof",
+            NotificationKind::Deadline => "deadline",
+            NotificationKind::Account => "account",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<NotificationKind> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            NotificationKind::Assignment => "New assignment",
+            NotificationKind::Status => "Status change",
+            NotificationKind::Proof => "Proof ready",
+            NotificationKind::Deadline => "Deadline reminder",
+            NotificationKind::Account => "Account",
+        }
+    }
+
+    pub fn hint(self) -> &'static str {
+        match self {
+            NotificationKind::Assignment => "A job was given to you to apply for.",
+            NotificationKind::Status => {
+                "A job could not be submitted, expired, or waits too long for an assistant."
+            }
+            NotificationKind::Proof => "An application was submitted, with its screenshot.",
+            NotificationKind::Deadline => "A job's deadline is a day away.",
+            NotificationKind::Account => "Your account was activated, and similar news.",
+        }
+    }
+
+    /// The kind of a notification, from its type.
+    pub fn of_type(notification_type: &str) -> NotificationKind {
+        match notification_type {
+            "job_assigned" => NotificationKind::Assignment,
+            "job_completed" => NotificationKind::Proof,
+            "deadline_approaching" => NotificationKind::Deadline,
+            "job_failed" | "job_expired" | "job_unassigned_too_long" => NotificationKind::Status,
+            _ => NotificationKind::Account,
+        }
+    }
+}
+
+/// Where a person wants one kind of news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationPref {
+    pub kind: NotificationKind,
+    pub in_app: bool,
+    pub email: bool,
+}
+
+/// The preferences form as the page posts it: a checkbox per kind and channel (`on` when ticked, absent when not).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NotificationChoices {
+    #[serde(default)]
+    pub assignment_in_app: Option<String>,
+    #[serde(default)]
+    pub assignment_email: Option<String>,
+    #[serde(default)]
+    pub status_in_app: Option<String>,
+    #[serde(default)]
+    pub status_email: Option<String>,
+    #[serde(default)]
+    pub proof_in_app: Option<String>,
+    #[serde(default)]
+    pub proof_email: Option<String>,
+    #[serde(default)]
+    pub deadline_in_app: Option<String>,
+    #[serde(default)]
+    pub deadline_email: Option<String>,
+    #[serde(default)]
+    pub account_in_app: Option<String>,
+    #[serde(default)]
+    pub account_email: Option<String>,
+}
+
+impl NotificationChoices {
+    /// Every kind with its two channels.
+    pub fn prefs(&self) -> Vec<NotificationPref> {
+        let on = |v: &Option<String>| v.is_some();
+        use NotificationKind::*;
+        vec![
+            NotificationPref {
+                kind: Assignment,
+                in_app: on(&self.assignment_in_app),
+                email: on(&self.assignment_email),
+            },
+            NotificationPref {
+                kind: Status,
+                in_app: on(&self.status_in_app),
+                email: on(&self.status_email),
+            },
+            NotificationPref {
+                kind: Proof,
+                in_app: on(&self.proof_in_app),
+                email: on(&self.proof_email),
+            },
+            NotificationPref {
+                kind: Deadline,
+                in_app: on(&self.deadline_in_app),
+                email: on(&self.deadline_email),
+            },
+            NotificationPref {
+                kind: Account,
+                in_app: on(&self.account_in_app),
+                email: on(&self.account_email),
+            },
+        ]
+    }
+}

@@ -65,6 +65,9 @@ pub struct CurrentUser {
     pub role: Role,
     /// For clients: whether an admin has activated the account. `None` for other roles.
     pub client_activated: Option<bool>,
+    /// Whether the person has confirmed that the email address is theirs.
+    #[serde(default)]
+    pub email_verified: bool,
 }
 
 impl CurrentUser {
@@ -130,6 +133,8 @@ pub struct ClientSummary {
     pub last_name: String,
     /// The account may sign in at all.
     pub user_active: bool,
+    /// The client has confirmed their email address.
+    pub email_verified: bool,
     /// An admin has activated the client: they may delegate.
     pub is_activated: bool,
     pub activated_at: Option<chrono::DateTime<chrono::Utc>>,

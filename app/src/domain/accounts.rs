@@ -66,6 +66,8 @@ pub(super) async fn insert_account<C: ConnectionTrait>(
         is_active: Set(true),
         created_at: Set(t),
         updated_at: Set(t),
+        // A client who signs up confirms the address through a link; an account an admin made is vouched for.
+        email_verified_at: Set((role != Role::Client).then_some(t)),
     }
     .insert(txn)
     .await
@@ -176,6 +178,13 @@ pub async fn signup_client(
     let user = crate::domain::retrying(|| async {
         let txn = super::begin_write(db).await?;
         let user = insert_account(&txn, Role::Client, &account, hash.clone(), None).await?;
+        // The confirmation link is made and sent by the worker (its token is never stored).
+        super::infra::queue::enqueue(
+            &txn,
+            super::infra::queue::HIGH,
+            &super::infra::queue::HighJob::VerifyEmail { user_id: user.id },
+        )
+        .await?;
         audit::record(
             &txn,
             Some(user.id),
@@ -464,5 +473,6 @@ pub async fn current_user_view<C: ConnectionTrait>(
         last_name: user.last_name.clone(),
         role,
         client_activated,
+        email_verified: user.email_verified_at.is_some(),
     })
 }

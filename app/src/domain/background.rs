@@ -51,6 +51,13 @@ fn summary(
                 None => format!("Notification email to a removed user ({user_id})"),
             },
             HighJob::PasswordReset { email } => format!("Password reset link for {email}"),
+            HighJob::VerifyEmail { user_id } => match addresses.get(&user_id) {
+                Some(to) => format!("Email confirmation link to {to}"),
+                None => format!("Email confirmation link to a removed user ({user_id})"),
+            },
+            HighJob::ConfirmEmailChange { email, .. } => {
+                format!("New address confirmation link to {email}")
+            }
             HighJob::Remind => "Deadline reminders and waiting-job alerts".into(),
         };
     }
@@ -107,7 +114,7 @@ pub async fn failed(
     let recipients: Vec<uuid::Uuid> = rows
         .iter()
         .filter_map(|r| match serde_json::from_str::<HighJob>(&r.job) {
-            Ok(HighJob::Digest { user_id }) => Some(user_id),
+            Ok(HighJob::Digest { user_id } | HighJob::VerifyEmail { user_id }) => Some(user_id),
             _ => None,
         })
         .collect();

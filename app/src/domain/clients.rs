@@ -84,6 +84,7 @@ fn summary(c: clients::Model, people: &HashMap<Uuid, users::Model>) -> Option<Cl
         first_name: user.first_name.clone(),
         last_name: user.last_name.clone(),
         user_active: user.is_active,
+        email_verified: user.email_verified_at.is_some(),
         is_activated: c.is_activated,
         activated_at: c.activated_at,
         activated_by: c

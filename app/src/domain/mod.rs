@@ -7,6 +7,7 @@
 pub mod access;
 pub mod accounts;
 pub mod activity;
+pub mod addresses;
 pub mod analytics;
 pub mod assignments;
 pub mod audit;
@@ -17,6 +18,7 @@ pub mod distribution;
 pub mod jobs;
 pub mod notifications;
 pub mod policy;
+pub mod preferences;
 pub mod quotas;
 pub mod recovery;
 pub mod resumes;

@@ -40,6 +40,19 @@ pub async fn notify<C: ConnectionTrait>(
     queue_email(db, user_id).await
 }
 
+/// Write a notification as its recipient wants this kind of news: shown in the app or not, told by email or not, or
+/// not at all (both off). One statement: the preference is read where the row is written.
+const INSERT_PG: &str = "INSERT INTO notifications (id, user_id, notification_type, title, message, is_read, \
+     metadata, created_at, read_at, email_pending, shown) \
+     SELECT $1, $2, $3, $4, $5, FALSE, $6, $7, NULL, COALESCE(p.email, TRUE), COALESCE(p.in_app, TRUE) \
+     FROM (SELECT 1) AS one LEFT JOIN notification_preferences p ON p.user_id = $2 AND p.kind = $8 \
+     WHERE COALESCE(p.in_app, TRUE) OR COALESCE(p.email, TRUE)";
+const INSERT_SQLITE: &str = "INSERT INTO notifications (id, user_id, notification_type, title, message, is_read, \
+     metadata, created_at, read_at, email_pending, shown) \
+     SELECT ?1, ?2, ?3, ?4, ?5, FALSE, ?6, ?7, NULL, COALESCE(p.email, TRUE), COALESCE(p.in_app, TRUE) \
+     FROM (SELECT 1) AS one LEFT JOIN notification_preferences p ON p.user_id = ?2 AND p.kind = ?8 \
+     WHERE COALESCE(p.in_app, TRUE) OR COALESCE(p.email, TRUE)";
+
 async fn insert<C: ConnectionTrait>(
     db: &C,
     user_id: Uuid,
@@ -48,19 +61,28 @@ async fn insert<C: ConnectionTrait>(
     message: &str,
     link: &Option<String>,
 ) -> Result<(), AppError> {
-    n::Entity::insert(n::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        user_id: Set(user_id),
-        notification_type: Set(kind.into()),
-        title: Set(title.chars().take(200).collect()),
-        message: Set(message.into()),
-        is_read: Set(false),
-        metadata: Set(json!({ "link": link })),
-        created_at: Set(now()),
-        read_at: Set(None),
-        email_pending: Set(true),
-    })
-    .exec_without_returning(db)
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => INSERT_PG,
+        _ => INSERT_SQLITE,
+    };
+    let title: String = title.chars().take(200).collect();
+    db.execute_raw(sea_orm::Statement::from_sql_and_values(
+        backend,
+        sql,
+        [
+            Uuid::now_v7().into(),
+            user_id.into(),
+            kind.into(),
+            title.into(),
+            message.into(),
+            json!({ "link": link }).into(),
+            now().into(),
+            crate::api::account::NotificationKind::of_type(kind)
+                .as_str()
+                .into(),
+        ],
+    ))
     .await?;
     Ok(())
 }
@@ -229,7 +251,11 @@ pub async fn sweep_email(db: &DatabaseConnection, at: DateTime<Utc>) -> Result<u
 }
 
 pub async fn list(db: &DatabaseConnection, actor: &Actor) -> Result<Notifications, AppError> {
-    let mine = || n::Entity::find().filter(n::Column::UserId.eq(actor.user_id));
+    let mine = || {
+        n::Entity::find()
+            .filter(n::Column::UserId.eq(actor.user_id))
+            .filter(n::Column::Shown.eq(true))
+    };
     let unread = mine().filter(n::Column::IsRead.eq(false)).count(db).await?;
     let items = mine()
         .order_by_desc(n::Column::CreatedAt)

@@ -144,3 +144,76 @@ pub async fn reset_password(
     })
     .await
 }
+
+/// Send the signed-in user's email confirmation link again.
+#[server(prefix = "/rpc", endpoint = "account/resend_verification")]
+pub async fn resend_verification() -> Result<String, AppError> {
+    super::run(async {
+        let (state, actor, _, _) = here().await?;
+        crate::domain::addresses::resend_verification(&state.db, &state.auth.rates, &actor).await
+    })
+    .await
+}
+
+/// Move the signed-in user's account to a new address (once a link sent there is opened).
+#[server(prefix = "/rpc", endpoint = "account/email")]
+pub async fn change_email(new_email: String, password: String) -> Result<String, AppError> {
+    super::run(async {
+        let (state, actor, meta, _) = here().await?;
+        crate::domain::addresses::request_change(
+            &state.db,
+            &state.auth.rates,
+            &actor,
+            &new_email,
+            &password,
+            &meta,
+        )
+        .await
+    })
+    .await
+}
+
+/// What an email confirmation link would confirm (`None`: it no longer works).
+#[server(prefix = "/rpc", endpoint = "email_link")]
+pub async fn email_link(token: String) -> Result<Option<crate::api::account::LinkInfo>, AppError> {
+    super::run(async {
+        let state = super::state()?;
+        crate::domain::addresses::link_info(&state.db, &token).await
+    })
+    .await
+}
+
+/// Use an email confirmation link.
+#[server(prefix = "/rpc", endpoint = "confirm_email")]
+pub async fn confirm_email(token: String) -> Result<String, AppError> {
+    super::run(async {
+        let state = super::state()?;
+        let meta = super::request_meta(&state);
+        crate::domain::addresses::confirm(&state.db, &token, &meta).await
+    })
+    .await
+}
+
+/// Where the signed-in user wants each kind of news.
+#[server(prefix = "/rpc", endpoint = "account/notifications")]
+pub async fn get_notification_prefs() -> Result<Vec<crate::api::account::NotificationPref>, AppError>
+{
+    super::run(async {
+        let (state, actor, _, _) = here().await?;
+        crate::domain::preferences::get(&state.db, &actor).await
+    })
+    .await
+}
+
+/// Save where the signed-in user wants each kind of news (a checkbox per kind and channel).
+#[server(prefix = "/rpc", endpoint = "account/save_notifications")]
+pub async fn save_notification_prefs(
+    // A form with nothing ticked sends no field at all.
+    #[server(default)] prefs: crate::api::account::NotificationChoices,
+) -> Result<Vec<crate::api::account::NotificationPref>, AppError> {
+    super::run(async {
+        let (state, actor, meta, _) = here().await?;
+        crate::domain::preferences::set(&state.db, &actor, &prefs.prefs(), &meta).await
+    })
+    .await
+}

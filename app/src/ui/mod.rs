@@ -137,6 +137,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/settings") view={Lazy::<routes::AccountSettings>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/forgot-password") view={Lazy::<routes::AccountForgot>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/reset-password") view={Lazy::<routes::AccountReset>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/verify-email") view={Lazy::<routes::AccountVerify>::new()} ssr=SsrMode::Async />
                 // Each role's screens, loaded with that role's chunk (see `routes`). Each screen draws its own frame
                 // (page, greeting, tabs, role gate): a Suspense around a route breaks hydration of one that suspends.
                 <Route path=path!("/client") view={Lazy::<routes::ClientOverview>::new()} ssr=SsrMode::Async />

@@ -71,4 +71,5 @@ role_screens!(account_screen, account, AccountScreen {
     AccountSettings => Settings,
     AccountForgot => Forgot,
     AccountReset => Reset,
+    AccountVerify => Verify,
 });

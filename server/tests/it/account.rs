@@ -15,6 +15,7 @@ both!(
     devices_are_listed_and_signed_out_one_at_a_time_or_all_but_this_one,
     a_forgotten_password_is_reset_once_with_the_emailed_link,
     asking_for_a_reset_link_says_nothing_about_the_address_and_is_limited,
+    people_choose_where_each_kind_of_news_reaches_them,
 );
 
 const NEW_PASSWORD: &str = "a whole new secret";
@@ -366,24 +367,38 @@ async fn a_forgotten_password_is_reset_once_with_the_emailed_link(b: Backend) {
     assert!(token.len() >= 32, "{token}");
     // Only its hash is stored, and the queue never held it.
     assert_eq!(app.count("password_resets").await, 1);
-    for table in ["password_resets", "apalis.jobs"] {
-        let sql = match app.db.get_database_backend() {
-            sea_orm::DbBackend::Postgres => format!("SELECT CAST(t AS text) AS r FROM {table} t"),
-            _ => continue,
-        };
+    let postgres = app.db.get_database_backend() == sea_orm::DbBackend::Postgres;
+    let reads = if postgres {
+        [
+            "SELECT token_hash AS r FROM password_resets",
+            "SELECT convert_from(job, 'UTF8') AS r FROM apalis.jobs",
+        ]
+    } else {
+        [
+            "SELECT token_hash AS r FROM password_resets",
+            "SELECT CAST(job AS TEXT) AS r FROM Jobs",
+        ]
+    };
+    let mut seen_reset_job = false;
+    for sql in reads {
         let rows = app
             .db
             .query_all_raw(sea_orm::Statement::from_string(
                 app.db.get_database_backend(),
-                sql,
+                sql.to_string(),
             ))
             .await
             .unwrap();
         for r in rows {
             let row: String = r.try_get("", "r").unwrap();
-            assert!(!row.contains(&token), "{table} holds the token");
+            assert!(!row.contains(&token), "{sql}: holds the token");
+            seen_reset_job |= row.contains("PasswordReset") && row.contains("jo@example.com");
         }
     }
+    assert!(
+        seen_reset_job,
+        "the queue's job names the address, and was read"
+    );
 
     let works = |t: String| {
         let app = &app;
@@ -569,4 +584,147 @@ async fn asking_for_a_reset_link_says_nothing_about_the_address_and_is_limited(b
         .await;
     assert_eq!(res.status(), 429);
     assert!(res.headers().get("retry-after").is_some());
+}
+
+async fn prefs_of(app: &TestApp, c: &Client) -> Value {
+    let res = app.rpc(c, "account/notifications", &[]).await;
+    assert_eq!(res.status(), 200);
+    json_of(res).await
+}
+
+/// The employee's unread notifications in the bell.
+async fn bell(app: &TestApp, c: &Client) -> Vec<String> {
+    let n = json_of(app.rpc(c, "notifications", &[]).await).await;
+    n["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn people_choose_where_each_kind_of_news_reaches_them(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (_, cid) = app.activated_client("jo@example.com").await;
+    let (_, eid) = app.employee("eve@example.com").await;
+    app.assign(cid, eid).await;
+    let jo = app.signed_in("jo@example.com").await;
+    let eve = app.signed_in("eve@example.com").await;
+
+    // Everything is on to begin with.
+    let prefs = prefs_of(&app, &eve).await;
+    assert_eq!(prefs.as_array().unwrap().len(), 5);
+    assert!(prefs
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["in_app"] == true && p["email"] == true));
+
+    let delegate = |n: u32| {
+        let app = &app;
+        let jo = jo.clone();
+        async move {
+            let url = format!("https://jobs.example.com/{n}");
+            let res = app
+                .delegate(&jo, json!({"job_url": url, "job_title": format!("Role {n}"), "company_name": "Acme"}))
+                .await;
+            assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+        }
+    };
+    let emails_to_eve = || {
+        outbox_mail(&app.outbox)
+            .iter()
+            .filter(|m| m.contains("<eve@example.com>"))
+            .count()
+    };
+
+    // Assignments in the app only: the bell has it, no email comes.
+    let res = app
+        .rpc(
+            &eve,
+            "account/save_notifications",
+            &[
+                ("prefs[assignment_in_app]", "on"),
+                ("prefs[status_in_app]", "on"),
+                ("prefs[status_email]", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let saved = json_of(res).await;
+    assert_eq!(
+        saved[0],
+        json!({"kind": "assignment", "in_app": true, "email": false})
+    );
+    assert_eq!(
+        saved[1],
+        json!({"kind": "status", "in_app": true, "email": true})
+    );
+    assert_eq!(
+        saved[2],
+        json!({"kind": "proof", "in_app": false, "email": false})
+    );
+    assert_eq!(prefs_of(&app, &eve).await, saved, "kept");
+    delegate(1).await;
+    assert_eq!(bell(&app, &eve).await.len(), 1);
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert_eq!(emails_to_eve(), 0, "no email for assignments");
+
+    // By email only: the bell stays as it was, an email comes.
+    app.rpc(
+        &eve,
+        "account/save_notifications",
+        &[("prefs[assignment_email]", "on")],
+    )
+    .await;
+    delegate(2).await;
+    let mail = wait_for_outbox(&app.outbox, 10, |m| {
+        m.iter().any(|m| m.contains("<eve@example.com>"))
+    })
+    .await;
+    assert!(mail
+        .iter()
+        .any(|m| m.contains("<eve@example.com>") && m.contains("Role 2")));
+    assert_eq!(bell(&app, &eve).await.len(), 1, "not shown in the app");
+
+    // Neither: nothing at all.
+    let res = app.rpc(&eve, "account/save_notifications", &[]).await;
+    assert_eq!(res.status(), 200, "nothing ticked is a choice too");
+    delegate(3).await;
+    tokio::time::sleep(Duration::from_millis(3000)).await;
+    assert_eq!(bell(&app, &eve).await.len(), 1);
+    assert_eq!(
+        emails_to_eve(),
+        1,
+        "{:?}",
+        outbox_mail(&app.outbox)
+            .iter()
+            .filter(|m| m.contains("<eve@example.com>"))
+            .map(|m| m
+                .lines()
+                .find(|l| l.starts_with("Subject:"))
+                .unwrap_or_default()
+                .to_string())
+            .collect::<Vec<_>>()
+    );
+
+    // Eve's choices are Eve's: Jo's are untouched, and signed out there are none to read or change.
+    assert!(prefs_of(&app, &jo)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["in_app"] == true && p["email"] == true));
+    assert_eq!(
+        app.rpc(&app.client(), "account/notifications", &[])
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.rpc(&app.client(), "account/save_notifications", &[])
+            .await
+            .status(),
+        401
+    );
 }

@@ -109,6 +109,7 @@ async fn news_left_behind_is_swept_into_an_email(b: Backend) {
         created_at: Set(written),
         read_at: Set(None),
         email_pending: Set(true),
+        shown: Set(true),
     }
     .insert(&app.db)
     .await
@@ -160,6 +161,11 @@ async fn failed_jobs_are_listed_for_admins_and_retried(b: Backend) {
             .json()
             .await
             .unwrap();
+        // The sign-up's address confirmation fails as well; the notification email is the one looked at here.
+        let list: Vec<Value> = list
+            .into_iter()
+            .filter(|j| j["summary"] != "Email confirmation link to jo@example.com")
+            .collect();
         if !list.is_empty() || std::time::Instant::now() > deadline {
             break list;
         }
@@ -202,7 +208,15 @@ async fn failed_jobs_are_listed_for_admins_and_retried(b: Backend) {
         .json()
         .await
         .unwrap();
-    assert!(list.is_empty());
+    assert!(
+        list.iter().all(|j| j["id"] != id.as_str()),
+        "the retried email is no longer listed"
+    );
+    assert_eq!(
+        list.len(),
+        1,
+        "the sign-up's confirmation still is: {list:?}"
+    );
     assert_eq!(
         app.rpc(&a, "admin/queue/retry", &[("id", &id)])
             .await
@@ -228,10 +242,17 @@ async fn mail_reaches_a_real_smtp_server(b: Backend) {
     .await;
     app.activated_client("jo@example.com").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let mut got = smtp.received();
+    // Besides the sign-up's address confirmation, the activation email.
+    let activation = |m: &Vec<String>| {
+        m.iter()
+            .filter(|m| !m.contains("Subject: Confirm your email address"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let mut got = activation(&smtp.received());
     while got.is_empty() && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        got = smtp.received();
+        got = activation(&smtp.received());
     }
     assert_eq!(
         got.len(),
@@ -312,17 +333,18 @@ async fn a_rolled_back_change_sends_nothing(b: Backend) {
     assert_eq!(mail.len(), 2, "activation + the committed one");
     assert!(mail.iter().any(|m| m.contains("Subject: Sent")));
     assert!(!mail.iter().any(|m| m.contains("Never sent")));
-    // The queue holds exactly those two jobs, both done.
-    let table = match app.db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => "apalis.jobs",
-        _ => "Jobs",
+    // The queue holds exactly those two jobs, both done (besides the sign-up's address confirmation).
+    let (table, job) = match app.db.get_database_backend() {
+        sea_orm::DbBackend::Postgres => ("apalis.jobs", "convert_from(job, 'UTF8')"),
+        _ => ("Jobs", "CAST(job AS TEXT)"),
     };
     let row = app
         .db
         .query_one_raw(Statement::from_string(
             app.db.get_database_backend(),
             format!(
-                "SELECT COUNT(*) AS n FROM {table} WHERE job_type = '{}' AND status = 'Done'",
+                "SELECT COUNT(*) AS n FROM {table} WHERE job_type = '{}' AND status = 'Done' \
+                 AND {job} NOT LIKE '%VerifyEmail%'",
                 queue::HIGH
             ),
         ))

@@ -8,6 +8,7 @@ mod helpers;
 mod abuse;
 mod account;
 mod accounts;
+mod addresses;
 mod analytics;
 mod api;
 mod assets;

@@ -16,6 +16,8 @@ pub struct Model {
     pub read_at: Option<DateTimeUtc>,
     /// Still to be told by email (with the recipient's next batch).
     pub email_pending: bool,
+    /// Listed in the app (the bell); false when the person wants this kind of news by email only.
+    pub shown: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -163,6 +163,8 @@ pub struct RateConfig {
     pub resets_per_hour: u32,
     /// Password checks outside sign-in (changing the password) per account per hour.
     pub password_checks_per_hour: u32,
+    /// Email confirmation links (sent again, or for a new address) per account per hour.
+    pub email_links_per_hour: u32,
     /// Resumes a client may keep (an account not yet activated keeps one).
     pub resumes_per_client: u32,
     /// Bytes a client's resumes and the proofs of their jobs may take together.
@@ -181,6 +183,7 @@ impl Default for RateConfig {
             streams_per_minute: 120,
             resets_per_hour: 10,
             password_checks_per_hour: 20,
+            email_links_per_hour: 5,
             resumes_per_client: 20,
             storage_bytes_per_client: 200_000_000,
         }
@@ -199,6 +202,7 @@ pub enum Limited {
     Stream,
     Reset,
     PasswordCheck,
+    EmailLink,
 }
 
 impl Limited {
@@ -213,6 +217,7 @@ impl Limited {
             Limited::Stream => "stream",
             Limited::Reset => "reset",
             Limited::PasswordCheck => "password",
+            Limited::EmailLink => "email-link",
         }
     }
 
@@ -228,6 +233,7 @@ impl Limited {
             Limited::Stream => (cfg.streams_per_minute, 60),
             Limited::Reset => (cfg.resets_per_hour, 3600),
             Limited::PasswordCheck => (cfg.password_checks_per_hour, 3600),
+            Limited::EmailLink => (cfg.email_links_per_hour, 3600),
         }
     }
 }

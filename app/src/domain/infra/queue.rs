@@ -54,6 +54,15 @@ pub enum HighJob {
     PasswordReset {
         email: String,
     },
+    /// A link that confirms the user's own address (after sign-up, or asked for again); made and sent by the worker.
+    VerifyEmail {
+        user_id: uuid::Uuid,
+    },
+    /// A link, sent to `email`, that makes it the user's address once opened (see [`crate::domain::addresses`]).
+    ConfirmEmailChange {
+        user_id: uuid::Uuid,
+        email: String,
+    },
     /// Scheduled: deadline reminders and "waiting too long" alerts.
     Remind,
 }

@@ -24,7 +24,7 @@ pub struct Cleaned {
     pub reset_links: u64,
 }
 
-/// Remove expired sessions, API refresh tokens and password reset links, login throttles that no longer count, and finished queue
+/// Remove expired sessions, API refresh tokens and password reset and email confirmation links, login throttles that no longer count, and finished queue
 /// entries past their keep; on SQLite, refresh the planner's statistics.
 pub async fn clean_up(
     db: &DatabaseConnection,
@@ -64,7 +64,8 @@ pub async fn clean_up(
         .await?
         .rows_affected();
     let api_tokens = crate::domain::infra::tokens::delete_expired(db, now).await?;
-    let reset_links = crate::domain::recovery::delete_expired(db).await?;
+    let reset_links = crate::domain::recovery::delete_expired(db).await?
+        + crate::domain::addresses::delete_expired(db).await?;
     // SQLite's planner picks between indexes (the analytics ones especially) from statistics that nothing else
     // keeps current; `PRAGMA optimize` refreshes the ones that are stale, cheaply (0x10002: look at every table).
     // PostgreSQL's autovacuum does this on its own.

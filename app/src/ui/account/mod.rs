@@ -6,10 +6,14 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 use crate::{
-    api::{account::Device, AppError, CurrentUser},
+    api::{
+        account::{Device, NotificationPref},
+        AppError, CurrentUser,
+    },
     rpc::account::{
-        get_devices, reset_link_works, ChangePassword, EndDevice, EndOtherDevices, ForgotPassword,
-        ResetPassword, UpdateName,
+        email_link, get_devices, get_notification_prefs, reset_link_works, ChangeEmail,
+        ChangePassword, ConfirmEmail, EndDevice, EndOtherDevices, ForgotPassword,
+        ResendVerification, ResetPassword, SaveNotificationPrefs, UpdateName,
     },
     ui::{
         shared::{
@@ -45,6 +49,13 @@ pub fn Settings() -> impl IntoView {
     let change = ServerAction::<ChangePassword>::new();
     let end = ServerAction::<EndDevice>::new();
     let end_others = ServerAction::<EndOtherDevices>::new();
+    let resend = ServerAction::<ResendVerification>::new();
+    let change_email = ServerAction::<ChangeEmail>::new();
+    let save_prefs = ServerAction::<SaveNotificationPrefs>::new();
+    let prefs = Resource::new(
+        move || save_prefs.version().get(),
+        move |_| async move { for_role(auth.user, anyone, get_notification_prefs()).await },
+    );
     let devices = Resource::new(
         move || {
             (
@@ -64,7 +75,9 @@ pub fn Settings() -> impl IntoView {
     view! {
         <Dashboard title="Settings" allowed=anyone head=head>
             <NameSection rename />
+            <EmailSection resend change_email />
             <PasswordSection change />
+            <NotificationsSection prefs save=save_prefs />
             <DevicesSection devices end end_others />
         </Dashboard>
     }
@@ -125,6 +138,55 @@ fn NameField(
 }
 
 #[component]
+fn EmailSection(
+    resend: ServerAction<ResendVerification>,
+    change_email: ServerAction<ChangeEmail>,
+) -> impl IntoView {
+    let auth = use_auth();
+    let value = change_email.value();
+    let asked = move || value.get().and_then(Result::ok);
+    let resent = move || resend.value().get().and_then(Result::ok);
+    view! {
+        <section class="card" data-testid="email-section">
+            <h2>"Email address"</h2>
+            <Suspense fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let Ok(Some(user)) = auth.user.await else { return ().into_any() };
+                    view! {
+                        <p>
+                            <strong data-testid="email-address">{user.email.clone()}</strong>" "
+                            <span class="badge" class:badge-ok=user.email_verified data-testid="email-status">
+                                {if user.email_verified { "Confirmed" } else { "Not confirmed yet" }}
+                            </span>
+                        </p>
+                        {(!user.email_verified).then(|| view! {
+                            <ActionForm action=resend attr:class="inline-form">
+                                <button type="submit" class="btn" data-testid="resend-verification">"Send the confirmation link again"</button>
+                            </ActionForm>
+                        })}
+                    }
+                    .into_any()
+                })}
+            </Suspense>
+            <Show when=move || resent().is_some()>
+                <div class="alert alert-ok" role="status" data-testid="verification-resent">{resent}</div>
+            </Show>
+            <FormAlert error=form_error(resend.value()) />
+            <ActionForm action=change_email attr:novalidate=true attr:class="stack" attr:data-testid="email-form">
+                <Field label="New email address" name="new_email" kind="email" autocomplete="email"
+                    error=field_error(value, "new_email") />
+                <Field label="Your password" id="f-email-password" name="password" kind="password"
+                    autocomplete="current-password" error=field_error(value, "password") />
+                <Show when=move || asked().is_some()>
+                    <div class="alert alert-ok" role="status" data-testid="email-change-sent">{asked}</div>
+                </Show>
+                <button type="submit" class="btn btn-primary">"Change email address"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
 fn PasswordSection(change: ServerAction<ChangePassword>) -> impl IntoView {
     let value = change.value();
     let done = move || match value.get() {
@@ -152,6 +214,55 @@ fn PasswordSection(change: ServerAction<ChangePassword>) -> impl IntoView {
                 </Show>
                 <button type="submit" class="btn btn-primary">"Change password"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn NotificationsSection(
+    prefs: Resource<Result<Option<Vec<NotificationPref>>, AppError>>,
+    save: ServerAction<SaveNotificationPrefs>,
+) -> impl IntoView {
+    let saved = move || matches!(save.value().get(), Some(Ok(_)));
+    view! {
+        <section class="card" data-testid="notifications-section">
+            <h2>"Notifications"</h2>
+            <p class="muted">"Choose where each kind of news reaches you. Emails gather what happened within a minute."</p>
+            <Transition fallback=|| view! { <Loading /> }>
+                {move || Suspend::new(async move {
+                    match prefs.await {
+                        Ok(Some(list)) => view! {
+                            <ActionForm action=save attr:class="stack" attr:data-testid="notifications-form">
+                                <table class="prefs">
+                                    <thead><tr><th scope="col">"News"</th><th scope="col">"In the app"</th><th scope="col">"By email"</th></tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|p| {
+                                            let k = p.kind.as_str();
+                                            view! {
+                                                <tr data-kind=k>
+                                                    <th scope="row">{p.kind.label()}<span class="muted small">{p.kind.hint()}</span></th>
+                                                    <td><input type="checkbox" name=format!("prefs[{k}_in_app]")
+                                                        aria-label=format!("{} in the app", p.kind.label()) checked=p.in_app /></td>
+                                                    <td><input type="checkbox" name=format!("prefs[{k}_email]")
+                                                        aria-label=format!("{} by email", p.kind.label()) checked=p.email /></td>
+                                                </tr>
+                                            }
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <Show when=saved>
+                                    <div class="alert alert-ok" role="status" data-testid="notifications-saved">"Saved."</div>
+                                </Show>
+                                <FormAlert error=form_error(save.value()) />
+                                <button type="submit" class="btn btn-primary">"Save notifications"</button>
+                            </ActionForm>
+                        }
+                        .into_any(),
+                        Ok(None) => ().into_any(),
+                        Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
+                    }
+                })}
+            </Transition>
         </section>
     }
 }
@@ -296,6 +407,63 @@ pub fn Reset() -> impl IntoView {
                         }
                     })}
                 </Suspense>
+            </section>
+        </Page>
+    }
+}
+
+/// `/verify-email?token=…`: confirm an address (the account's own, or a new one) with the emailed link. Opening the
+/// page changes nothing; the button does.
+#[component]
+pub fn Verify() -> impl IntoView {
+    let auth = use_auth();
+    let query = use_query_map();
+    let token = move || query.with(|q| q.get("token").unwrap_or_default());
+    let info = Resource::new(token, email_link);
+    let confirm = ServerAction::<ConfirmEmail>::new();
+    let value = confirm.value();
+    let done = move || value.get().and_then(Result::ok);
+    Effect::new(move |_| {
+        if done().is_some() {
+            auth.user.refetch();
+        }
+    });
+    view! {
+        <Title text="Confirm your email address" />
+        <Page>
+            <section class="card narrow">
+                <h1>"Confirm your email address"</h1>
+                <Show when=move || done().is_some() fallback=move || view! {
+                    <Suspense fallback=|| view! { <Loading /> }>
+                        {move || Suspend::new(async move {
+                            match info.await {
+                                Ok(Some(link)) => view! {
+                                    <p>{if link.change {
+                                        format!("Make {} the address of your account?", link.email)
+                                    } else {
+                                        format!("Confirm that {} is yours?", link.email)
+                                    }}</p>
+                                    <ActionForm action=confirm attr:class="stack" attr:data-testid="confirm-email-form">
+                                        <input type="hidden" name="token" value=token() />
+                                        <FormAlert error=field_error(value, "token") />
+                                        <button type="submit" class="btn btn-primary">"Confirm"</button>
+                                    </ActionForm>
+                                }
+                                .into_any(),
+                                Ok(None) => view! {
+                                    <div class="alert alert-error" role="alert" data-testid="email-link-dead">
+                                        "This link has expired or was already used. Send yourself a new one from your settings."
+                                    </div>
+                                }
+                                .into_any(),
+                                Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
+                            }
+                        })}
+                    </Suspense>
+                }>
+                    <div class="alert alert-ok" role="status" data-testid="email-confirmed">{done}</div>
+                    <p><a href="/">"Go to your dashboard"</a></p>
+                </Show>
             </section>
         </Page>
     }

@@ -91,6 +91,9 @@ fn ClientRow(client: ClientSummary, save: ServerAction<SetClientActivation>) -> 
                 <strong>{name}</strong>
                 <span class="muted">{client.email.clone()}</span>
                 <span class="badge" class:badge-ok=client.is_activated data-testid="client-status">{status}</span>
+                <span class="badge" class:badge-ok=client.email_verified data-testid="client-email-status">
+                    {if client.email_verified { "Email confirmed" } else { "Email not confirmed" }}
+                </span>
             </div>
             {activated.map(|a| view! { <p class="muted small">{a}</p> })}
             <ActionForm action=save attr:class="client-form">

@@ -35,6 +35,15 @@ fn head(user: CurrentUser) -> AnyView {
         <div data-testid="client-dashboard">
             <h1>{format!("Hello, {}", user.first_name)}</h1>
             <SectionNav role=Role::Client />
+            {(!user.email_verified).then(|| view! {
+                <section class="card notice" data-testid="email-unconfirmed">
+                    <h2>"Please confirm your email address"</h2>
+                    <p>
+                        {format!("We sent a link to {}. Open it so that we can reach you about your applications. ", user.email)}
+                        <a href="/settings">"Send it again"</a>
+                    </p>
+                </section>
+            })}
             {(!activated).then(|| view! {
                 <section class="card notice" data-testid="awaiting-activation">
                     <h2>"Your account is awaiting activation"</h2>
