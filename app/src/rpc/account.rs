@@ -138,7 +138,9 @@ pub async fn reset_password(
         )
         .await?;
         // Whoever was signed in on this browser is not any more (the reset ended every session).
-        crate::domain::infra::session::sign_out(&session).await?;
+        if crate::domain::infra::session::session_id(&session).is_some() {
+            crate::domain::infra::session::sign_out(&session).await?;
+        }
         leptos_axum::redirect("/login?reset=done");
         Ok(())
     })
