@@ -316,19 +316,20 @@ test('every screen hydrates when opened directly (reload, bookmark)', async ({ p
   };
   await login(page, ADMIN.email, ADMIN.password);
   await expect(page).toHaveURL(/\/admin$/);
-  await visit(['/admin/users', '/admin/clients', '/admin/assignments', '/admin/jobs', '/admin/activity', '/admin/queue']);
+  await visit(['/settings', '/admin/users', '/admin/clients', '/admin/assignments', '/admin/jobs', '/admin/activity', '/admin/queue']);
   await expect(page.getByTestId('no-failed')).toBeVisible();
   await logout(page);
   await login(page, client, PASSWORD);
   await expect(page).toHaveURL(/\/client$/);
-  await visit(['/client/resumes', '/client/profile', '/client/jobs']);
+  await visit(['/settings', '/client/resumes', '/client/profile', '/client/jobs']);
   // Interactive after a direct load: the delegate form answers.
   await page.getByTestId('delegate-form').getByTestId('delegate-submit').click();
   await expect(page.getByTestId('delegate-form').getByText('Enter the job posting')).toBeVisible();
   await logout(page);
   await login(page, employee, 'employee password');
   await expect(page).toHaveURL(/\/employee$/);
-  await visit(['/employee', '/employee/history', '/employee/stats']);
+  await visit(['/settings', '/employee', '/employee/history', '/employee/stats']);
   await logout(page);
+  await visit(['/forgot-password', '/reset-password?token=none', '/verify-email?token=none']);
   expect(errors).toEqual([]);
 });
