@@ -405,8 +405,8 @@ pub async fn set_active(
         am.updated_at = Set(now());
         let user = am.update(&txn).await?;
         if !active {
-            end_sessions_of(&txn, user_id).await?;
-            super::infra::tokens::revoke_all_of(&txn, user_id).await?;
+            end_sessions_of(&txn, user_id, None).await?;
+            super::infra::tokens::revoke_all_of(&txn, user_id, None).await?;
         }
         // An employee's unfinished jobs must not wait for someone who can no longer sign in; one who is back takes
         // waiting jobs of their clients.

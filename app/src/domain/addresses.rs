@@ -16,9 +16,8 @@ use super::{
     entities::{email_tokens as links, users},
     infra::{
         limits::{hit, Limited, RateConfig, Whom},
-        password,
         queue::{self, Email, HighJob},
-        tokens::{hash, new_refresh_token},
+        tokens::{hash, link_hash, new_refresh_token},
     },
     now, Actor, RequestMeta,
 };
@@ -31,10 +30,6 @@ const VERIFY: &str = "verify";
 const CHANGE: &str = "change";
 const LINK_DEAD: &str =
     "This link has expired or was already used. Send yourself a new one from your settings.";
-
-fn name_of(user: &users::Model) -> String {
-    format!("{} {}", user.first_name, user.last_name)
-}
 
 async fn new_link(
     db: &DatabaseConnection,
@@ -72,7 +67,7 @@ pub async fn verification_email(
     let token = new_link(db, user.id, VERIFY, &user.email).await?;
     Ok(Some(Email {
         to: user.email.clone(),
-        name: name_of(&user),
+        name: super::users::full_name(&user),
         subject: "Confirm your email address".into(),
         body: format!(
             "Open the link below to confirm that this address is yours, so that we can reach you about your account \
@@ -96,7 +91,7 @@ pub async fn change_email(
     let token = new_link(db, user.id, CHANGE, new_email).await?;
     Ok(Some(Email {
         to: new_email.to_string(),
-        name: name_of(&user),
+        name: super::users::full_name(&user),
         subject: "Confirm your new email address".into(),
         body: format!(
             "You asked to move your account from {} to this address. Open the link below to confirm it; until then \
@@ -170,17 +165,7 @@ pub async fn request_change(
             "This is already your address.",
         ));
     }
-    hit(
-        db,
-        rates,
-        Limited::PasswordCheck,
-        Whom::Account(actor.user_id),
-        now(),
-    )
-    .await?;
-    let ok = password_input.chars().count() <= crate::api::validate::PASSWORD_MAX
-        && password::verify(password_input.to_string(), Some(user.password_hash.clone())).await?;
-    if !ok {
+    if !super::settings::password_matches(db, rates, &user, password_input).await? {
         return Err(AppError::field("password", "That is not your password."));
     }
     super::accounts::ensure_email_free(db, &address)
@@ -226,12 +211,11 @@ pub async fn request_change(
 }
 
 async fn live_link(db: &DatabaseConnection, token: &str) -> Result<Option<links::Model>, AppError> {
-    let token = token.trim();
-    if token.is_empty() || token.len() > 200 {
+    let Some(token_hash) = link_hash(token) else {
         return Ok(None);
-    }
+    };
     Ok(links::Entity::find()
-        .filter(links::Column::TokenHash.eq(hash(token)))
+        .filter(links::Column::TokenHash.eq(token_hash))
         .filter(links::Column::UsedAt.is_null())
         .filter(links::Column::ExpiresAt.gt(now()))
         .one(db)
@@ -303,7 +287,7 @@ pub async fn confirm(
                 queue::HIGH,
                 &HighJob::Email(Email {
                     to: old.clone(),
-                    name: name_of(&user),
+                    name: super::users::full_name(&user),
                     subject: "Your email address was changed".into(),
                     body: format!(
                         "Your account now uses {} instead of this address. If this was not you, tell your \

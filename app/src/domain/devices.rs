@@ -18,7 +18,8 @@ use super::{
     entities::{api_tokens as tokens, sessions},
     infra::{
         session::{AuthConfig, IP_KEY, LOGIN_AT_KEY, USER_AGENT_KEY},
-        tokens::hash,
+        session_store::end_sessions_of,
+        tokens::{hash, revoke_all_of},
     },
     now, Actor, RequestMeta,
 };
@@ -90,11 +91,6 @@ async fn signins_of<C: ConnectionTrait>(
         .await?)
 }
 
-fn family_started(family: Uuid) -> Option<DateTime<Utc>> {
-    let (secs, nanos) = family.get_timestamp()?.to_unix();
-    DateTime::from_timestamp(secs as i64, nanos)
-}
-
 /// The signed-in user's devices, the one in use first, then the most recently used.
 pub async fn list(
     db: &DatabaseConnection,
@@ -129,7 +125,7 @@ pub async fn list(
         out.push(Device {
             id: format!("{EXTENSION}{}", t.family_id),
             kind: DeviceKind::Extension,
-            created_at: family_started(t.family_id).unwrap_or(t.created_at),
+            created_at: super::signins::signed_in_at(t.family_id).unwrap_or(t.created_at),
             last_used_at: t.created_at,
             ip: t.ip,
             agent: if t.client_name.is_empty() {
@@ -202,31 +198,8 @@ pub(super) async fn end_all_but<C: ConnectionTrait>(
     user_id: Uuid,
     keep: &Current,
 ) -> Result<u64, AppError> {
-    let mut sessions = sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id));
-    if let Some(id) = &keep.session_id {
-        sessions = sessions.filter(sessions::Column::Id.ne(id.clone()));
-    }
-    let mut ended = sessions.exec(db).await?.rows_affected;
-    let mut families = tokens::Entity::update_many()
-        .col_expr(tokens::Column::RevokedAt, Expr::value(now()))
-        .filter(tokens::Column::UserId.eq(user_id))
-        .filter(tokens::Column::RevokedAt.is_null())
-        .filter(tokens::Column::UsedAt.is_null());
-    if let Some(family) = keep.family {
-        families = families.filter(tokens::Column::FamilyId.ne(family));
-    }
-    ended += families.exec(db).await?.rows_affected;
-    // Used-up tokens of the ended families are revoked too, so that presenting one is not taken for a reuse of a
-    // live family.
-    let mut rest = tokens::Entity::update_many()
-        .col_expr(tokens::Column::RevokedAt, Expr::value(now()))
-        .filter(tokens::Column::UserId.eq(user_id))
-        .filter(tokens::Column::RevokedAt.is_null());
-    if let Some(family) = keep.family {
-        rest = rest.filter(tokens::Column::FamilyId.ne(family));
-    }
-    rest.exec(db).await?;
-    Ok(ended)
+    let sessions = end_sessions_of(db, user_id, keep.session_id.as_deref()).await?;
+    Ok(sessions + revoke_all_of(db, user_id, keep.family).await?)
 }
 
 /// End every device of the signed-in user but the one in use; returns how many ended.

@@ -42,15 +42,10 @@ pub async fn notify<C: ConnectionTrait>(
 
 /// Write a notification as its recipient wants this kind of news: shown in the app or not, told by email or not, or
 /// not at all (both off). One statement: the preference is read where the row is written.
-const INSERT_PG: &str = "INSERT INTO notifications (id, user_id, notification_type, title, message, is_read, \
+const INSERT: &str = "INSERT INTO notifications (id, user_id, notification_type, title, message, is_read, \
      metadata, created_at, read_at, email_pending, shown) \
      SELECT $1, $2, $3, $4, $5, FALSE, $6, $7, NULL, COALESCE(p.email, TRUE), COALESCE(p.in_app, TRUE) \
      FROM (SELECT 1) AS one LEFT JOIN notification_preferences p ON p.user_id = $2 AND p.kind = $8 \
-     WHERE COALESCE(p.in_app, TRUE) OR COALESCE(p.email, TRUE)";
-const INSERT_SQLITE: &str = "INSERT INTO notifications (id, user_id, notification_type, title, message, is_read, \
-     metadata, created_at, read_at, email_pending, shown) \
-     SELECT ?1, ?2, ?3, ?4, ?5, FALSE, ?6, ?7, NULL, COALESCE(p.email, TRUE), COALESCE(p.in_app, TRUE) \
-     FROM (SELECT 1) AS one LEFT JOIN notification_preferences p ON p.user_id = ?2 AND p.kind = ?8 \
      WHERE COALESCE(p.in_app, TRUE) OR COALESCE(p.email, TRUE)";
 
 async fn insert<C: ConnectionTrait>(
@@ -61,16 +56,11 @@ async fn insert<C: ConnectionTrait>(
     message: &str,
     link: &Option<String>,
 ) -> Result<(), AppError> {
-    let backend = db.get_database_backend();
-    let sql = match backend {
-        sea_orm::DbBackend::Postgres => INSERT_PG,
-        _ => INSERT_SQLITE,
-    };
     let title: String = title.chars().take(200).collect();
-    db.execute_raw(sea_orm::Statement::from_sql_and_values(
-        backend,
-        sql,
-        [
+    db.execute_raw(super::infra::sql::stmt(
+        db.get_database_backend(),
+        INSERT,
+        vec![
             Uuid::now_v7().into(),
             user_id.into(),
             kind.into(),

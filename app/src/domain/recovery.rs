@@ -21,7 +21,7 @@ use super::{
         limits::{self, hit, Limited, RateConfig, Whom},
         password,
         queue::{self, Email, HighJob},
-        tokens::{hash, new_refresh_token},
+        tokens::{hash, link_hash, new_refresh_token},
     },
     now, RequestMeta,
 };
@@ -92,7 +92,7 @@ pub async fn reset_email(db: &DatabaseConnection, email: &str) -> Result<Option<
     .await?;
     Ok(Some(Email {
         to: user.email.clone(),
-        name: format!("{} {}", user.first_name, user.last_name),
+        name: super::users::full_name(&user),
         subject: "Choose a new password".into(),
         body: format!(
             "Someone, hopefully you, asked to choose a new password for this account. The link below works once, \
@@ -113,12 +113,11 @@ async fn live_link(
     db: &DatabaseConnection,
     token: &str,
 ) -> Result<Option<resets::Model>, AppError> {
-    let token = token.trim();
-    if token.is_empty() || token.len() > 200 {
+    let Some(token_hash) = link_hash(token) else {
         return Ok(None);
-    }
+    };
     Ok(resets::Entity::find()
-        .filter(resets::Column::TokenHash.eq(hash(token)))
+        .filter(resets::Column::TokenHash.eq(token_hash))
         .filter(resets::Column::UsedAt.is_null())
         .filter(resets::Column::ExpiresAt.gt(now()))
         .one(db)

@@ -58,7 +58,7 @@ pub async fn update_name(
 pub(super) fn password_changed_email(user: &users::Model, how: &str) -> Email {
     Email {
         to: user.email.clone(),
-        name: format!("{} {}", user.first_name, user.last_name),
+        name: super::users::full_name(user),
         subject: "Your password was changed".into(),
         body: format!(
             "The password of your account was changed {how}. Every other place you were signed in, the extension \
@@ -68,6 +68,26 @@ pub(super) fn password_changed_email(user: &users::Model, how: &str) -> Email {
         link: Some("/login".into()),
         items: Vec::new(),
     }
+}
+
+/// Whether `input` is `user`'s password, asked for outside sign-in (to change the password or the address). Each check
+/// costs a password hash, so it counts against a per-account limit.
+pub(super) async fn password_matches(
+    db: &DatabaseConnection,
+    rates: &RateConfig,
+    user: &users::Model,
+    input: &str,
+) -> Result<bool, AppError> {
+    hit(
+        db,
+        rates,
+        Limited::PasswordCheck,
+        Whom::Account(user.id),
+        now(),
+    )
+    .await?;
+    Ok(input.chars().count() <= crate::api::validate::PASSWORD_MAX
+        && password::verify(input.to_string(), Some(user.password_hash.clone())).await?)
 }
 
 /// Change the signed-in user's password: the current one is checked (counted against a per-account limit, since each
@@ -80,21 +100,11 @@ pub async fn change_password(
     change: PasswordChange,
     meta: &RequestMeta,
 ) -> Result<u64, AppError> {
-    hit(
-        db,
-        rates,
-        Limited::PasswordCheck,
-        Whom::Account(actor.user_id),
-        now(),
-    )
-    .await?;
     let user = users::Entity::find_by_id(actor.user_id)
         .one(db)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    let ok = change.current.chars().count() <= crate::api::validate::PASSWORD_MAX
-        && password::verify(change.current.clone(), Some(user.password_hash.clone())).await?;
-    if !ok {
+    if !password_matches(db, rates, &user, &change.current).await? {
         return Err(AppError::field(
             "current_password",
             "That is not your current password.",

@@ -177,12 +177,12 @@ pub async fn refresh(
 }
 
 /// When a sign-in began: the time inside its family's UUIDv7.
-fn signed_in_at(family: Uuid) -> Option<DateTime<Utc>> {
+pub(super) fn signed_in_at(family: Uuid) -> Option<DateTime<Utc>> {
     let (secs, nanos) = family.get_timestamp()?.to_unix();
     DateTime::from_timestamp(secs as i64, nanos)
 }
 
-pub(super) async fn revoke_family<C: ConnectionTrait>(
+async fn revoke_family<C: ConnectionTrait>(
     db: &C,
     family: Uuid,
     now: DateTime<Utc>,

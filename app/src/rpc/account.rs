@@ -1,11 +1,12 @@
-//! Server functions of a person's own account (settings: name, password, devices) and of "forgot password". The
-//! rules live in `domain::settings`, `domain::devices` and `domain::recovery`.
+//! Server functions of a person's own account (settings: name, password, devices, email address, notification
+//! choices) and of the emailed links (password reset, address confirmation). The rules live in `domain::settings`,
+//! `domain::devices`, `domain::recovery`, `domain::addresses` and `domain::preferences`.
 
 use leptos::prelude::*;
 
 use crate::api::{account::Device, AppError, CurrentUser};
 
-/// The signed-in actor, the request's metadata and the session it is using.
+/// The signed-in actor, the request's metadata and the session it is using (for what ends other sessions).
 #[cfg(feature = "ssr")]
 async fn here() -> Result<
     (
@@ -16,23 +17,19 @@ async fn here() -> Result<
     ),
     AppError,
 > {
-    let (state, session) = super::context().await?;
-    let user = super::signed_in_user(&state, &session)
-        .await?
-        .ok_or(AppError::Unauthenticated)?;
-    let meta = super::request_meta(&state);
+    let (state, actor, meta, session) = super::actor_in_session().await?;
     let current = crate::domain::devices::Current {
         session_id: crate::domain::infra::session::session_id(&session),
         family: None,
     };
-    Ok((state, crate::domain::Actor::of(&user), meta, current))
+    Ok((state, actor, meta, current))
 }
 
 /// Change the signed-in user's name.
 #[server(prefix = "/rpc", endpoint = "account/name")]
 pub async fn update_name(first_name: String, last_name: String) -> Result<CurrentUser, AppError> {
     super::run(async {
-        let (state, actor, meta, _) = here().await?;
+        let (state, actor, meta) = super::actor().await?;
         crate::domain::settings::update_name(&state.db, &actor, &first_name, &last_name, &meta)
             .await
     })
@@ -80,7 +77,7 @@ pub async fn get_devices() -> Result<Vec<Device>, AppError> {
 #[server(prefix = "/rpc", endpoint = "account/end_device")]
 pub async fn end_device(id: String) -> Result<(), AppError> {
     super::run(async {
-        let (state, actor, meta, _) = here().await?;
+        let (state, actor, meta) = super::actor().await?;
         crate::domain::devices::end(&state.db, &actor, &id, &meta).await
     })
     .await
@@ -151,7 +148,7 @@ pub async fn reset_password(
 #[server(prefix = "/rpc", endpoint = "account/resend_verification")]
 pub async fn resend_verification() -> Result<String, AppError> {
     super::run(async {
-        let (state, actor, _, _) = here().await?;
+        let (state, actor, _) = super::actor().await?;
         crate::domain::addresses::resend_verification(&state.db, &state.auth.rates, &actor).await
     })
     .await
@@ -161,7 +158,7 @@ pub async fn resend_verification() -> Result<String, AppError> {
 #[server(prefix = "/rpc", endpoint = "account/email")]
 pub async fn change_email(new_email: String, password: String) -> Result<String, AppError> {
     super::run(async {
-        let (state, actor, meta, _) = here().await?;
+        let (state, actor, meta) = super::actor().await?;
         crate::domain::addresses::request_change(
             &state.db,
             &state.auth.rates,
@@ -201,7 +198,7 @@ pub async fn confirm_email(token: String) -> Result<String, AppError> {
 pub async fn get_notification_prefs() -> Result<Vec<crate::api::account::NotificationPref>, AppError>
 {
     super::run(async {
-        let (state, actor, _, _) = here().await?;
+        let (state, actor, _) = super::actor().await?;
         crate::domain::preferences::get(&state.db, &actor).await
     })
     .await
@@ -214,7 +211,7 @@ pub async fn save_notification_prefs(
     #[server(default)] prefs: crate::api::account::NotificationChoices,
 ) -> Result<Vec<crate::api::account::NotificationPref>, AppError> {
     super::run(async {
-        let (state, actor, meta, _) = here().await?;
+        let (state, actor, meta) = super::actor().await?;
         crate::domain::preferences::set(&state.db, &actor, &prefs.prefs(), &meta).await
     })
     .await

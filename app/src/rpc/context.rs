@@ -62,13 +62,19 @@ pub async fn context() -> Result<(AppState, Session), AppError> {
 
 /// The signed-in actor with state and request metadata, or 401: the first line of every protected server function.
 pub async fn actor() -> Result<(AppState, Actor, RequestMeta), AppError> {
+    let (state, actor, meta, _) = actor_in_session().await?;
+    Ok((state, actor, meta))
+}
+
+/// [`actor`], with the cookie session the request is signed in with (for what concerns the session itself).
+pub async fn actor_in_session() -> Result<(AppState, Actor, RequestMeta, Session), AppError> {
     let (state, session) = context().await?;
     let user = signed_in_user(&state, &session)
         .await?
         .ok_or(AppError::Unauthenticated)?;
     let actor = Actor::of(&user);
     let meta = request_meta(&state);
-    Ok((state, actor, meta))
+    Ok((state, actor, meta, session))
 }
 
 /// Who is signed in, found once per request: a page rendered on the server runs several server functions, and

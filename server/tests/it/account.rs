@@ -20,21 +20,6 @@ both!(
 
 const NEW_PASSWORD: &str = "a whole new secret";
 
-async fn json_of(res: reqwest::Response) -> Value {
-    res.json().await.unwrap()
-}
-
-fn field_names(body: &Value) -> Vec<String> {
-    body["fields"]
-        .as_array()
-        .map(|f| {
-            f.iter()
-                .map(|f| f["field"].as_str().unwrap_or_default().to_string())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// An extension-style sign-in: the token pair.
 async fn api_signin(app: &TestApp, email: &str, password: &str) -> Value {
     let res = Client::new()
@@ -321,24 +306,29 @@ async fn devices_are_listed_and_signed_out_one_at_a_time_or_all_but_this_one(b: 
     );
 }
 
+/// Choose a new password with a reset link's token, from `browser`.
+async fn reset(
+    app: &TestApp,
+    browser: &Client,
+    token: &str,
+    password: &str,
+    confirm: &str,
+) -> reqwest::Response {
+    app.rpc(
+        browser,
+        "reset_password",
+        &[
+            ("token", token),
+            ("password", password),
+            ("confirm_password", confirm),
+        ],
+    )
+    .await
+}
+
 /// The reset links' tokens in the "Choose a new password" emails to `to`.
 fn reset_tokens(mail: &[String], to: &str) -> Vec<String> {
-    mail.iter()
-        .filter(|m| m.contains("Subject: Choose a new password") && m.contains(to))
-        .filter_map(|m| {
-            let text = m
-                .replace("=\r\n", "")
-                .replace("=\n", "")
-                .replace("=3D", "=");
-            let at = text.find("/reset-password?token=")? + "/reset-password?token=".len();
-            Some(
-                text[at..]
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-                    .collect::<String>(),
-            )
-        })
-        .collect()
+    link_tokens(mail, "Choose a new password", to, "/reset-password")
 }
 
 async fn a_forgotten_password_is_reset_once_with_the_emailed_link(b: Backend) {
@@ -409,32 +399,12 @@ async fn a_forgotten_password_is_reset_once_with_the_emailed_link(b: Backend) {
 
     // The new password is checked like any other.
     let browser = app.client();
-    let res = app
-        .rpc(
-            &browser,
-            "reset_password",
-            &[
-                ("token", &token),
-                ("password", NEW_PASSWORD),
-                ("confirm_password", "nope"),
-            ],
-        )
-        .await;
+    let res = reset(&app, &browser, &token, NEW_PASSWORD, "nope").await;
     assert_eq!(res.status(), 422);
     assert_eq!(field_names(&json_of(res).await), ["confirm_password"]);
     // A link acts on the account it was sent for, not on whoever is signed in where it is opened: Max's browser using
     // Jo's link changes Jo's password, never Max's.
-    let res = app
-        .rpc(
-            &max,
-            "reset_password",
-            &[
-                ("token", &token),
-                ("password", NEW_PASSWORD),
-                ("confirm_password", NEW_PASSWORD),
-            ],
-        )
-        .await;
+    let res = reset(&app, &max, &token, NEW_PASSWORD, NEW_PASSWORD).await;
     assert!(
         res.status().is_redirection() || res.status() == 200,
         "{}",
@@ -469,17 +439,14 @@ async fn a_forgotten_password_is_reset_once_with_the_emailed_link(b: Backend) {
 
     // A used link is dead.
     assert_eq!(works(token.clone()).await, false);
-    let res = app
-        .rpc(
-            &app.client(),
-            "reset_password",
-            &[
-                ("token", &token),
-                ("password", "yet another one"),
-                ("confirm_password", "yet another one"),
-            ],
-        )
-        .await;
+    let res = reset(
+        &app,
+        &app.client(),
+        &token,
+        "yet another one",
+        "yet another one",
+    )
+    .await;
     assert_eq!(res.status(), 422);
     assert_eq!(field_names(&json_of(res).await), ["token"]);
 
@@ -516,17 +483,14 @@ async fn a_forgotten_password_is_reset_once_with_the_emailed_link(b: Backend) {
         .await
         .unwrap();
     assert_eq!(works(late.clone()).await, false);
-    let res = app
-        .rpc(
-            &app.client(),
-            "reset_password",
-            &[
-                ("token", &late),
-                ("password", "yet another one"),
-                ("confirm_password", "yet another one"),
-            ],
-        )
-        .await;
+    let res = reset(
+        &app,
+        &app.client(),
+        &late,
+        "yet another one",
+        "yet another one",
+    )
+    .await;
     assert_eq!(res.status(), 422);
     assert!(signs_in(&app, "jo@example.com", NEW_PASSWORD).await);
 }

@@ -591,6 +591,48 @@ pub async fn wait_for_all_outbox(
     }
 }
 
+/// Undo quoted-printable soft line breaks and `=3D`, to look for text in a message body.
+pub fn decoded(mail: &str) -> String {
+    mail.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=3D", "=")
+}
+
+/// The tokens of the links to `path` (e.g. `/reset-password`) in the `subject` emails to `to`.
+pub fn link_tokens(mail: &[String], subject: &str, to: &str, path: &str) -> Vec<String> {
+    let start = format!("{path}?token=");
+    mail.iter()
+        .filter(|m| m.contains(&format!("Subject: {subject}")) && m.contains(&format!("<{to}>")))
+        .filter_map(|m| {
+            let text = decoded(m);
+            let at = text.find(&start)? + start.len();
+            Some(
+                text[at..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                    .collect::<String>(),
+            )
+        })
+        .collect()
+}
+
+/// A JSON answer.
+pub async fn json_of(res: Response) -> serde_json::Value {
+    res.json().await.unwrap()
+}
+
+/// The fields an error answer names, in order.
+pub fn field_names(body: &serde_json::Value) -> Vec<String> {
+    body["fields"]
+        .as_array()
+        .map(|f| {
+            f.iter()
+                .map(|f| f["field"].as_str().unwrap_or_default().to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// How many messages in `mail` tell of `subject`.
 pub fn with_subject(mail: &[String], subject: &str) -> usize {
     // Its own email, or one of several pieces of news in a person's email for a window (listed as `* title`).
@@ -598,10 +640,7 @@ pub fn with_subject(mail: &[String], subject: &str) -> usize {
     let item = [format!("\n* {subject}\r\n"), format!("\n* {subject}\n")];
     mail.iter()
         .filter(|m| {
-            let text = m
-                .replace("=\r\n", "")
-                .replace("=\n", "")
-                .replace("=3D", "=");
+            let text = decoded(m);
             m.contains(&line) || item.iter().any(|i| text.contains(i.as_str()))
         })
         .count()

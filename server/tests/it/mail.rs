@@ -15,13 +15,6 @@ both!(
     news_left_behind_is_swept_into_an_email,
 );
 
-/// Undo quoted-printable soft line breaks and `=3D`, to look for text in a message body.
-fn decoded(mail: &str) -> String {
-    mail.replace("=\r\n", "")
-        .replace("=\n", "")
-        .replace("=3D", "=")
-}
-
 /// How many notifications still wait for their email.
 async fn waiting(app: &TestApp) -> i64 {
     app.db

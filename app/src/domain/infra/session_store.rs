@@ -237,14 +237,15 @@ impl ExpiredDeletion for DbSessionStore {
     }
 }
 
-/// End every session of a user (on deactivation).
+/// End every session of a user but the one with id `except` (on deactivation, a password change or reset).
 pub async fn end_sessions_of<C: sea_orm::ConnectionTrait>(
     db: &C,
     user_id: Uuid,
+    except: Option<&str>,
 ) -> Result<u64, sea_orm::DbErr> {
-    let res = sessions::Entity::delete_many()
-        .filter(sessions::Column::UserId.eq(user_id))
-        .exec(db)
-        .await?;
-    Ok(res.rows_affected)
+    let mut q = sessions::Entity::delete_many().filter(sessions::Column::UserId.eq(user_id));
+    if let Some(id) = except {
+        q = q.filter(sessions::Column::Id.ne(id));
+    }
+    Ok(q.exec(db).await?.rows_affected)
 }

@@ -55,6 +55,12 @@ pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+/// The stored hash of an emailed link's token as someone presents it, or `None` for text that cannot be one.
+pub fn link_hash(token: &str) -> Option<String> {
+    let token = token.trim();
+    (!token.is_empty() && token.len() <= 200).then(|| hash(token))
+}
+
 pub fn new_refresh_token() -> String {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
@@ -97,15 +103,31 @@ impl TokenKeys {
     }
 }
 
-/// Revoke every sign-in of a user (on deactivation).
-pub async fn revoke_all_of<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<(), AppError> {
-    tokens::Entity::update_many()
-        .col_expr(tokens::Column::RevokedAt, Expr::value(crate::domain::now()))
-        .filter(tokens::Column::UserId.eq(user_id))
-        .filter(tokens::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
+/// Revoke every sign-in of a user but the one of family `except` (on deactivation, a password change or reset);
+/// returns how many were live.
+pub async fn revoke_all_of<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    except: Option<Uuid>,
+) -> Result<u64, AppError> {
+    let revoke = |live_only: bool| {
+        let mut q = tokens::Entity::update_many()
+            .col_expr(tokens::Column::RevokedAt, Expr::value(crate::domain::now()))
+            .filter(tokens::Column::UserId.eq(user_id))
+            .filter(tokens::Column::RevokedAt.is_null());
+        if live_only {
+            q = q.filter(tokens::Column::UsedAt.is_null());
+        }
+        if let Some(family) = except {
+            q = q.filter(tokens::Column::FamilyId.ne(family));
+        }
+        q
+    };
+    // The live head of each sign-in (what is counted), then its used-up tokens: presenting one of those is then
+    // refused as revoked rather than taken for a reuse of a live sign-in.
+    let live = revoke(true).exec(db).await?.rows_affected;
+    revoke(false).exec(db).await?;
+    Ok(live)
 }
 
 /// Refresh tokens past their expiry (kept until then so that reuse is still detected), for the cleanup job.

@@ -17,15 +17,13 @@ use crate::{
     },
     ui::{
         shared::{
-            components::{field_error, form_error, when, Field, FormAlert},
+            components::{field_error, form_error, when, Field, FormAlert, PASSWORD_HINT},
             layout::SectionNav,
             status::{for_role, Dashboard, ErrorAlert, Loading},
         },
         use_auth, Page,
     },
 };
-
-const PASSWORD_HINT: &str = "8 to 128 characters.";
 
 fn anyone(_: crate::api::Role) -> bool {
     true
@@ -97,10 +95,10 @@ fn NameSection(rename: ServerAction<UpdateName>) -> impl IntoView {
                         <p class="muted">{format!("Signed in as {}.", user.email)}</p>
                         <ActionForm action=rename attr:novalidate=true attr:class="stack" attr:data-testid="name-form">
                             <div class="row">
-                                <NameField label="First name" name="first_name" autocomplete="given-name"
-                                    initial=user.first_name error=field_error(value, "first_name") />
-                                <NameField label="Last name" name="last_name" autocomplete="family-name"
-                                    initial=user.last_name error=field_error(value, "last_name") />
+                                <Field label="First name" name="first_name" autocomplete="given-name"
+                                    value=user.first_name error=field_error(value, "first_name") />
+                                <Field label="Last name" name="last_name" autocomplete="family-name"
+                                    value=user.last_name error=field_error(value, "last_name") />
                             </div>
                             <Show when=move || matches!(value.get(), Some(Ok(_)))>
                                 <div class="alert alert-ok" role="status" data-testid="name-saved">"Saved."</div>
@@ -112,28 +110,6 @@ fn NameSection(rename: ServerAction<UpdateName>) -> impl IntoView {
                 })}
             </Suspense>
         </section>
-    }
-}
-
-/// A text field that starts with a value.
-#[component]
-fn NameField(
-    label: &'static str,
-    name: &'static str,
-    autocomplete: &'static str,
-    initial: String,
-    error: Signal<Option<String>>,
-) -> impl IntoView {
-    let id = format!("f-{name}");
-    let err_id = format!("{id}-error");
-    view! {
-        <div class="field" class:has-error=move || error.get().is_some()>
-            <label for=id.clone()>{label}</label>
-            <input id=id name=name type="text" autocomplete=autocomplete value=initial
-                aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
-                aria-describedby=err_id.clone() />
-            <p class="field-error" id=err_id data-field=name role="alert">{move || error.get().unwrap_or_default()}</p>
-        </div>
     }
 }
 

@@ -6,7 +6,7 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::ui::{
-    shared::components::{field_error, form_error, Field, FormAlert},
+    shared::components::{field_error, form_error, Field, FormAlert, PASSWORD_HINT},
     use_auth,
 };
 use crate::{api::validate::PASSWORD_MIN, rpc::auth::needs_setup};
@@ -70,8 +70,6 @@ pub fn SetupPage() -> impl IntoView {
         </Suspense>
     }
 }
-
-const PASSWORD_HINT: &str = "8 to 128 characters.";
 
 #[component]
 pub fn LoginPage() -> impl IntoView {

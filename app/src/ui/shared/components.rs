@@ -16,6 +16,9 @@ pub fn Field(
     #[prop(optional)]
     id: Option<&'static str>,
     #[prop(optional)] placeholder: Option<&'static str>,
+    /// What the field starts with (a saved value being edited).
+    #[prop(optional, into)]
+    value: Option<String>,
     #[prop(into)] error: Signal<Option<String>>,
 ) -> impl IntoView {
     let id = id
@@ -32,6 +35,7 @@ pub fn Field(
                 type=kind
                 autocomplete=autocomplete
                 placeholder=placeholder
+                value=value
                 aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                 aria-describedby=described
             />
@@ -42,6 +46,9 @@ pub fn Field(
         </div>
     }
 }
+
+/// The hint under every new-password field.
+pub const PASSWORD_HINT: &str = "8 to 128 characters.";
 
 /// The message of an error for one field, as a signal.
 pub fn field_error<S, T>(value: S, field: &'static str) -> Signal<Option<String>>
