@@ -703,6 +703,18 @@ impl SmtpServer {
     }
 
     /// Messages delivered so far, as text.
+    /// Wait up to `secs` until what the server received satisfies `done`; returns it as it is then.
+    pub async fn wait_for(&self, secs: u64, done: impl Fn(&[String]) -> bool) -> Vec<String> {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        loop {
+            let mail = self.received();
+            if done(&mail) || std::time::Instant::now() > deadline {
+                return mail;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub fn received(&self) -> Vec<String> {
         std::fs::read_dir(self.maildir.join("new"))
             .map(|d| {
