@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { test, expect, chromium, BrowserContext, Page, Worker } from '@playwright/test';
-import { ADMIN, hydrated, login, logout } from './helpers';
+import { ADMIN, hydrated, login, logout, nextCode } from './helpers';
 
 // Issue 5: the built extension (extension/dist, made by extension/build.sh) in the system Chromium. A client
 // delegates the job on a page from the popup; the job is in the dashboard; the employee marks it completed from the
@@ -259,4 +259,35 @@ test('the employee marks the job completed from the extension; the client sees t
   await expect.poll(() => proof.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBeGreaterThan(600);
   await page.screenshot({ path: 'screenshots/desktop-30-extension-proof.png', fullPage: true });
   await logout(page);
+});
+
+test('with two-step sign-in on, the popup asks for the code after the password', async () => {
+  // The client turns it on in the dashboard's settings.
+  const page = await context.newPage();
+  await login(page, CLIENT, PASSWORD);
+  await expect(page).toHaveURL(/\/client$/);
+  await page.goto('/settings');
+  await hydrated(page);
+  const section = page.getByTestId('mfa-section');
+  await section.getByTestId('mfa-start').click();
+  const secret = ((await section.getByTestId('mfa-secret').textContent()) ?? '').replace(/\s/g, '');
+  const used = { step: 0 };
+  await section.getByLabel('Code from the app').fill(await nextCode(secret, used));
+  await section.getByRole('button', { name: 'Turn on' }).click();
+  await expect(section.getByTestId('recovery-codes').locator('li')).toHaveCount(10);
+  await page.close();
+
+  const popup = await popupFor(JOB_URL);
+  if (await popup.locator('#sign-out').count()) await popup.locator('#sign-out').click();
+  await popup.getByLabel('Email').fill(CLIENT);
+  await popup.getByLabel('Password').fill(PASSWORD);
+  await popup.getByRole('button', { name: 'Sign in' }).click();
+  await expect(popup.getByRole('heading', { name: 'Two-step sign-in' })).toBeVisible();
+  await popup.getByLabel('Code').fill('000000');
+  await popup.getByRole('button', { name: 'Verify' }).click();
+  await expect(popup.locator('#status')).toContainText('That code is not right.');
+  await popup.getByLabel('Code').fill(await nextCode(secret, used));
+  await popup.getByRole('button', { name: 'Verify' }).click();
+  await expect(popup.locator('.who')).toContainText(CLIENT);
+  await popup.close();
 });

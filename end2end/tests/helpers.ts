@@ -1,4 +1,5 @@
 import { expect, Page, TestInfo } from '@playwright/test';
+import { createHmac } from 'node:crypto';
 
 export const ADMIN = {
   email: 'root@example.com',
@@ -34,4 +35,47 @@ export async function login(page: Page, email: string, password: string) {
 export async function logout(page: Page) {
   await page.getByTestId('logout').click();
   await expect(page).toHaveURL(/\/login$/);
+}
+
+// Two-step sign-in codes, computed as an authenticator app does (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps).
+
+function base32(secret: string): Buffer {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out: number[] = [];
+  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) {
+    const i = alphabet.indexOf(c);
+    if (i < 0) throw new Error(`not base32: ${c}`);
+    value = ((value << 5) | i) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+export function totp(secret: string, step: number): string {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const h = createHmac('sha1', base32(secret)).update(counter).digest();
+  const off = h[19] & 0x0f;
+  const n = (((h[off] & 0x7f) << 24) | (h[off + 1] << 16) | (h[off + 2] << 8) | h[off + 3]) % 1_000_000;
+  return n.toString().padStart(6, '0');
+}
+
+/** A code of a step after the last one used (a code is good once); the server allows one step of drift. */
+export async function nextCode(secret: string, used: { step: number }): Promise<string> {
+  for (;;) {
+    const now = Math.floor(Date.now() / 1000);
+    const current = Math.floor(now / 30);
+    const step = Math.max(used.step + 1, current);
+    if (step <= current + 1) {
+      used.step = step;
+      return totp(secret, step);
+    }
+    await new Promise((r) => setTimeout(r, (30 - (now % 30)) * 1000));
+  }
 }

@@ -485,7 +485,7 @@ async fn application_tables(db: &DatabaseConnection) -> BTreeSet<String> {
         .collect()
 }
 
-const ALL_TABLES: [&str; 20] = [
+const ALL_TABLES: [&str; 21] = [
     "activity_logs",
     "api_tokens",
     "admins",
@@ -497,6 +497,7 @@ const ALL_TABLES: [&str; 20] = [
     "job_completions",
     "job_delegations",
     "login_throttles",
+    "mfa_recovery_codes",
     "notification_preferences",
     "notifications",
     "password_resets",
@@ -1186,6 +1187,9 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("created_at", false),
                 ("updated_at", false),
                 ("email_verified_at", true),
+                ("mfa_secret", true),
+                ("mfa_enabled_at", true),
+                ("mfa_last_step", true),
             ],
         ),
         (
@@ -1336,6 +1340,16 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("token_hash", false),
                 ("created_at", false),
                 ("expires_at", false),
+                ("used_at", true),
+            ],
+        ),
+        (
+            "mfa_recovery_codes",
+            &[
+                ("id", false),
+                ("user_id", false),
+                ("code_hash", false),
+                ("created_at", false),
                 ("used_at", true),
             ],
         ),
@@ -1609,6 +1623,11 @@ async fn required_indexes_exist(db: &DatabaseConnection) {
             "email_tokens",
             &["(user_id)"],
         ),
+        (
+            "idx_mfa_recovery_codes_user",
+            "mfa_recovery_codes",
+            &["(user_id)"],
+        ),
     ];
     let sql = match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -1690,6 +1709,26 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
     // Stepwise down works as well: the last migrations drop only their own tables, columns and indexes.
     Migrator::down(db, Some(1)).await.expect("one step down");
     let mut all = all;
+    all.remove("mfa_recovery_codes");
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "the recovery codes' table goes"
+    );
+    let mfa_columns = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM pragma_table_info('users') WHERE name LIKE 'mfa_%'"
+        }
+        _ => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_name = 'users' AND column_name LIKE 'mfa_%'"
+        }
+    };
+    let n: i64 = query(db, mfa_columns, vec![]).await[0]
+        .try_get("", "n")
+        .expect("count");
+    assert_eq!(n, 0, "the users' MFA columns are gone");
+    Migrator::down(db, Some(1)).await.expect("one step down");
     all.remove("password_resets");
     all.remove("email_tokens");
     all.remove("notification_preferences");
@@ -1803,6 +1842,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261130_000011_rate_limits",
             "m20261201_000012_notification_emails",
             "m20261201_000013_account_recovery",
+            "m20261201_000014_mfa",
         ]
     );
 }

@@ -44,6 +44,7 @@ async fn main() {
         },
         rates: Default::default(),
         signin_days: 90,
+        mfa_required: Vec::new(),
         proxies: Default::default(),
     };
     let email = format!("bench-{}@example.com", uuid::Uuid::new_v4().simple());

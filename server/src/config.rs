@@ -162,6 +162,15 @@ pub struct Config {
     #[arg(long, env = "API_SIGNIN_DAYS", default_value_t = 90, global = true)]
     pub api_signin_days: u32,
 
+    /// Roles that must use two-step sign-in (TOTP): comma-separated role names, or `none`.
+    #[arg(
+        long,
+        env = "MFA_REQUIRED_ROLES",
+        default_value = "super_admin,admin",
+        global = true
+    )]
+    pub mfa_required_roles: String,
+
     /// Sign-ups per client address per hour (0: no limit).
     #[arg(
         long,
@@ -370,6 +379,17 @@ impl Config {
                 from,
                 origin.to_string(),
             )?),
+        }
+    }
+
+    pub fn mfa_required_roles(&self) -> Result<Vec<app::api::Role>, StartupError> {
+        let list = self.mfa_required_roles.trim();
+        let unknown = |r: &str| StartupError::Config(format!("MFA_REQUIRED_ROLES: no role {r:?}"));
+        match list.to_ascii_lowercase().as_str() {
+            "" | "none" => Ok(Vec::new()),
+            _ => (list.split(',').map(str::trim))
+                .map(|r| app::api::Role::parse(r).ok_or_else(|| unknown(r)))
+                .collect(),
         }
     }
 

@@ -67,6 +67,7 @@ impl Settings {
                 throttle: ThrottleConfig::default(),
                 rates: config.rates(),
                 signin_days: config.api_signin_days,
+                mfa_required: config.mfa_required_roles()?,
                 proxies: app::domain::infra::proxies::TrustedProxies::parse(
                     config.trust_proxy,
                     config.trusted_proxy_hops,

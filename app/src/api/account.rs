@@ -273,3 +273,63 @@ impl NotificationChoices {
         ]
     }
 }
+
+/// Whether someone's two-step sign-in is on, and what is left of it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaStatus {
+    pub enabled: bool,
+    /// Their role must use it: it cannot be turned off (an admin can reset it).
+    pub required: bool,
+    /// Unused recovery codes.
+    pub recovery_codes_left: u64,
+}
+
+/// Setting up two-step sign-in: scan the QR code (or type the secret) into an authenticator app, then confirm with
+/// its first code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MfaEnrolment {
+    /// The secret in base32, as authenticator apps take it when typed in.
+    pub secret: String,
+    /// The `otpauth://totp/…` address the QR code holds.
+    pub otpauth_url: String,
+    /// The QR code, an SVG drawn on the server.
+    pub qr_svg: String,
+}
+
+/// What someone typed as their second factor, normalised: a six-digit code from the app, or a recovery code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SecondFactor {
+    Totp(String),
+    Recovery(String),
+}
+
+/// Letters and digits of a recovery code (Crockford's base32: no i, l, o, u).
+pub const RECOVERY_ALPHABET: &[u8] = b"0123456789abcdefghjkmnpqrstvwxyz";
+pub const RECOVERY_LEN: usize = 10;
+
+impl SecondFactor {
+    /// Read a code as typed (spaces and dashes ignored), or say what is wrong with it, on the field `field`.
+    pub fn parse(field: &str, input: &str) -> Result<SecondFactor, AppError> {
+        let s: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .collect::<String>()
+            .to_lowercase();
+        if s.is_empty() {
+            return Err(AppError::field(
+                field,
+                "Enter the 6-digit code from your authenticator app, or a recovery code.",
+            ));
+        }
+        if s.len() == 6 && s.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(SecondFactor::Totp(s));
+        }
+        if s.len() == RECOVERY_LEN && s.bytes().all(|b| RECOVERY_ALPHABET.contains(&b)) {
+            return Ok(SecondFactor::Recovery(s));
+        }
+        Err(AppError::field(
+            field,
+            "A code is 6 digits from your authenticator app, or a 10-character recovery code.",
+        ))
+    }
+}

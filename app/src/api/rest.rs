@@ -25,6 +25,32 @@ pub struct LoginRequest {
     pub client_name: String,
 }
 
+/// The answer of `POST /api/v1/auth/login` (HTTP 202) when the account uses two-step sign-in: the password was right;
+/// send the code from the authenticator app (or a recovery code) with `challenge` to `POST /api/v1/auth/login/code`
+/// within `expires_in` seconds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MfaChallenge {
+    /// Always true: tells this answer from a [`TokenResponse`].
+    pub mfa_required: bool,
+    pub challenge: String,
+    pub expires_in: u64,
+    pub message: String,
+}
+
+/// `POST /api/v1/auth/login/code`: the second step of a sign-in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct LoginCodeRequest {
+    /// From the login's [`MfaChallenge`].
+    pub challenge: String,
+    /// Six digits from the authenticator app, or a recovery code.
+    pub code: String,
+    /// What is signing in, for the user's list of sign-ins.
+    #[serde(default)]
+    pub client_name: String,
+}
+
 /// `POST /api/v1/auth/refresh` and `POST /api/v1/auth/logout`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

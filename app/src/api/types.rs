@@ -68,6 +68,12 @@ pub struct CurrentUser {
     /// Whether the person has confirmed that the email address is theirs.
     #[serde(default)]
     pub email_verified: bool,
+    /// Whether two-step sign-in (a code from an authenticator app) is on.
+    #[serde(default)]
+    pub mfa_enabled: bool,
+    /// The role requires two-step sign-in and it is not on yet: nothing but setting it up (or signing out) works.
+    #[serde(default)]
+    pub mfa_setup_required: bool,
 }
 
 impl CurrentUser {
@@ -175,6 +181,9 @@ pub struct UserSummary {
     pub role: Role,
     pub is_active: bool,
     pub created_at: chrono::DateTime<chrono::Utc>,
+    /// Whether they sign in with a second step (a code).
+    #[serde(default)]
+    pub mfa_enabled: bool,
 }
 
 /// A page of results.

@@ -68,6 +68,9 @@ pub(super) async fn insert_account<C: ConnectionTrait>(
         updated_at: Set(t),
         // A client who signs up confirms the address through a link; an account an admin made is vouched for.
         email_verified_at: Set((role != Role::Client).then_some(t)),
+        mfa_secret: Set(None),
+        mfa_enabled_at: Set(None),
+        mfa_last_step: Set(None),
     }
     .insert(txn)
     .await
@@ -209,7 +212,7 @@ pub async fn sign_out(
     cfg: &AuthConfig,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
-    if let Some(user) = super::infra::session::current_user(db, session, cfg).await? {
+    if let Some(user) = super::infra::session::signed_in(db, session, cfg).await? {
         audit::record(
             db,
             Some(user.id),
@@ -245,6 +248,7 @@ pub async fn create_staff(
         role,
         is_active: u.is_active,
         created_at: u.created_at,
+        mfa_enabled: false,
     })
 }
 
@@ -288,7 +292,8 @@ pub async fn create_user(
 }
 
 /// Check credentials, with throttling per account and per IP. An unknown email and a wrong password get the same
-/// answer after the same work.
+/// answer after the same work. For a user with two-step sign-in this is only the first step: the caller asks for the
+/// code next (`mfa::login_code`) and signs in only after it.
 pub async fn login(
     db: &DatabaseConnection,
     cfg: &AuthConfig,
@@ -331,11 +336,18 @@ pub async fn login(
         // A deactivated account gets the same answer as a wrong password: nothing tells a guesser that the
         // password was right.
         Some(user) if ok && user.is_active => {
-            throttle::succeeded(db, &account_key, ip_key.as_slice()).await?;
+            // With two-step sign-in, the attempt stays counted until its code is right too (`mfa::login_code`):
+            // a right password alone does not reset the account's throttle for code guessing.
+            let action = if user.mfa_enabled_at.is_some() {
+                "auth.login_password"
+            } else {
+                throttle::succeeded(db, &account_key, ip_key.as_slice()).await?;
+                "auth.login"
+            };
             audit::record(
                 db,
                 Some(user.id),
-                "auth.login",
+                action,
                 "user",
                 Some(user.id),
                 json!({}),
@@ -474,5 +486,8 @@ pub async fn current_user_view<C: ConnectionTrait>(
         role,
         client_activated,
         email_verified: user.email_verified_at.is_some(),
+        mfa_enabled: user.mfa_enabled_at.is_some(),
+        // Set by who serves the dashboard (it knows the configuration): a REST sign-in is never in that state.
+        mfa_setup_required: false,
     })
 }

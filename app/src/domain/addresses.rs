@@ -165,7 +165,7 @@ pub async fn request_change(
             "This is already your address.",
         ));
     }
-    if !super::settings::password_matches(db, rates, &user, password_input).await? {
+    if !super::infra::password::matches_outside_signin(db, rates, &user, password_input).await? {
         return Err(AppError::field("password", "That is not your password."));
     }
     super::accounts::ensure_email_free(db, &address)

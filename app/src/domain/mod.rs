@@ -16,6 +16,7 @@ pub mod clients;
 pub mod devices;
 pub mod distribution;
 pub mod jobs;
+pub mod mfa;
 pub mod notifications;
 pub mod policy;
 pub mod preferences;

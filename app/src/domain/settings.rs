@@ -9,7 +9,7 @@ use super::{
     devices::{end_all_but, Current},
     entities::users,
     infra::{
-        limits::{hit, Limited, RateConfig, Whom},
+        limits::RateConfig,
         password,
         queue::{self, Email, HighJob},
     },
@@ -70,26 +70,6 @@ pub(super) fn password_changed_email(user: &users::Model, how: &str) -> Email {
     }
 }
 
-/// Whether `input` is `user`'s password, asked for outside sign-in (to change the password or the address). Each check
-/// costs a password hash, so it counts against a per-account limit.
-pub(super) async fn password_matches(
-    db: &DatabaseConnection,
-    rates: &RateConfig,
-    user: &users::Model,
-    input: &str,
-) -> Result<bool, AppError> {
-    hit(
-        db,
-        rates,
-        Limited::PasswordCheck,
-        Whom::Account(user.id),
-        now(),
-    )
-    .await?;
-    Ok(input.chars().count() <= crate::api::validate::PASSWORD_MAX
-        && password::verify(input.to_string(), Some(user.password_hash.clone())).await?)
-}
-
 /// Change the signed-in user's password: the current one is checked (counted against a per-account limit, since each
 /// check costs a password hash), every other session and sign-in ends, and the user gets an email.
 pub async fn change_password(
@@ -104,7 +84,7 @@ pub async fn change_password(
         .one(db)
         .await?
         .ok_or(AppError::Unauthenticated)?;
-    if !password_matches(db, rates, &user, &change.current).await? {
+    if !password::matches_outside_signin(db, rates, &user, &change.current).await? {
         return Err(AppError::field(
             "current_password",
             "That is not your current password.",

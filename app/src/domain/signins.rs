@@ -18,12 +18,14 @@ use super::{
     entities::users,
     infra::{
         session::AuthConfig,
-        tokens::{access_token, hash, new_refresh_token, TokenKeys},
+        tokens::{
+            access_token, challenge_token, hash, new_refresh_token, TokenKeys, CHALLENGE_TTL_SECS,
+        },
     },
     Actor, RequestMeta,
 };
 use crate::api::{
-    rest::{TokenResponse, ACCESS_TTL_SECS, REFRESH_TTL_SECS},
+    rest::{MfaChallenge, TokenResponse, ACCESS_TTL_SECS, REFRESH_TTL_SECS},
     AppError,
 };
 
@@ -66,7 +68,16 @@ async fn pair<C: ConnectionTrait>(
     })
 }
 
-/// Sign in with email and password (same checks and throttling as the dashboard's login); starts a family.
+/// How a REST sign-in with email and password ends: tokens, or a code is due first.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    Tokens(Box<TokenResponse>),
+    Code(MfaChallenge),
+}
+
+/// Sign in with email and password (same checks and throttling as the dashboard's login); starts a family. An
+/// account with two-step sign-in gets a challenge instead (see [`login_code`]); one whose role requires it and who
+/// has not set it up is refused until they do, in the dashboard.
 pub async fn login(
     db: &DatabaseConnection,
     cfg: &AuthConfig,
@@ -75,11 +86,55 @@ pub async fn login(
     password: &str,
     client_name: &str,
     meta: &RequestMeta,
-) -> Result<TokenResponse, AppError> {
+) -> Result<LoginOutcome, AppError> {
     let user = super::accounts::login(db, cfg, email, password, meta).await?;
+    if user.mfa_enabled_at.is_some() {
+        return Ok(LoginOutcome::Code(MfaChallenge {
+            mfa_required: true,
+            challenge: challenge_token(keys, user.id, super::now())?,
+            expires_in: CHALLENGE_TTL_SECS,
+            message: "Enter the code from your authenticator app, or a recovery code.".into(),
+        }));
+    }
+    if cfg.needs_mfa_setup(&user) {
+        return Err(AppError::forbidden(
+            "Your account must use two-step sign-in. Sign in to the dashboard in a browser to set it up, then sign \
+             in here again.",
+        ));
+    }
+    Ok(LoginOutcome::Tokens(Box::new(
+        issue(db, keys, &user, client_name, meta).await?,
+    )))
+}
+
+/// The second step of a REST sign-in: the login's challenge and a code.
+pub async fn login_code(
+    db: &DatabaseConnection,
+    cfg: &AuthConfig,
+    keys: &TokenKeys,
+    challenge: &str,
+    code: &str,
+    client_name: &str,
+    meta: &RequestMeta,
+) -> Result<TokenResponse, AppError> {
+    let user_id = keys
+        .challenge_user(challenge)
+        .ok_or(AppError::Unauthenticated)?;
+    let user = super::mfa::login_code(db, cfg, keys, user_id, code, meta).await?;
+    issue(db, keys, &user, client_name, meta).await
+}
+
+/// Start a sign-in (token family) for `user`, who passed every check.
+async fn issue(
+    db: &DatabaseConnection,
+    keys: &TokenKeys,
+    user: &users::Model,
+    client_name: &str,
+    meta: &RequestMeta,
+) -> Result<TokenResponse, AppError> {
     let txn = super::begin_write(db).await?;
     let family = Uuid::now_v7();
-    let out = pair(&txn, keys, &user, family, client_name, super::now(), meta).await?;
+    let out = pair(&txn, keys, user, family, client_name, super::now(), meta).await?;
     audit::record(
         &txn,
         Some(user.id),
@@ -227,9 +282,10 @@ pub async fn logout(
 }
 
 /// Who presents this access token: checks the signature and expiry, then that the sign-in is not revoked and the
-/// user is active.
+/// user is active (and has set up two-step sign-in if their role requires it).
 pub async fn authenticate(
     db: &DatabaseConnection,
+    cfg: &AuthConfig,
     keys: &TokenKeys,
     access_token: &str,
 ) -> Result<(Actor, users::Model), AppError> {
@@ -250,5 +306,6 @@ pub async fn authenticate(
         Some(u) if u.is_active => u,
         _ => return Err(AppError::Unauthenticated),
     };
+    super::infra::session::require_mfa_done(cfg, &user)?;
     Ok((Actor::of(&user), user))
 }

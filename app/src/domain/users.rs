@@ -100,6 +100,7 @@ pub async fn list(
                 last_name: u.last_name,
                 is_active: u.is_active,
                 created_at: u.created_at,
+                mfa_enabled: u.mfa_enabled_at.is_some(),
             })
         })
         .collect::<Result<Vec<_>, AppError>>()?;

@@ -10,10 +10,12 @@ use crate::api::{AppError, CurrentUser};
 pub async fn me() -> Result<Option<CurrentUser>, AppError> {
     super::run(async {
         let (state, session) = super::context().await?;
-        match super::context::signed_in_user(&state, &session).await? {
-            Some(user) => Ok(Some(
-                crate::domain::accounts::current_user_view(&state.db, &user).await?,
-            )),
+        match super::context::signed_in_any(&state, &session).await? {
+            Some(user) => {
+                let mut view = crate::domain::accounts::current_user_view(&state.db, &user).await?;
+                view.mfa_setup_required = state.auth.needs_mfa_setup(&user);
+                Ok(Some(view))
+            }
             None => Ok(None),
         }
     })
@@ -53,7 +55,7 @@ pub async fn setup(
         )
         .await?;
         crate::domain::infra::session::sign_in(&session, &user, &meta).await?;
-        leptos_axum::redirect("/admin");
+        leptos_axum::redirect(landing(&state, &user));
         Ok(())
     })
     .await
@@ -76,7 +78,7 @@ pub async fn signup(
             crate::domain::accounts::signup_client(&state.db, &state.auth.rates, account, &meta)
                 .await?;
         crate::domain::infra::session::sign_in(&session, &user, &meta).await?;
-        leptos_axum::redirect("/client");
+        leptos_axum::redirect(landing(&state, &user));
         Ok(())
     })
     .await
@@ -90,11 +92,28 @@ pub async fn login(email: String, password: String) -> Result<(), AppError> {
         let meta = super::request_meta(&state);
         let user = crate::domain::accounts::login(&state.db, &state.auth, &email, &password, &meta)
             .await?;
+        if user.mfa_enabled_at.is_some() {
+            // The password was right; the code is next, on its own page. Nobody is signed in until then.
+            crate::domain::infra::session::await_code(&session, &user).await?;
+            leptos_axum::redirect("/login/code");
+            return Ok(());
+        }
         crate::domain::infra::session::sign_in(&session, &user, &meta).await?;
-        leptos_axum::redirect(user.role.home());
+        leptos_axum::redirect(landing(&state, &user));
         Ok(())
     })
     .await
+}
+
+/// Where a user lands once signed in: their dashboard, or first the setup of two-step sign-in if their role
+/// requires it and it is not on.
+#[cfg(feature = "ssr")]
+fn landing(state: &super::AppState, user: &crate::domain::entities::users::Model) -> &'static str {
+    if state.auth.needs_mfa_setup(user) {
+        "/setup-mfa"
+    } else {
+        user.role.home()
+    }
 }
 
 /// Sign out and go back to the login page.

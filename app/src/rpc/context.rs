@@ -82,12 +82,26 @@ pub async fn actor_in_session() -> Result<(AppState, Actor, RequestMeta, Session
 #[derive(Clone, Default)]
 pub struct RequestUser(Arc<tokio::sync::OnceCell<Option<users::Model>>>);
 
-/// The signed-in user of this request, or `None` (see [`RequestUser`]).
+/// The signed-in user of this request, or `None` (see [`RequestUser`]); 403 if they must set up two-step sign-in
+/// first.
 pub async fn signed_in_user(
     state: &AppState,
     session: &Session,
 ) -> Result<Option<users::Model>, AppError> {
-    let lookup = || session::current_user(&state.db, session, &state.auth);
+    let user = signed_in_any(state, session).await?;
+    if let Some(user) = &user {
+        session::require_mfa_done(&state.auth, user)?;
+    }
+    Ok(user)
+}
+
+/// The signed-in user of this request, or `None`, even one who must set up two-step sign-in first: for what they
+/// may still do (see who they are, set it up, sign out).
+pub async fn signed_in_any(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<users::Model>, AppError> {
+    let lookup = || session::signed_in(&state.db, session, &state.auth);
     match use_context::<RequestUser>() {
         Some(once) => once.0.get_or_try_init(lookup).await.cloned(),
         None => lookup().await,

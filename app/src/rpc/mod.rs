@@ -10,6 +10,7 @@ pub mod auth;
 pub mod clients;
 mod error;
 pub mod jobs;
+pub mod mfa;
 pub mod notifications;
 pub mod queue;
 pub mod resumes;

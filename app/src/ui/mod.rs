@@ -21,7 +21,10 @@ use shared::{layout, live};
 
 use crate::{
     api::{AppError, CurrentUser},
-    rpc::auth::{me, Login, Logout, Setup, Signup},
+    rpc::{
+        auth::{me, Login, Logout, Setup, Signup},
+        mfa::LoginCode,
+    },
 };
 
 pub const PRODUCT_NAME: &str = "JobDelegate";
@@ -72,6 +75,8 @@ fn set_security_headers() {
 pub struct Auth {
     pub user: Resource<Result<Option<CurrentUser>, AppError>>,
     pub login: ServerAction<Login>,
+    /// The second step of a sign-in with two-step sign-in on.
+    pub code: ServerAction<LoginCode>,
     pub logout: ServerAction<Logout>,
     pub signup: ServerAction<Signup>,
     pub setup: ServerAction<Setup>,
@@ -80,6 +85,7 @@ pub struct Auth {
 impl Auth {
     fn provide() -> Auth {
         let login = ServerAction::<Login>::new();
+        let code = ServerAction::<LoginCode>::new();
         let logout = ServerAction::<Logout>::new();
         let signup = ServerAction::<Signup>::new();
         let setup = ServerAction::<Setup>::new();
@@ -87,6 +93,7 @@ impl Auth {
             move || {
                 (
                     login.version().get(),
+                    code.version().get(),
                     logout.version().get(),
                     signup.version().get(),
                     setup.version().get(),
@@ -97,6 +104,7 @@ impl Auth {
         let auth = Auth {
             user,
             login,
+            code,
             logout,
             signup,
             setup,
@@ -138,6 +146,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/forgot-password") view={Lazy::<routes::AccountForgot>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/reset-password") view={Lazy::<routes::AccountReset>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/verify-email") view={Lazy::<routes::AccountVerify>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/login/code") view={Lazy::<routes::AccountLoginCode>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/setup-mfa") view={Lazy::<routes::AccountSetupMfa>::new()} ssr=SsrMode::Async />
                 // Each role's screens, loaded with that role's chunk (see `routes`). Each screen draws its own frame
                 // (page, greeting, tabs, role gate): a Suspense around a route breaks hydration of one that suspends.
                 <Route path=path!("/client") view={Lazy::<routes::ClientOverview>::new()} ssr=SsrMode::Async />

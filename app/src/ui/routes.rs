@@ -72,4 +72,6 @@ role_screens!(account_screen, account, AccountScreen {
     AccountForgot => Forgot,
     AccountReset => Reset,
     AccountVerify => Verify,
+    AccountLoginCode => LoginCode,
+    AccountSetupMfa => SetupMfa,
 });

@@ -4,7 +4,10 @@
 use app::api::{
     jobs::{DelegateForm, JobSummary},
     notifications::Notifications,
-    rest::{ApiProblem, LoginRequest, RefreshRequest, TokenResponse, API_PREFIX},
+    rest::{
+        ApiProblem, LoginCodeRequest, LoginRequest, MfaChallenge, RefreshRequest, TokenResponse,
+        API_PREFIX,
+    },
     resumes::ResumeTypeView,
     AppError, CurrentUser, Page,
 };
@@ -61,12 +64,31 @@ async fn parse<T: DeserializeOwned>(res: Response) -> Result<T, Failure> {
     }
 }
 
-/// Sign in and keep the tokens.
-pub async fn login(email: &str, password: &str) -> Result<Session, Failure> {
+/// How signing in went: signed in, or the account's second step (a code) is due.
+pub enum SignIn {
+    /// Signed in; the tokens are kept.
+    Done,
+    /// The challenge to send back with the code ([`login_code`]).
+    Code(String),
+}
+
+const CLIENT_NAME: &str = "Chrome extension";
+
+async fn keep(res: Response) -> Result<Session, Failure> {
+    let tokens: TokenResponse = parse(res).await?;
+    let session = Session::from(tokens);
+    store::set_session(&session)
+        .await
+        .map_err(Failure::Offline)?;
+    Ok(session)
+}
+
+/// Sign in and keep the tokens; an account with two-step sign-in answers with a challenge instead.
+pub async fn login(email: &str, password: &str) -> Result<SignIn, Failure> {
     let body = LoginRequest {
         email: email.trim().to_string(),
         password: password.to_string(),
-        client_name: "Chrome extension".into(),
+        client_name: CLIENT_NAME.into(),
     };
     let res = Request::post(&url("/auth/login").await)
         .json(&body)
@@ -74,12 +96,27 @@ pub async fn login(email: &str, password: &str) -> Result<Session, Failure> {
         .send()
         .await
         .map_err(|e| Failure::Offline(e.to_string()))?;
-    let tokens: TokenResponse = parse(res).await?;
-    let session = Session::from(tokens);
-    store::set_session(&session)
+    if res.status() == 202 {
+        let challenge: MfaChallenge = parse(res).await?;
+        return Ok(SignIn::Code(challenge.challenge));
+    }
+    keep(res).await.map(|_| SignIn::Done)
+}
+
+/// The second step: the login's challenge and the code from the authenticator app (or a recovery code).
+pub async fn login_code(challenge: &str, code: &str) -> Result<Session, Failure> {
+    let body = LoginCodeRequest {
+        challenge: challenge.to_string(),
+        code: code.trim().to_string(),
+        client_name: CLIENT_NAME.into(),
+    };
+    let res = Request::post(&url("/auth/login/code").await)
+        .json(&body)
+        .map_err(|e| Failure::Offline(e.to_string()))?
+        .send()
         .await
-        .map_err(Failure::Offline)?;
-    Ok(session)
+        .map_err(|e| Failure::Offline(e.to_string()))?;
+    keep(res).await
 }
 
 /// Sign out here and on the server.

@@ -8,6 +8,7 @@ mod dom;
 mod options;
 mod outbox;
 mod popup;
+mod signin;
 mod store;
 
 use wasm_bindgen::prelude::*;

@@ -53,7 +53,7 @@ pub async fn main() {
     render().await;
 }
 
-async fn render() {
+pub(super) async fn render() {
     let Some(app) = dom::by_id("app") else { return };
     dom::clear(&app);
     let mut session = store::session().await;
@@ -65,7 +65,7 @@ async fn render() {
         }
     }
     match session {
-        None => login(&app),
+        None => super::signin::login(&app),
         Some(s) => {
             let bar = append(&app, el("div", "bar", "")).unwrap_or_else(|| app.clone());
             append(
@@ -108,38 +108,7 @@ async fn render() {
     }
 }
 
-fn login(app: &Element) {
-    append(app, el("h1", "", "Sign in to JobDelegate"));
-    field(app, "Email", "email", "email", "");
-    field(app, "Password", "password", "password", "");
-    let Some(button) = append(app, el("button", "primary", "Sign in")) else {
-        return;
-    };
-    button.set_id("sign-in");
-    let Some(status) = append(app, el("p", "status", "")) else {
-        return;
-    };
-    status.set_id("status");
-    if let Some(a) = append(app, el("a", "link", "Settings (server address)")) {
-        let _ = a.set_attribute("href", "options.html");
-        let _ = a.set_attribute("target", "_blank");
-    }
-    on_click(&button, move || {
-        let status = status.clone();
-        spawn_local(async move {
-            status.set_text_content(Some("Signing in…"));
-            match api::login(&dom::value("email"), &dom::value("password")).await {
-                Ok(_) => {
-                    let _ = outbox::flush().await;
-                    render().await;
-                }
-                Err(e) => status.set_text_content(Some(&e.message())),
-            }
-        });
-    });
-}
-
-fn show_failure(status: &Element, e: &Failure) {
+pub(super) fn show_failure(status: &Element, e: &Failure) {
     let mut text = e.message();
     if let Failure::Api(app::api::AppError::Validation { fields, .. }) = e {
         for f in fields {

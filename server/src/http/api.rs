@@ -69,6 +69,7 @@ pub fn routes(state: &AppState, settings: &ApiSettings) -> Router<AppState> {
     ));
     let api = Router::new()
         .route("/auth/login", post(auth::login))
+        .route("/auth/login/code", post(auth::login_code))
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))

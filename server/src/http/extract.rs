@@ -122,7 +122,8 @@ impl FromRequestParts<AppState> for Caller {
             })
             .filter(|t| !t.is_empty())
             .ok_or(AppError::Unauthenticated)?;
-        let (actor, user) = signins::authenticate(&state.db, &state.tokens, &token).await?;
+        let (actor, user) =
+            signins::authenticate(&state.db, &state.auth, &state.tokens, &token).await?;
         Ok(Caller {
             actor,
             user,

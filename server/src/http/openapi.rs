@@ -20,12 +20,14 @@ use super::{auth, jobs, notifications, work};
     info(
         title = "JobDelegate API",
         version = "1",
-        description = "Delegate job applications and file proof of them. Sign in at /api/v1/auth/login, then send \
-                       the access token as `Authorization: Bearer …`; trade the refresh token at /api/v1/auth/refresh \
+        description = "Delegate job applications and file proof of them. Sign in at /api/v1/auth/login (an account \
+                       with two-step sign-in answers 202 with a challenge: post it with the code to \
+                       /api/v1/auth/login/code), then send the access token as `Authorization: Bearer …`; trade the refresh token at /api/v1/auth/refresh \
                        when the access token expires (each refresh token works once). Errors are `ApiProblem` JSON."
     ),
     paths(
         auth::login,
+        auth::login_code,
         auth::refresh,
         auth::logout,
         auth::me,

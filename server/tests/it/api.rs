@@ -862,6 +862,7 @@ async fn the_openapi_document_and_its_docs_page_describe_the_api(b: Backend) {
     assert!(doc["openapi"].as_str().unwrap().starts_with("3.1"));
     for path in [
         "/api/v1/auth/login",
+        "/api/v1/auth/login/code",
         "/api/v1/auth/refresh",
         "/api/v1/auth/logout",
         "/api/v1/me",
@@ -876,6 +877,8 @@ async fn the_openapi_document_and_its_docs_page_describe_the_api(b: Backend) {
     }
     for schema in [
         "TokenResponse",
+        "MfaChallenge",
+        "LoginCodeRequest",
         "ApiProblem",
         "JobSummary",
         "DelegateForm",

@@ -161,6 +161,8 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
             throttle: ThrottleConfig::default(),
             rates: Default::default(),
             signin_days: 90,
+            // Tests that are about two-step sign-in turn the requirement on.
+            mfa_required: Vec::new(),
             proxies: Default::default(),
         },
         session_key: vec![7u8; 64],
@@ -799,4 +801,38 @@ pub async fn database_with_a_client(b: Backend) -> (TestDb, DatabaseConnection, 
         .await
         .unwrap();
     (db, conn, user)
+}
+
+/// The TOTP code (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps) of a base32 secret (spaces ignored) at a Unix
+/// time, as an authenticator app computes it.
+pub fn totp_at(secret_b32: &str, unix: u64) -> String {
+    use hmac::{Mac, SimpleHmac};
+    let clean: String = secret_b32.chars().filter(|c| !c.is_whitespace()).collect();
+    let key = data_encoding::BASE32_NOPAD
+        .decode(clean.trim_end_matches('=').as_bytes())
+        .expect("a base32 secret");
+    let mut mac = SimpleHmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
+    mac.update(&(unix / 30).to_be_bytes());
+    let h = mac.finalize().into_bytes();
+    let off = (h[19] & 0x0f) as usize;
+    let n = u32::from_be_bytes([h[off] & 0x7f, h[off + 1], h[off + 2], h[off + 3]]);
+    format!("{:06}", n % 1_000_000)
+}
+
+/// A code of a step after `last` (which it then becomes) that the server accepts now: this step's, or the next
+/// one's (one step of drift is allowed); waits for the next step when both were used.
+pub async fn next_code(secret_b32: &str, last: &mut u64) -> String {
+    loop {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let current = now / 30;
+        let step = (*last + 1).max(current);
+        if step <= current + 1 {
+            *last = step;
+            return totp_at(secret_b32, step * 30);
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(30 - now % 30)).await;
+    }
 }

@@ -23,6 +23,7 @@ mod faults_mid_write;
 mod jobs;
 mod live;
 mod mail;
+mod mfa;
 mod ops;
 mod resumes;
 mod schedule;

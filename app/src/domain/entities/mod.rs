@@ -14,6 +14,7 @@ pub mod instance_settings;
 pub mod job_completions;
 pub mod job_delegations;
 pub mod login_throttles;
+pub mod mfa_recovery_codes;
 pub mod notification_preferences;
 pub mod notifications;
 pub mod password_resets;

@@ -150,6 +150,27 @@ fn dummy_hash() -> Result<String, AppError> {
     Ok(DUMMY.get_or_init(|| h).clone())
 }
 
+/// Whether `input` is `user`'s password, asked for outside sign-in (to change the password or the address). Each check
+/// costs a password hash, so it counts against a per-account limit.
+pub async fn matches_outside_signin(
+    db: &sea_orm::DatabaseConnection,
+    rates: &super::limits::RateConfig,
+    user: &crate::domain::entities::users::Model,
+    input: &str,
+) -> Result<bool, AppError> {
+    use super::limits::{hit, Limited, Whom};
+    hit(
+        db,
+        rates,
+        Limited::PasswordCheck,
+        Whom::Account(user.id),
+        crate::domain::now(),
+    )
+    .await?;
+    Ok(input.chars().count() <= crate::api::validate::PASSWORD_MAX
+        && verify(input.to_string(), Some(user.password_hash.clone())).await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,8 @@ pub struct AuthConfig {
     pub rates: RateConfig,
     /// An API sign-in (the extension's) ends this long after it began, however often it is refreshed.
     pub signin_days: u32,
+    /// Roles that must use two-step sign-in: such a user without it can only set it up (and sign out).
+    pub mfa_required: Vec<crate::api::Role>,
     /// Our reverse proxies: the client address is the right-most `X-Forwarded-For` hop that is not one of them.
     pub proxies: super::proxies::TrustedProxies,
 }
@@ -41,6 +43,11 @@ impl AuthConfig {
 
     pub fn https(&self) -> bool {
         self.public_origin.starts_with("https://")
+    }
+
+    /// Whether `user` must set up two-step sign-in before anything else.
+    pub fn needs_mfa_setup(&self, user: &users::Model) -> bool {
+        user.mfa_enabled_at.is_none() && self.mfa_required.contains(&user.role)
     }
 }
 
@@ -71,6 +78,7 @@ pub async fn sign_in(
     meta: &crate::domain::RequestMeta,
 ) -> Result<(), AppError> {
     session.cycle_id().await.map_err(session_err)?;
+    forget_code(session).await?;
     session
         .insert(USER_ID_KEY, user.id)
         .await
@@ -102,8 +110,10 @@ pub async fn sign_out(session: &Session) -> Result<(), AppError> {
     session.flush().await.map_err(session_err)
 }
 
-/// The signed-in user, if any. Ends the session if it outlived the absolute timeout or the user was deactivated.
-pub async fn current_user<C: ConnectionTrait>(
+/// The signed-in user, if any, whatever they may do. Ends the session if it outlived the absolute timeout or the
+/// user was deactivated. Only what a user who still has to set up two-step sign-in may use calls this; everything
+/// else calls [`current_user`].
+pub async fn signed_in<C: ConnectionTrait>(
     db: &C,
     session: &Session,
     cfg: &AuthConfig,
@@ -132,6 +142,65 @@ pub async fn current_user<C: ConnectionTrait>(
             Ok(None)
         }
     }
+}
+
+/// The refusal of everything but setting up two-step sign-in, for a user whose role requires it.
+pub fn mfa_setup_first() -> AppError {
+    AppError::forbidden("Your account must use two-step sign-in. Set it up first: open /setup-mfa.")
+}
+
+/// Refuse `user` if they must set up two-step sign-in first.
+pub fn require_mfa_done(cfg: &AuthConfig, user: &users::Model) -> Result<(), AppError> {
+    if cfg.needs_mfa_setup(user) {
+        return Err(mfa_setup_first());
+    }
+    Ok(())
+}
+
+/// The signed-in user, if any (see [`signed_in`]); 403 if their role requires two-step sign-in and it is not set up.
+pub async fn current_user<C: ConnectionTrait>(
+    db: &C,
+    session: &Session,
+    cfg: &AuthConfig,
+) -> Result<Option<users::Model>, AppError> {
+    let user = signed_in(db, session, cfg).await?;
+    if let Some(user) = &user {
+        require_mfa_done(cfg, user)?;
+    }
+    Ok(user)
+}
+
+/// The session's half-done sign-in: whose password was right, and when.
+const MFA_PENDING_KEY: &str = "mfa_pending";
+
+/// Note that `user`'s password was right and their code is due; nobody is signed in yet.
+pub async fn await_code(session: &Session, user: &users::Model) -> Result<(), AppError> {
+    session.cycle_id().await.map_err(session_err)?;
+    session
+        .insert(MFA_PENDING_KEY, (user.id, Utc::now().timestamp()))
+        .await
+        .map_err(session_err)
+}
+
+/// The user whose code this session awaits, if their password was right within the last few minutes.
+pub async fn awaiting_code(session: &Session) -> Result<Option<Uuid>, AppError> {
+    let pending = session
+        .get::<(Uuid, i64)>(MFA_PENDING_KEY)
+        .await
+        .map_err(session_err)?;
+    let ttl = super::tokens::CHALLENGE_TTL_SECS as i64;
+    Ok(pending
+        .filter(|(_, at)| (0..ttl).contains(&Utc::now().timestamp().saturating_sub(*at)))
+        .map(|(user, _)| user))
+}
+
+/// Forget the half-done sign-in (it completed, or was given up).
+pub async fn forget_code(session: &Session) -> Result<(), AppError> {
+    session
+        .remove::<(Uuid, i64)>(MFA_PENDING_KEY)
+        .await
+        .map_err(session_err)?;
+    Ok(())
 }
 
 /// The signed-in user as an [`Actor`], or 401.

@@ -21,6 +21,8 @@ use crate::{
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Seals secrets kept at rest (each user's TOTP secret), AES-256-GCM.
+    seal: [u8; 32],
 }
 
 impl TokenKeys {
@@ -31,9 +33,13 @@ impl TokenKeys {
         h.update(b"jobdelegate/api/v1/access-token\0");
         h.update(secret);
         let key = h.finalize();
+        let mut h = Sha256::new();
+        h.update(b"jobdelegate/mfa/secret-seal\0");
+        h.update(secret);
         TokenKeys {
             encoding: EncodingKey::from_secret(&key),
             decoding: DecodingKey::from_secret(&key),
+            seal: h.finalize().into(),
         }
     }
 }
@@ -50,6 +56,10 @@ pub struct Claims {
 }
 
 const ACCESS_TYP: &str = "access";
+/// A sign-in whose password was right and whose second step (a code) is still due.
+const CHALLENGE_TYP: &str = "mfa-challenge";
+/// How long the second step of a sign-in may wait for its code.
+pub const CHALLENGE_TTL_SECS: u64 = 5 * 60;
 
 pub fn hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -87,19 +97,87 @@ pub fn access_token(
     })
 }
 
+/// A short-lived challenge for `user`, whose password was right: the REST login's answer when a code is due.
+pub fn challenge_token(
+    keys: &TokenKeys,
+    user: Uuid,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let claims = Claims {
+        sub: user,
+        sid: Uuid::now_v7(),
+        iat: now.timestamp(),
+        exp: now.timestamp() + CHALLENGE_TTL_SECS as i64,
+        typ: CHALLENGE_TYP.into(),
+    };
+    jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &keys.encoding).map_err(|e| {
+        tracing::error!(error = %e, "could not sign a sign-in challenge");
+        AppError::Internal
+    })
+}
+
 impl TokenKeys {
-    /// The claims of a valid, unexpired access token, or 401.
-    pub fn verify(&self, access_token: &str) -> Result<Claims, AppError> {
+    fn decode(&self, token: &str, typ: &str) -> Option<Claims> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         validation.set_required_spec_claims(&["exp", "sub"]);
-        let claims = jsonwebtoken::decode::<Claims>(access_token, &self.decoding, &validation)
-            .map_err(|_| AppError::Unauthenticated)?
+        let claims = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation)
+            .ok()?
             .claims;
-        if claims.typ != ACCESS_TYP {
-            return Err(AppError::Unauthenticated);
+        (claims.typ == typ).then_some(claims)
+    }
+
+    /// The user of a valid, unexpired sign-in challenge (never an access token), or `None`.
+    pub fn challenge_user(&self, challenge: &str) -> Option<Uuid> {
+        self.decode(challenge.trim(), CHALLENGE_TYP).map(|c| c.sub)
+    }
+
+    /// Seal `plain` for storage, bound to `context` (the owner's id: a sealed value moved to another row does not
+    /// open). The text is `v1:` and the hex of nonce and ciphertext.
+    pub fn seal(&self, plain: &[u8], context: &[u8]) -> Result<String, AppError> {
+        use aes_gcm::{aead::Aead, aead::Payload, Aes256Gcm, KeyInit, Nonce};
+        let cipher = Aes256Gcm::new((&self.seal).into());
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = cipher
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload {
+                    msg: plain,
+                    aad: context,
+                },
+            )
+            .map_err(|_| {
+                tracing::error!("could not seal a secret");
+                AppError::Internal
+            })?;
+        Ok(format!("v1:{}{}", hex::encode(nonce), hex::encode(sealed)))
+    }
+
+    /// What [`seal`](Self::seal) sealed, or `None` when it was sealed under another key (the session secret
+    /// changed) or for another context.
+    pub fn open(&self, sealed: &str, context: &[u8]) -> Option<Vec<u8>> {
+        use aes_gcm::{aead::Aead, aead::Payload, Aes256Gcm, KeyInit, Nonce};
+        let bytes = hex::decode(sealed.strip_prefix("v1:")?).ok()?;
+        if bytes.len() < 12 {
+            return None;
         }
-        Ok(claims)
+        let (nonce, data) = bytes.split_at(12);
+        Aes256Gcm::new((&self.seal).into())
+            .decrypt(
+                Nonce::from_slice(nonce),
+                Payload {
+                    msg: data,
+                    aad: context,
+                },
+            )
+            .ok()
+    }
+
+    /// The claims of a valid, unexpired access token, or 401.
+    pub fn verify(&self, access_token: &str) -> Result<Claims, AppError> {
+        self.decode(access_token, ACCESS_TYP)
+            .ok_or(AppError::Unauthenticated)
     }
 }
 

@@ -1,5 +1,10 @@
-//! A person's own account, for every role: `/settings` (name, password, signed-in devices), and the way back in
-//! when the password is forgotten: `/forgot-password` asks for a link, `/reset-password?token=…` uses it.
+//! A person's own account, for every role: `/settings` (name, password, two-step sign-in, signed-in devices), and
+//! the way back in when the password is forgotten: `/forgot-password` asks for a link, `/reset-password?token=…`
+//! uses it. Two-step sign-in's own pages are in `mfa`.
+
+mod mfa;
+
+pub use mfa::{LoginCode, SetupMfa};
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -75,6 +80,7 @@ pub fn Settings() -> impl IntoView {
             <NameSection rename />
             <EmailSection resend change_email />
             <PasswordSection change />
+            <mfa::MfaSection />
             <NotificationsSection prefs save=save_prefs />
             <DevicesSection devices end end_others />
         </Dashboard>

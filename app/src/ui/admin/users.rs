@@ -1,4 +1,5 @@
-//! The admin's user screen: search and filters (kept in the URL), pagination, staff creation, (de)activation.
+//! The admin's user screen: search and filters (kept in the URL), pagination, staff creation, (de)activation, and
+//! resetting someone's two-step sign-in.
 
 use crate::ui::shared::status::{for_role, neighbours, ErrorAlert, Loading, Pager};
 use leptos::prelude::*;
@@ -7,7 +8,10 @@ use leptos_router::{components::Form, hooks::use_query_map};
 use crate::ui::shared::components::{field_error, form_error, urlencode, Field, FormAlert};
 use crate::{
     api::{AppError, CurrentUser, Page, PaymentStatus, Role, UserQuery, UserSummary},
-    rpc::users::{list_users, CreateUser, SetUserActive},
+    rpc::{
+        mfa::ResetUserMfa,
+        users::{list_users, CreateUser, SetUserActive},
+    },
 };
 
 /// Created by its section, outside any Suspense (see `admin_clients::ClientsData`).
@@ -16,6 +20,7 @@ pub struct UsersData {
     pub list: Resource<Result<Option<Page<UserSummary>>, AppError>>,
     pub create: ServerAction<CreateUser>,
     pub toggle: ServerAction<SetUserActive>,
+    pub reset_mfa: ServerAction<ResetUserMfa>,
 }
 
 fn query_from_url() -> Memo<UserQuery> {
@@ -41,15 +46,24 @@ impl UsersData {
     pub fn new(user: Resource<Result<Option<CurrentUser>, AppError>>) -> UsersData {
         let create = ServerAction::<CreateUser>::new();
         let toggle = ServerAction::<SetUserActive>::new();
+        let reset_mfa = ServerAction::<ResetUserMfa>::new();
         let query = query_from_url();
         let list = Resource::new(
-            move || (query.get(), create.version().get(), toggle.version().get()),
-            move |(query, _, _)| async move { for_role(user, Role::is_admin, list_users(query)).await },
+            move || {
+                (
+                    query.get(),
+                    create.version().get(),
+                    toggle.version().get(),
+                    reset_mfa.version().get(),
+                )
+            },
+            move |(query, ..)| async move { for_role(user, Role::is_admin, list_users(query)).await },
         );
         UsersData {
             list,
             create,
             toggle,
+            reset_mfa,
         }
     }
 }
@@ -60,6 +74,7 @@ pub fn UsersSection(data: UsersData, me: CurrentUser) -> impl IntoView {
         list,
         create,
         toggle,
+        reset_mfa,
     } = data;
     let query = query_from_url();
     let created = create.value();
@@ -130,6 +145,12 @@ pub fn UsersSection(data: UsersData, me: CurrentUser) -> impl IntoView {
                 <button type="submit" class="btn btn-ghost">"Filter"</button>
             </Form>
             <FormAlert error=form_error(toggle.value()) />
+            <FormAlert error=form_error(reset_mfa.value()) />
+            <Show when=move || matches!(reset_mfa.value().get(), Some(Ok(())))>
+                <p class="alert alert-ok" role="status" data-testid="mfa-reset-done">
+                    "Two-step sign-in was reset. They set it up again when they next sign in, and were told by email."
+                </p>
+            </Show>
             <Transition fallback=|| view! { <Loading /> }>
                 {move || {
                     let me = me.clone();
@@ -142,7 +163,7 @@ pub fn UsersSection(data: UsersData, me: CurrentUser) -> impl IntoView {
                             view! {
                                 <p class="muted small" data-testid="users-total">{format!("{} users · page {current} of {pages}", page.total)}</p>
                                 <ul class="client-list">
-                                    {page.items.into_iter().map(|u| view! { <UserRow user=u toggle me=me.clone() /> }).collect_view()}
+                                    {page.items.into_iter().map(|u| view! { <UserRow user=u toggle reset_mfa me=me.clone() /> }).collect_view()}
                                 </ul>
                                 <Pager prev next />
                             }
@@ -186,6 +207,7 @@ pub fn UsersSection(data: UsersData, me: CurrentUser) -> impl IntoView {
 fn UserRow(
     user: UserSummary,
     toggle: ServerAction<SetUserActive>,
+    reset_mfa: ServerAction<ResetUserMfa>,
     me: CurrentUser,
 ) -> impl IntoView {
     let name = format!("{} {}", user.first_name, user.last_name);
@@ -206,7 +228,14 @@ fn UserRow(
                 <span class="badge" class:badge-ok=user.is_active data-testid="user-status">
                     {if user.is_active { "Active" } else { "Deactivated" }}
                 </span>
+                {user.mfa_enabled.then(|| view! { <span class="badge" data-testid="user-mfa">"Two-step sign-in"</span> })}
             </div>
+            {(manageable && user.mfa_enabled).then(|| view! {
+                <ActionForm action=reset_mfa attr:class="inline-form">
+                    <input type="hidden" name="user_id" value=user.id.to_string() />
+                    <button type="submit" class="btn btn-ghost" data-testid="reset-mfa">"Reset two-step sign-in"</button>
+                </ActionForm>
+            })}
             {manageable.then(|| view! {
                 <ActionForm action=toggle attr:class="inline-form">
                     <input type="hidden" name="user_id" value=user.id.to_string() />

@@ -29,7 +29,7 @@ pub fn Header() -> impl IntoView {
         move || (live.get(), read.version().get(), read_all.version().get()),
         move |_| async move {
             match auth.user.await {
-                Ok(Some(_)) => get_notifications().await.map(Some),
+                Ok(Some(u)) if !u.mfa_setup_required => get_notifications().await.map(Some),
                 _ => Ok(None),
             }
         },

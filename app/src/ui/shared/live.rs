@@ -16,7 +16,7 @@ impl Live {
             use wasm_bindgen::{closure::Closure, JsCast};
             let source = StoredValue::new_local(None::<web_sys::EventSource>);
             Effect::new(move |_| {
-                let signed_in = matches!(user.get(), Some(Ok(Some(_))));
+                let signed_in = matches!(user.get(), Some(Ok(Some(u))) if !u.mfa_setup_required);
                 source.update_value(|s| match (signed_in, s.is_some()) {
                     (true, false) => {
                         if let Ok(es) = web_sys::EventSource::new("/events") {

@@ -88,6 +88,7 @@ pub fn RoleGate(
                 let children = children.clone();
                 Suspend::new(async move {
                     match auth.user.await {
+                        Ok(Some(user)) if user.mfa_setup_required => view! { <Redirect path="/setup-mfa" /> }.into_any(),
                         Ok(Some(user)) if allowed(user.role) => view! { {head(user)} {children()} }.into_any(),
                         Ok(Some(user)) => view! { <Redirect path=user.role.home() /> }.into_any(),
                         _ => view! { <Redirect path="/login" /> }.into_any(),
