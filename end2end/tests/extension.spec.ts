@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { test, expect, chromium, BrowserContext, Page, Worker } from '@playwright/test';
-import { ADMIN, hydrated, login, logout, nextCode } from './helpers';
+import { ADMIN, hydrated, login, logout, nextCode, startMfa } from './helpers';
 
 // Issue 5: the built extension (extension/dist, made by extension/build.sh) in the system Chromium. A client
 // delegates the job on a page from the popup; the job is in the dashboard; the employee marks it completed from the
@@ -269,8 +269,7 @@ test('with two-step sign-in on, the popup asks for the code after the password',
   await page.goto('/settings');
   await hydrated(page);
   const section = page.getByTestId('mfa-section');
-  await section.getByTestId('mfa-start').click();
-  const secret = ((await section.getByTestId('mfa-secret').textContent()) ?? '').replace(/\s/g, '');
+  const secret = await startMfa(section);
   const used = { step: 0 };
   await section.getByLabel('Code from the app').fill(await nextCode(secret, used));
   await section.getByRole('button', { name: 'Turn on' }).click();
@@ -278,7 +277,10 @@ test('with two-step sign-in on, the popup asks for the code after the password',
   await page.close();
 
   const popup = await popupFor(JOB_URL);
+  // Whoever the popup was signed in as before signs out first.
+  await expect(popup.locator('#sign-out, #sign-in').first()).toBeVisible();
   if (await popup.locator('#sign-out').count()) await popup.locator('#sign-out').click();
+  await expect(popup.getByLabel('Email')).toBeVisible();
   await popup.getByLabel('Email').fill(CLIENT);
   await popup.getByLabel('Password').fill(PASSWORD);
   await popup.getByRole('button', { name: 'Sign in' }).click();

@@ -1,4 +1,4 @@
-import { expect, Page, TestInfo } from '@playwright/test';
+import { expect, Locator, Page, TestInfo } from '@playwright/test';
 import { createHmac } from 'node:crypto';
 
 export const ADMIN = {
@@ -78,4 +78,14 @@ export async function nextCode(secret: string, used: { step: number }): Promise<
     }
     await new Promise((r) => setTimeout(r, (30 - (now % 30)) * 1000));
   }
+}
+
+/** Start setting up two-step sign-in in `scope` and read the secret the page shows. The button is clicked again if
+ * the first click came before the page's code had loaded (the form then went to the server and the page reloaded). */
+export async function startMfa(scope: Locator): Promise<string> {
+  await expect(async () => {
+    await scope.getByTestId('mfa-start').click({ timeout: 5_000 });
+    await expect(scope.getByTestId('mfa-secret')).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 40_000 });
+  return ((await scope.getByTestId('mfa-secret').textContent()) ?? '').replace(/\s/g, '');
 }

@@ -5,12 +5,15 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::{
-    api::account::MfaEnrolment,
+    api::{
+        account::{MfaEnrolment, MfaStatus},
+        AppError,
+    },
     rpc::mfa::{get_mfa_status, MfaBegin, MfaConfirm, MfaDisable, MfaRecoveryCodes},
     ui::{
         shared::{
             components::{field_error, form_error, Field, FormAlert},
-            status::{ErrorAlert, Loading},
+            status::{for_role, ErrorAlert, Loading},
         },
         use_auth, Page,
     },
@@ -150,15 +153,40 @@ fn RecoveryCodes(codes: Vec<String>) -> impl IntoView {
     }
 }
 
+/// The settings section's data and actions, made by the route component (outside the role gate's Suspense, where a
+/// resource would be made again on every pass of server rendering).
+#[derive(Clone, Copy)]
+pub struct MfaData {
+    status: Resource<Result<Option<MfaStatus>, AppError>>,
+    disable: ServerAction<MfaDisable>,
+    renew: ServerAction<MfaRecoveryCodes>,
+}
+
+impl MfaData {
+    pub fn new() -> MfaData {
+        let auth = use_auth();
+        let disable = ServerAction::<MfaDisable>::new();
+        let renew = ServerAction::<MfaRecoveryCodes>::new();
+        let status = Resource::new(
+            move || (disable.version().get(), renew.version().get()),
+            move |_| async move { for_role(auth.user, |_| true, get_mfa_status()).await },
+        );
+        MfaData {
+            status,
+            disable,
+            renew,
+        }
+    }
+}
+
 /// The settings page's section: on or off, new recovery codes, turning it off.
 #[component]
-pub fn MfaSection() -> impl IntoView {
-    let disable = ServerAction::<MfaDisable>::new();
-    let renew = ServerAction::<MfaRecoveryCodes>::new();
-    let status = Resource::new(
-        move || (disable.version().get(), renew.version().get()),
-        |_| get_mfa_status(),
-    );
+pub fn MfaSection(data: MfaData) -> impl IntoView {
+    let MfaData {
+        status,
+        disable,
+        renew,
+    } = data;
     let renewed = move || renew.value().get().and_then(Result::ok);
     view! {
         <section class="card" data-testid="mfa-section">
@@ -166,7 +194,8 @@ pub fn MfaSection() -> impl IntoView {
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match status.await {
-                        Ok(s) if s.enabled => view! {
+                        Ok(None) => ().into_any(),
+                        Ok(Some(s)) if s.enabled => view! {
                             <p>
                                 <span class="badge badge-ok" data-testid="mfa-state">"On"</span>" "
                                 <span class="muted">{format!("{} of 10 recovery codes left.", s.recovery_codes_left)}</span>
@@ -199,7 +228,7 @@ pub fn MfaSection() -> impl IntoView {
                             }}
                         }
                         .into_any(),
-                        Ok(_) => view! {
+                        Ok(Some(_)) => view! {
                             <p>
                                 <span class="badge" data-testid="mfa-state">"Off"</span>" "
                                 <span class="muted">"With it on, signing in asks for a code from an app on your phone after your password."</span>

@@ -55,6 +55,7 @@ pub fn Settings() -> impl IntoView {
     let resend = ServerAction::<ResendVerification>::new();
     let change_email = ServerAction::<ChangeEmail>::new();
     let save_prefs = ServerAction::<SaveNotificationPrefs>::new();
+    let mfa = mfa::MfaData::new();
     let prefs = Resource::new(
         move || save_prefs.version().get(),
         move |_| async move { for_role(auth.user, anyone, get_notification_prefs()).await },
@@ -80,7 +81,7 @@ pub fn Settings() -> impl IntoView {
             <NameSection rename />
             <EmailSection resend change_email />
             <PasswordSection change />
-            <mfa::MfaSection />
+            <mfa::MfaSection data=mfa />
             <NotificationsSection prefs save=save_prefs />
             <DevicesSection devices end end_others />
         </Dashboard>
