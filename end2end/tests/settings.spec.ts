@@ -137,8 +137,17 @@ test('a client changes the password in settings and sees where they are signed i
   await hydrated(page);
   await expect(page.getByTestId('notifications-form').getByLabel('Proof ready by email')).not.toBeChecked();
   await expect(page.getByTestId('notifications-form').getByLabel('Proof ready in the app')).toBeChecked();
+  await expect(page.getByTestId('notifications-form').getByLabel('Proof ready by push')).toBeChecked();
   await fitsWidth(page);
   await shot(page, info, '32-settings');
+  // Push in this browser: the permission is asked and the service worker registers from /sw.js (this headless
+  // browser has no push service to subscribe with, so the page says what went wrong; delivery itself is tested
+  // against a push service in server/tests/it/push.rs).
+  await page.context().grantPermissions(['notifications']);
+  await page.getByTestId('push-on').click();
+  await expect(page.getByTestId('push-message')).not.toHaveText(/^(|Turning on…)$/, { timeout: 20_000 });
+  const scope = await page.evaluate(() => navigator.serviceWorker.getRegistration().then((r) => r?.scope ?? null));
+  expect(scope).toMatch(/\/$/);
 
   await logout(page);
   await login(page, email, 'third password here');

@@ -28,6 +28,7 @@ mod m20261130_000011_rate_limits;
 mod m20261201_000012_notification_emails;
 mod m20261201_000013_account_recovery;
 mod m20261201_000014_mfa;
+mod m20261201_000015_push;
 mod schema;
 
 /// Applies the application's schema, one migration per table group.
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_notification_emails::Migration),
             Box::new(m20261201_000013_account_recovery::Migration),
             Box::new(m20261201_000014_mfa::Migration),
+            Box::new(m20261201_000015_push::Migration),
         ]
     }
 }

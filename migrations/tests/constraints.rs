@@ -485,7 +485,7 @@ async fn application_tables(db: &DatabaseConnection) -> BTreeSet<String> {
         .collect()
 }
 
-const ALL_TABLES: [&str; 21] = [
+const ALL_TABLES: [&str; 22] = [
     "activity_logs",
     "api_tokens",
     "admins",
@@ -501,6 +501,7 @@ const ALL_TABLES: [&str; 21] = [
     "notification_preferences",
     "notifications",
     "password_resets",
+    "push_subscriptions",
     "rate_limits",
     "resume_profiles",
     "resume_types",
@@ -1328,6 +1329,7 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("in_app", false),
                 ("email", false),
                 ("updated_at", false),
+                ("push", false),
             ],
         ),
         (
@@ -1341,6 +1343,19 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("created_at", false),
                 ("expires_at", false),
                 ("used_at", true),
+            ],
+        ),
+        (
+            "push_subscriptions",
+            &[
+                ("id", false),
+                ("user_id", false),
+                ("endpoint", false),
+                ("p256dh", false),
+                ("auth", false),
+                ("user_agent", true),
+                ("created_at", false),
+                ("last_used_at", true),
             ],
         ),
         (
@@ -1406,6 +1421,7 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("read_at", true),
                 ("email_pending", false),
                 ("shown", false),
+                ("push_pending", false),
             ],
         ),
         (
@@ -1628,6 +1644,11 @@ async fn required_indexes_exist(db: &DatabaseConnection) {
             "mfa_recovery_codes",
             &["(user_id)"],
         ),
+        (
+            "idx_push_subscriptions_user",
+            "push_subscriptions",
+            &["(user_id)"],
+        ),
     ];
     let sql = match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -1709,6 +1730,28 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
     // Stepwise down works as well: the last migrations drop only their own tables, columns and indexes.
     Migrator::down(db, Some(1)).await.expect("one step down");
     let mut all = all;
+    all.remove("push_subscriptions");
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "the push subscriptions' table goes"
+    );
+    let push_columns = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT (SELECT COUNT(*) FROM pragma_table_info('notifications') WHERE name = 'push_pending') \
+             + (SELECT COUNT(*) FROM pragma_table_info('notification_preferences') WHERE name = 'push') AS n"
+        }
+        _ => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE (table_name = 'notifications' AND column_name = 'push_pending') \
+             OR (table_name = 'notification_preferences' AND column_name = 'push')"
+        }
+    };
+    let n: i64 = query(db, push_columns, vec![]).await[0]
+        .try_get("", "n")
+        .expect("count");
+    assert_eq!(n, 0, "the push columns are gone");
+    Migrator::down(db, Some(1)).await.expect("one step down");
     all.remove("mfa_recovery_codes");
     assert_eq!(
         application_tables(db).await,
@@ -1843,6 +1886,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261201_000012_notification_emails",
             "m20261201_000013_account_recovery",
             "m20261201_000014_mfa",
+            "m20261201_000015_push",
         ]
     );
 }

@@ -45,6 +45,7 @@ async fn main() {
         rates: Default::default(),
         signin_days: 90,
         mfa_required: Vec::new(),
+        push_loopback: false,
         proxies: Default::default(),
     };
     let email = format!("bench-{}@example.com", uuid::Uuid::new_v4().simple());

@@ -75,6 +75,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             db::migrate(&conn).await?;
             let origin = cli.config.public_origin(cli.config.bind_addr())?;
             let mailer = std::sync::Arc::new(cli.config.mailer(&origin)?);
+            let pusher = std::sync::Arc::new(cli.config.pusher(&origin)?);
             tracing::info!(mail = %mailer.describe(), "worker started");
             let storage = crate::startup::storage(&cli.config).await?;
             // On PostgreSQL the workers' events reach every server through NOTIFY; on SQLite a separate worker
@@ -83,6 +84,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
             let workers = crate::queue::spawn_workers(crate::queue::Workers {
                 db: conn,
                 mailer,
+                pusher,
                 storage,
                 events,
                 settings: cli.config.queue_settings(),

@@ -162,6 +162,18 @@ pub struct Config {
     #[arg(long, env = "API_SIGNIN_DAYS", default_value_t = 90, global = true)]
     pub api_signin_days: u32,
 
+    /// Browser push: the VAPID key (base64url, 32 bytes). Default: generated once into DATA_DIR/vapid.key.
+    #[arg(long, env = "VAPID_PRIVATE_KEY", hide_env_values = true, global = true)]
+    pub vapid_private_key: Option<String>,
+
+    /// Browser push: who runs this server, for push services (`mailto:…` or https). Default: the site's origin.
+    #[arg(long, env = "VAPID_SUBJECT", global = true)]
+    pub vapid_subject: Option<String>,
+
+    /// Browser push: accept subscriptions whose push service is on this machine (tests, self-hosted services).
+    #[arg(long, env = "PUSH_ALLOW_LOOPBACK", global = true)]
+    pub push_allow_loopback: bool,
+
     /// Roles that must use two-step sign-in (TOTP): comma-separated role names, or `none`.
     #[arg(
         long,
@@ -393,6 +405,14 @@ impl Config {
         }
     }
 
+    pub fn pusher(&self, origin: &str) -> Result<crate::push::Pusher, StartupError> {
+        let (key, subject) = (
+            self.vapid_private_key.as_deref(),
+            self.vapid_subject.as_deref(),
+        );
+        crate::push::Pusher::load(key, subject, &self.data_dir, origin)
+    }
+
     pub fn api_settings(&self) -> crate::http::api::ApiSettings {
         crate::http::api::ApiSettings {
             rate_per_minute: self.api_rate_per_minute,
@@ -466,7 +486,7 @@ impl Config {
         std::fs::create_dir_all(&self.data_dir)?;
         let mut bytes = vec![0u8; 64];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
-        write_private(&path, &engine.encode(&bytes))?;
+        crate::push::write_private(&path, &engine.encode(&bytes))?;
         tracing::info!(path = %path.display(), "generated a new session signing key");
         Ok(bytes)
     }
@@ -477,20 +497,4 @@ impl Config {
 pub enum StorageChoice {
     Local(PathBuf),
     S3(crate::storage_s3::S3Settings),
-}
-
-#[cfg(unix)]
-fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
-    use std::{io::Write, os::unix::fs::OpenOptionsExt};
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(contents.as_bytes())
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
-    std::fs::write(path, contents)
 }

@@ -6,6 +6,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod mailer;
+pub mod push;
 pub mod queue;
 pub mod seed;
 pub mod startup;

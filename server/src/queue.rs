@@ -114,6 +114,7 @@ impl LaneHealth {
 pub struct Workers {
     pub db: DatabaseConnection,
     pub mailer: Arc<Mailer>,
+    pub pusher: Arc<crate::push::Pusher>,
     pub storage: Arc<dyn Storage>,
     pub events: EventBus,
     pub settings: QueueSettings,
@@ -174,6 +175,7 @@ async fn high(job: HighJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
                 tracing::info!("new address confirmation link sent");
             }
         }
+        HighJob::Push { notification_id } => push(&w, notification_id).await?,
         HighJob::Remind => {
             let now = chrono::Utc::now();
             schedule::run_reminders(&w.db, &w.events, &w.settings.rules, now)
@@ -187,6 +189,46 @@ async fn high(job: HighJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
             }
         }
     }
+    Ok(())
+}
+
+/// Push a notification to every browser its recipient subscribed. A push service that failed makes the job run again
+/// (the others may then get it twice: a push is told at least once); a subscription its service calls gone is
+/// forgotten.
+async fn push(w: &Workers, notification_id: uuid::Uuid) -> Result<(), BoxDynError> {
+    use app::domain::push;
+    let Some(pending) = push::pending(&w.db, notification_id)
+        .await
+        .map_err(|e| fail("push", e))?
+    else {
+        return Ok(());
+    };
+    let body = serde_json::to_vec(&pending.message).map_err(|e| fail("push", e))?;
+    let mut failed = None;
+    for target in &pending.targets {
+        match w.pusher.send(target, &body).await {
+            Ok(crate::push::Sent::Delivered) => push::delivered(&w.db, target.id)
+                .await
+                .map_err(|e| fail("push", e))?,
+            Ok(crate::push::Sent::Gone) => {
+                tracing::info!("a browser's push subscription is gone; forgotten");
+                push::gone(&w.db, target.id)
+                    .await
+                    .map_err(|e| fail("push", e))?
+            }
+            Ok(crate::push::Sent::Refused(status)) => {
+                tracing::warn!(status, "a push service refused a push for good")
+            }
+            Err(e) => failed = Some(e),
+        }
+    }
+    if let Some(e) = failed {
+        return Err(fail("push", e));
+    }
+    push::pushed(&w.db, notification_id)
+        .await
+        .map_err(|e| fail("push", e))?;
+    tracing::info!(devices = pending.targets.len(), "notification pushed");
     Ok(())
 }
 

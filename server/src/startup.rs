@@ -38,6 +38,8 @@ pub struct Settings {
     pub storage: Arc<dyn Storage>,
     /// Sends the queued emails.
     pub mailer: Arc<crate::mailer::Mailer>,
+    /// Sends the queued browser pushes.
+    pub pusher: Arc<crate::push::Pusher>,
     /// How the background workers run (heartbeat, scheduler, thresholds).
     pub queue: crate::queue::QueueSettings,
     /// REST API limits and CORS origins.
@@ -51,8 +53,10 @@ impl Settings {
         let origin = config.public_origin(bound)?;
         let mailer = Arc::new(config.mailer(&origin)?);
         tracing::info!(mail = %mailer.describe(), "mail");
+        let pusher = Arc::new(config.pusher(&origin)?);
         Ok(Settings {
             mailer,
+            pusher,
             queue: config.queue_settings(),
             api: config.api_settings(),
             metrics_token: config
@@ -67,6 +71,7 @@ impl Settings {
                 throttle: ThrottleConfig::default(),
                 rates: config.rates(),
                 signin_days: config.api_signin_days,
+                push_loopback: config.push_allow_loopback,
                 mfa_required: config.mfa_required_roles()?,
                 proxies: app::domain::infra::proxies::TrustedProxies::parse(
                     config.trust_proxy,
@@ -150,6 +155,7 @@ pub fn router(
         tokens: Arc::new(app::domain::infra::tokens::TokenKeys::from_secret(
             &settings.session_key,
         )),
+        push_key: settings.pusher.public_key().into(),
     };
 
     let sessions = SessionManagerLayer::new(DbSessionStore::new(db))
@@ -223,6 +229,7 @@ pub struct Application {
     router: Router,
     db: DatabaseConnection,
     mailer: Arc<crate::mailer::Mailer>,
+    pusher: Arc<crate::push::Pusher>,
     storage: Arc<dyn Storage>,
     events: app::domain::infra::events::EventBus,
     workers: bool,
@@ -248,6 +255,7 @@ impl Application {
         settings: Settings,
     ) -> Result<Application, StartupError> {
         let mailer = settings.mailer.clone();
+        let pusher = settings.pusher.clone();
         let storage = settings.storage.clone();
         let queue = settings.queue.clone();
         // Requests queue the notification emails, whether or not this process runs the workers.
@@ -258,6 +266,7 @@ impl Application {
             router,
             db,
             mailer,
+            pusher,
             storage,
             events,
             workers: true,
@@ -295,6 +304,7 @@ impl Application {
             crate::queue::spawn_workers(crate::queue::Workers {
                 db: self.db.clone(),
                 mailer: self.mailer.clone(),
+                pusher: self.pusher.clone(),
                 storage: self.storage.clone(),
                 events: self.events.clone(),
                 settings: self.queue.clone(),

@@ -212,6 +212,9 @@ pub struct NotificationPref {
     pub kind: NotificationKind,
     pub in_app: bool,
     pub email: bool,
+    /// To the person's browsers that turned on push.
+    #[serde(default)]
+    pub push: bool,
 }
 
 /// The preferences form as the page posts it: a checkbox per kind and channel (`on` when ticked, absent when not).
@@ -222,25 +225,35 @@ pub struct NotificationChoices {
     #[serde(default)]
     pub assignment_email: Option<String>,
     #[serde(default)]
+    pub assignment_push: Option<String>,
+    #[serde(default)]
     pub status_in_app: Option<String>,
     #[serde(default)]
     pub status_email: Option<String>,
+    #[serde(default)]
+    pub status_push: Option<String>,
     #[serde(default)]
     pub proof_in_app: Option<String>,
     #[serde(default)]
     pub proof_email: Option<String>,
     #[serde(default)]
+    pub proof_push: Option<String>,
+    #[serde(default)]
     pub deadline_in_app: Option<String>,
     #[serde(default)]
     pub deadline_email: Option<String>,
     #[serde(default)]
+    pub deadline_push: Option<String>,
+    #[serde(default)]
     pub account_in_app: Option<String>,
     #[serde(default)]
     pub account_email: Option<String>,
+    #[serde(default)]
+    pub account_push: Option<String>,
 }
 
 impl NotificationChoices {
-    /// Every kind with its two channels.
+    /// Every kind with its three channels.
     pub fn prefs(&self) -> Vec<NotificationPref> {
         let on = |v: &Option<String>| v.is_some();
         use NotificationKind::*;
@@ -249,26 +262,31 @@ impl NotificationChoices {
                 kind: Assignment,
                 in_app: on(&self.assignment_in_app),
                 email: on(&self.assignment_email),
+                push: on(&self.assignment_push),
             },
             NotificationPref {
                 kind: Status,
                 in_app: on(&self.status_in_app),
                 email: on(&self.status_email),
+                push: on(&self.status_push),
             },
             NotificationPref {
                 kind: Proof,
                 in_app: on(&self.proof_in_app),
                 email: on(&self.proof_email),
+                push: on(&self.proof_push),
             },
             NotificationPref {
                 kind: Deadline,
                 in_app: on(&self.deadline_in_app),
                 email: on(&self.deadline_email),
+                push: on(&self.deadline_push),
             },
             NotificationPref {
                 kind: Account,
                 in_app: on(&self.account_in_app),
                 email: on(&self.account_email),
+                push: on(&self.account_push),
             },
         ]
     }

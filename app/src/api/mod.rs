@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod error;
 pub mod jobs;
 pub mod notifications;
+pub mod push;
 pub mod queue;
 pub mod rest;
 pub mod resumes;

@@ -59,6 +59,9 @@ fn summary(
                 format!("New address confirmation link to {email}")
             }
             HighJob::Remind => "Deadline reminders and waiting-job alerts".into(),
+            HighJob::Push { notification_id } => {
+                format!("Browser push of notification {notification_id}")
+            }
         };
     }
     if let Ok(NormalJob::ExpireOverdue) = serde_json::from_str::<NormalJob>(job) {

@@ -20,6 +20,7 @@ pub mod mfa;
 pub mod notifications;
 pub mod policy;
 pub mod preferences;
+pub mod push;
 pub mod quotas;
 pub mod recovery;
 pub mod resumes;

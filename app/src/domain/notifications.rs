@@ -40,13 +40,17 @@ pub async fn notify<C: ConnectionTrait>(
     queue_email(db, user_id).await
 }
 
-/// Write a notification as its recipient wants this kind of news: shown in the app or not, told by email or not, or
-/// not at all (both off). One statement: the preference is read where the row is written.
+/// Write a notification as its recipient wants this kind of news: shown in the app or not, told by email or not,
+/// pushed to their subscribed browsers or not, or not at all (every channel off). One statement: the preference (and
+/// whether any browser of theirs is subscribed) is read where the row is written; it answers whether a push is due.
 const INSERT: &str = "INSERT INTO notifications (id, user_id, notification_type, title, message, is_read, \
-     metadata, created_at, read_at, email_pending, shown) \
-     SELECT $1, $2, $3, $4, $5, FALSE, $6, $7, NULL, COALESCE(p.email, TRUE), COALESCE(p.in_app, TRUE) \
+     metadata, created_at, read_at, email_pending, shown, push_pending) \
+     SELECT $1, $2, $3, $4, $5, FALSE, $6, $7, NULL, COALESCE(p.email, TRUE), COALESCE(p.in_app, TRUE), \
+     COALESCE(p.push, TRUE) AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = $2) \
      FROM (SELECT 1) AS one LEFT JOIN notification_preferences p ON p.user_id = $2 AND p.kind = $8 \
-     WHERE COALESCE(p.in_app, TRUE) OR COALESCE(p.email, TRUE)";
+     WHERE COALESCE(p.in_app, TRUE) OR COALESCE(p.email, TRUE) \
+     OR (COALESCE(p.push, TRUE) AND EXISTS (SELECT 1 FROM push_subscriptions s WHERE s.user_id = $2)) \
+     RETURNING push_pending";
 
 async fn insert<C: ConnectionTrait>(
     db: &C,
@@ -57,23 +61,39 @@ async fn insert<C: ConnectionTrait>(
     link: &Option<String>,
 ) -> Result<(), AppError> {
     let title: String = title.chars().take(200).collect();
-    db.execute_raw(super::infra::sql::stmt(
-        db.get_database_backend(),
-        INSERT,
-        vec![
-            Uuid::now_v7().into(),
-            user_id.into(),
-            kind.into(),
-            title.into(),
-            message.into(),
-            json!({ "link": link }).into(),
-            now().into(),
-            crate::api::account::NotificationKind::of_type(kind)
-                .as_str()
-                .into(),
-        ],
-    ))
-    .await?;
+    let id = Uuid::now_v7();
+    let row = db
+        .query_one_raw(super::infra::sql::stmt(
+            db.get_database_backend(),
+            INSERT,
+            vec![
+                id.into(),
+                user_id.into(),
+                kind.into(),
+                title.into(),
+                message.into(),
+                json!({ "link": link }).into(),
+                now().into(),
+                crate::api::account::NotificationKind::of_type(kind)
+                    .as_str()
+                    .into(),
+            ],
+        ))
+        .await?;
+    let push = match row {
+        Some(r) => r.try_get::<bool>("", "push_pending")?,
+        None => false,
+    };
+    if push {
+        queue::enqueue(
+            db,
+            queue::HIGH,
+            &HighJob::Push {
+                notification_id: id,
+            },
+        )
+        .await?;
+    }
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! Where each person wants each kind of news: in the app (the bell) and by email. Everything is on until they say
+//! Where each person wants each kind of news: in the app (the bell), by email and by browser push. Everything is on until they say
 //! otherwise; a row is kept only for a kind they changed. [`super::notifications::notify`] reads the row in the same
 //! statement that writes the notification.
 
@@ -29,11 +29,13 @@ pub async fn get(
                     kind,
                     in_app: r.in_app,
                     email: r.email,
+                    push: r.push,
                 })
                 .unwrap_or(NotificationPref {
                     kind,
                     in_app: true,
                     email: true,
+                    push: true,
                 })
         })
         .collect())
@@ -54,12 +56,13 @@ pub async fn set(
                 .filter(prefs::Column::Kind.eq(p.kind.as_str()))
                 .exec(&txn)
                 .await?;
-            if !(p.in_app && p.email) {
+            if !(p.in_app && p.email && p.push) {
                 prefs::Entity::insert(prefs::ActiveModel {
                     user_id: Set(actor.user_id),
                     kind: Set(p.kind.as_str().into()),
                     in_app: Set(p.in_app),
                     email: Set(p.email),
+                    push: Set(p.push),
                     updated_at: Set(now()),
                 })
                 .exec_without_returning(&txn)
@@ -73,7 +76,7 @@ pub async fn set(
             "user",
             Some(actor.user_id),
             json!({ "choices": choices.iter().map(|p| json!({
-                "kind": p.kind.as_str(), "in_app": p.in_app, "email": p.email
+                "kind": p.kind.as_str(), "in_app": p.in_app, "email": p.email, "push": p.push
             })).collect::<Vec<_>>() }),
             meta,
         )

@@ -34,6 +34,8 @@ pub struct AppState {
     pub events: EventBus,
     /// Signs and checks the REST API's access tokens.
     pub tokens: Arc<TokenKeys>,
+    /// The VAPID public key browsers subscribe to pushes with (base64url).
+    pub push_key: Arc<str>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

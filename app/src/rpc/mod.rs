@@ -12,6 +12,7 @@ mod error;
 pub mod jobs;
 pub mod mfa;
 pub mod notifications;
+pub mod push;
 pub mod queue;
 pub mod resumes;
 pub mod users;

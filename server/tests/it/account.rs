@@ -592,7 +592,7 @@ async fn people_choose_where_each_kind_of_news_reaches_them(b: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .all(|p| p["in_app"] == true && p["email"] == true));
+        .all(|p| p["in_app"] == true && p["email"] == true && p["push"] == true));
 
     let delegate = |n: u32| {
         let app = &app;
@@ -628,15 +628,15 @@ async fn people_choose_where_each_kind_of_news_reaches_them(b: Backend) {
     let saved = json_of(res).await;
     assert_eq!(
         saved[0],
-        json!({"kind": "assignment", "in_app": true, "email": false})
+        json!({"kind": "assignment", "in_app": true, "email": false, "push": false})
     );
     assert_eq!(
         saved[1],
-        json!({"kind": "status", "in_app": true, "email": true})
+        json!({"kind": "status", "in_app": true, "email": true, "push": false})
     );
     assert_eq!(
         saved[2],
-        json!({"kind": "proof", "in_app": false, "email": false})
+        json!({"kind": "proof", "in_app": false, "email": false, "push": false})
     );
     assert_eq!(prefs_of(&app, &eve).await, saved, "kept");
     delegate(1).await;
@@ -688,7 +688,7 @@ async fn people_choose_where_each_kind_of_news_reaches_them(b: Backend) {
         .as_array()
         .unwrap()
         .iter()
-        .all(|p| p["in_app"] == true && p["email"] == true));
+        .all(|p| p["in_app"] == true && p["email"] == true && p["push"] == true));
     assert_eq!(
         app.rpc(&app.client(), "account/notifications", &[])
             .await

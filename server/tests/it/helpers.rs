@@ -163,6 +163,7 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
             signin_days: 90,
             // Tests that are about two-step sign-in turn the requirement on.
             mfa_required: Vec::new(),
+            push_loopback: true,
             proxies: Default::default(),
         },
         session_key: vec![7u8; 64],
@@ -175,6 +176,13 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
                 std::env::temp_dir().join(format!("jd-outbox-{}", Uuid::new_v4().simple())),
                 "JobDelegate <no-reply@localhost>".parse().unwrap(),
                 format!("http://{addr}"),
+            )
+            .unwrap(),
+        ),
+        pusher: Arc::new(
+            server::push::Pusher::new(
+                p256::SecretKey::random(&mut rand::rngs::OsRng),
+                "mailto:tests@example.com".into(),
             )
             .unwrap(),
         ),

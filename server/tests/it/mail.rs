@@ -103,6 +103,7 @@ async fn news_left_behind_is_swept_into_an_email(b: Backend) {
         read_at: Set(None),
         email_pending: Set(true),
         shown: Set(true),
+        push_pending: Set(false),
     }
     .insert(&app.db)
     .await

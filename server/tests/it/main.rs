@@ -25,6 +25,7 @@ mod live;
 mod mail;
 mod mfa;
 mod ops;
+mod push;
 mod resumes;
 mod schedule;
 mod security;

@@ -12,6 +12,8 @@ pub struct Model {
     pub in_app: bool,
     pub email: bool,
     pub updated_at: DateTimeUtc,
+    /// Pushed to the person's browsers that subscribed.
+    pub push: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

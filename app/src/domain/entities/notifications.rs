@@ -18,6 +18,8 @@ pub struct Model {
     pub email_pending: bool,
     /// Listed in the app (the bell); false when the person wants this kind of news by email only.
     pub shown: bool,
+    /// Waits to be pushed to the person's subscribed browsers.
+    pub push_pending: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

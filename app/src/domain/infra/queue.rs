@@ -65,6 +65,10 @@ pub enum HighJob {
     },
     /// Scheduled: deadline reminders and "waiting too long" alerts.
     Remind,
+    /// Push notification `notification_id` to its recipient's subscribed browsers (see [`crate::domain::push`]).
+    Push {
+        notification_id: uuid::Uuid,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -30,6 +30,8 @@ pub struct AuthConfig {
     pub rates: RateConfig,
     /// An API sign-in (the extension's) ends this long after it began, however often it is refreshed.
     pub signin_days: u32,
+    /// Browser push subscriptions may name a push service on this machine (tests, self-hosted push services).
+    pub push_loopback: bool,
     /// Roles that must use two-step sign-in: such a user without it can only set it up (and sign out).
     pub mfa_required: Vec<crate::api::Role>,
     /// Our reverse proxies: the client address is the right-most `X-Forwarded-For` hop that is not one of them.

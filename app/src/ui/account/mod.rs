@@ -3,6 +3,7 @@
 //! uses it. Two-step sign-in's own pages are in `mfa`.
 
 mod mfa;
+mod push;
 
 pub use mfa::{LoginCode, SetupMfa};
 
@@ -56,6 +57,7 @@ pub fn Settings() -> impl IntoView {
     let change_email = ServerAction::<ChangeEmail>::new();
     let save_prefs = ServerAction::<SaveNotificationPrefs>::new();
     let mfa = mfa::MfaData::new();
+    let push = push::PushData::new();
     let prefs = Resource::new(
         move || save_prefs.version().get(),
         move |_| async move { for_role(auth.user, anyone, get_notification_prefs()).await },
@@ -82,7 +84,7 @@ pub fn Settings() -> impl IntoView {
             <EmailSection resend change_email />
             <PasswordSection change />
             <mfa::MfaSection data=mfa />
-            <NotificationsSection prefs save=save_prefs />
+            <NotificationsSection prefs save=save_prefs push />
             <DevicesSection devices end end_others />
         </Dashboard>
     }
@@ -205,19 +207,20 @@ fn PasswordSection(change: ServerAction<ChangePassword>) -> impl IntoView {
 fn NotificationsSection(
     prefs: Resource<Result<Option<Vec<NotificationPref>>, AppError>>,
     save: ServerAction<SaveNotificationPrefs>,
+    push: push::PushData,
 ) -> impl IntoView {
     let saved = move || matches!(save.value().get(), Some(Ok(_)));
     view! {
         <section class="card" data-testid="notifications-section">
             <h2>"Notifications"</h2>
-            <p class="muted">"Choose where each kind of news reaches you. Emails gather what happened within a minute."</p>
+            <p class="muted">"Choose where each kind of news reaches you. Emails gather what happened within a minute; pushes reach the browsers where you turned them on."</p>
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match prefs.await {
                         Ok(Some(list)) => view! {
                             <ActionForm action=save attr:class="stack" attr:data-testid="notifications-form">
                                 <table class="prefs">
-                                    <thead><tr><th scope="col">"News"</th><th scope="col">"In the app"</th><th scope="col">"By email"</th></tr></thead>
+                                    <thead><tr><th scope="col">"News"</th><th scope="col">"In the app"</th><th scope="col">"By email"</th><th scope="col">"Push"</th></tr></thead>
                                     <tbody>
                                         {list.into_iter().map(|p| {
                                             let k = p.kind.as_str();
@@ -228,6 +231,8 @@ fn NotificationsSection(
                                                         aria-label=format!("{} in the app", p.kind.label()) checked=p.in_app /></td>
                                                     <td><input type="checkbox" name=format!("prefs[{k}_email]")
                                                         aria-label=format!("{} by email", p.kind.label()) checked=p.email /></td>
+                                                    <td><input type="checkbox" name=format!("prefs[{k}_push]")
+                                                        aria-label=format!("{} by push", p.kind.label()) checked=p.push /></td>
                                                 </tr>
                                             }
                                         }).collect_view()}
@@ -246,6 +251,7 @@ fn NotificationsSection(
                     }
                 })}
             </Transition>
+            <push::PushDevice data=push />
         </section>
     }
 }
