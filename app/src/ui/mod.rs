@@ -124,13 +124,6 @@ pub fn App() -> impl IntoView {
     let auth = Auth::provide();
     live::Live::provide(auth.user);
 
-    // Lets people (and end-to-end tests) know the page is interactive.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
-
     view! {
         <Title formatter=|t: String| if t.is_empty() { PRODUCT_NAME.to_string() } else { format!("{t} · {PRODUCT_NAME}") } />
         // The header (which suspends on the signed-in user) is rendered inside each route, not around the routes:
@@ -172,6 +165,14 @@ pub fn App() -> impl IntoView {
 /// Every page: the header, then the page's own content.
 #[component]
 pub(crate) fn Page(children: Children) -> impl IntoView {
+    // Lets people (and end-to-end tests) know the page is interactive: set once the page itself hydrated, which for
+    // a screen of a lazily loaded chunk is after its chunk arrived (an effect of the app's root ran before that, and a
+    // click in between went to a page whose code had not loaded).
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <layout::Header />
         <main class="page">{children()}</main>
