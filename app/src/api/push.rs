@@ -26,18 +26,10 @@ pub struct PushSubscriptionInput {
 
 /// Bytes of base64url (padded or not), or `None`.
 pub fn base64url(s: &str) -> Option<Vec<u8>> {
-    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let (mut bits, mut value, mut out) = (0u32, 0u32, Vec::new());
-    for c in s.trim_end_matches('=').bytes() {
-        let i = A.iter().position(|&a| a == c)? as u32;
-        value = (value << 6 | i) & 0xffff;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((value >> bits) as u8);
-        }
-    }
-    Some(out)
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(s.trim_end_matches('='))
+        .ok()
 }
 
 impl PushSubscriptionInput {

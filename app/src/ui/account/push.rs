@@ -120,21 +120,6 @@ mod browser {
         JsFuture::from(p).await.map_err(js)
     }
 
-    fn base64url(bytes: &[u8]) -> String {
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        let mut out = String::new();
-        for chunk in bytes.chunks(3) {
-            let n = chunk
-                .iter()
-                .enumerate()
-                .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
-            for i in 0..=chunk.len() {
-                out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
-            }
-        }
-        out
-    }
-
     async fn manager() -> Result<PushManager, String> {
         let window = web_sys::window().ok_or("no window")?;
         let container = window.navigator().service_worker();
@@ -151,7 +136,9 @@ mod browser {
             .get_key(name)
             .map_err(js)?
             .ok_or("the subscription has no key")?;
-        Ok(base64url(&js_sys::Uint8Array::new(&buf).to_vec()))
+        use base64::Engine as _;
+        Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(js_sys::Uint8Array::new(&buf).to_vec()))
     }
 
     /// Ask permission, subscribe with the server's key, and hand the subscription to the server.
