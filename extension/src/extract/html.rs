@@ -29,14 +29,12 @@ pub fn snapshot_from_html(url: &str, html: &str) -> Snapshot {
         .collect();
     let meta = elements("meta")
         .into_iter()
-        .filter_map(|e| {
-            let content = e.value().attr("content")?;
-            let key = e
-                .value()
-                .attr("name")
-                .or_else(|| e.value().attr("property"))
-                .filter(|k| !k.is_empty())?;
-            Some((key.to_string(), content.to_string()))
+        .flat_map(|e| {
+            let content = e.value().attr("content");
+            ["name", "property"].into_iter().filter_map(move |attr| {
+                let key = e.value().attr(attr).filter(|k| !k.is_empty())?;
+                Some((key.to_string(), content?.to_string()))
+            })
         })
         .collect();
     let canonical = elements("link")
@@ -70,7 +68,24 @@ fn read(doc: &Html, entry: &str) -> Option<String> {
     let element = doc.select(&selector).next()?;
     match attr {
         Some(attr) => element.value().attr(attr).map(collapse_whitespace),
-        None => Some(collapse_whitespace(&element.text().collect::<String>())),
+        None => {
+            let mut text = String::new();
+            push_text(element, &mut text);
+            Some(collapse_whitespace(&text))
+        }
+    }
+}
+
+/// The text of an element's text nodes, skipping `<script>`, `<style>` and `<noscript>` subtrees.
+fn push_text(element: ElementRef<'_>, out: &mut String) {
+    for child in element.children() {
+        if let Some(text) = child.value().as_text() {
+            out.push_str(text);
+        } else if let Some(child) = ElementRef::wrap(child) {
+            if !matches!(child.value().name(), "script" | "style" | "noscript") {
+                push_text(child, out);
+            }
+        }
     }
 }
 
@@ -91,8 +106,9 @@ mod tests {
             <script type="text/javascript">var x;</script>
             <script type=" Application/LD+JSON ">[]</script>
             </head><body>
-            <h1 class="top-card-layout__title">  Welder&nbsp;<span>II</span>
-            </h1>
+            <meta name="title" property="og:title" content="Welder (II)">
+            <h1 class="top-card-layout__title">  Welder&nbsp;<span>II</span><style>.x{color:red}</style>
+            <script>var y;</script></h1>
             <h1 class="top-card-layout__title">Second</h1>
             <div class="topcard__flavor"></div>
             </body></html>"#;
@@ -103,7 +119,9 @@ mod tests {
             s.meta,
             vec![
                 ("og:title".into(), "Welder".into()),
-                ("description".into(), String::new())
+                ("description".into(), String::new()),
+                ("title".into(), "Welder (II)".into()),
+                ("og:title".into(), "Welder (II)".into()),
             ]
         );
         assert_eq!(s.canonical.as_deref(), Some("/jobs/view/1"));
@@ -138,9 +156,11 @@ mod tests {
             Some("Larchmont Foods logo")
         );
         assert_eq!(s.text(".posting-headline h2"), Some("Baker"));
-        assert_eq!(
-            snapshot_from_html("https://example.com/", html).texts,
-            vec![]
-        );
+        let keys: Vec<String> = snapshot_from_html("https://example.com/", html)
+            .texts
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        assert_eq!(keys, selectors_for("https://example.com/"));
     }
 }

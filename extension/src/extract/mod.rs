@@ -8,26 +8,38 @@
 //!
 //! * `url`: `location.href`; `title`: `document.title`.
 //! * `json_ld`: the `textContent` of every `<script type="application/ld+json">`, in document order, unparsed.
-//! * `meta`: for every `<meta>` with a `content` attribute, `(name or else property, content)`, in document order.
+//! * `meta`: for every `<meta>` with a `content` attribute, in document order: `(name, content)` if it has a `name`,
+//!   and `(property, content)` if it has a `property` (both when it has both, as Workday's
+//!   `<meta name="title" property="og:title">`).
 //! * `canonical`: the `href` attribute of the first `<link rel="canonical">` (relative values are resolved here).
-//! * `texts`: for each entry of [`selectors_for`]`(url)`, split with [`split_selector`] into a CSS selector and an
-//!   optional attribute; `document.querySelector(css)`; then `None` if nothing matches, else the attribute's value
-//!   (`None` when the element lacks it) or the element's `textContent`, in both cases passed through
+//! * `texts`: for each entry of [`selectors_for`]`(url)` (the site's selectors, then the structural ones read on
+//!   every page), split with [`split_selector`] into a CSS selector and an optional attribute;
+//!   `document.querySelector(css)`; then `None` if nothing matches, else the attribute's value (`None` when the
+//!   element lacks it) or the element's text: the `textContent` of its text nodes outside `<script>`, `<style>` and
+//!   `<noscript>` elements (sites inline CSS in their markup), in both cases passed through
 //!   [`collapse_whitespace`]. A selector the browser rejects counts as matching nothing.
 //!
 //! # Extraction order
 //!
 //! 1. schema.org `JobPosting` JSON-LD, source `"json-ld"`;
 //! 2. the site's rules ([`Site`]), source `"linkedin"`, `"indeed"`, ...;
-//! 3. a generic fallback on Open Graph tags and the document title, source `"generic"`, only for pages with a job
+//! 3. schema.org `JobPosting` marked up in the page (microdata or RDFa), source `"microdata"`;
+//! 4. a generic fallback on Open Graph tags and the document title, source `"generic"`, only for pages with a job
 //!    signal (a supported site, JSON-LD mentioning `JobPosting`, or a job-posting-like URL) that are not articles.
+//!
+//! The posting's URL is the selected job's on split-view search pages, else the canonical link (same site; `http`
+//! raised to the page's `https`), else the page's URL without an application-form suffix (`/apply`,
+//! `/applications/new`).
 //!
 //! The first source that yields a title decides the title and `source`; missing company and location are then
 //! completed from the later sources. JSON-LD whose title disagrees with the title the site rules read from the DOM
 //! is ignored: single-page apps can keep the first job's JSON-LD while showing another job.
 
+mod dom;
 mod generic;
 mod jsonld;
+mod rules;
+mod site_text;
 mod sites;
 mod text;
 mod url;
@@ -51,12 +63,12 @@ pub struct Snapshot {
     pub title: String,
     /// Text of every `<script type="application/ld+json">`.
     pub json_ld: Vec<String>,
-    /// (name or property, content) of every `<meta>` with content, e.g. `("og:title", "...")`.
+    /// (name, content) and (property, content) of every `<meta>` with content, e.g. `("og:title", "...")`.
     pub meta: Vec<(String, String)>,
     /// `<link rel=canonical href>`.
     pub canonical: Option<String>,
     /// For each CSS selector in `selectors_for(url)`: the trimmed text content of the FIRST matching element
-    /// (whitespace collapsed), or None when nothing matches. For attribute reads use a selector list entry with
+    /// (whitespace collapsed, without scripts and styles), or None when nothing matches. For attribute reads use a selector list entry with
     /// the suffix `@attr` (e.g. "meta[itemprop=title]@content"): the value of that attribute instead of the text.
     pub texts: Vec<(String, Option<String>)>,
 }
@@ -91,8 +103,8 @@ pub struct JobInfo {
     /// server normalizes). On split-view search pages (LinkedIn `currentJobId`, Indeed `vjk`, SEEK `jobId`) it is
     /// the selected posting's own URL, since their canonical link points at the search.
     pub url: String,
-    /// Which rule found it: "json-ld", "linkedin", "indeed", "greenhouse", "lever", "workday", "ashby", "seek",
-    /// "generic".
+    /// Which rule found it: "json-ld", a site's name ("linkedin", "indeed", "greenhouse", "lever", "workday",
+    /// "ashby", "seek", "workable", "ziprecruiter", "teamtailor"), "microdata" or "generic".
     pub source: String,
 }
 
@@ -133,15 +145,23 @@ pub fn split_selector(entry: &str) -> (&str, Option<&str>) {
     }
 }
 
-/// The selectors the content script must read for this URL (the site's rules; empty for unknown sites).
+/// The selectors the content script must read for this URL: the site's rules (none for unknown sites), then the
+/// few structural selectors read on every page.
 pub fn selectors_for(url: &str) -> Vec<&'static str> {
-    site_of(url).map(Site::selectors).unwrap_or_default()
+    let mut out = site_of(url).map(Site::selectors).unwrap_or_default();
+    for selector in dom::SELECTORS {
+        if !out.contains(&selector) {
+            out.push(selector);
+        }
+    }
+    out
 }
 
 /// Is this page worth showing the "Delegate" button on? Cheap: a supported site's job URL, JSON-LD mentioning
-/// `JobPosting`, or (for other sites) a job-posting-like URL on a page that is not an article.
+/// `JobPosting`, `JobPosting` markup in the page, or (for other sites) a job-posting-like URL on a page that is not
+/// an article.
 pub fn looks_like_job_page(s: &Snapshot) -> bool {
-    site_of(&s.url).is_some() || generic::has_job_signal(s)
+    site_of(&s.url).is_some() || generic::has_job_signal(s) || dom::has_posting_markup(s)
 }
 
 /// Extract the job from a snapshot; None when the page does not look like one job posting (a search results page,
@@ -156,10 +176,14 @@ pub fn extract(s: &Snapshot) -> Option<JobInfo> {
             from_site.title.is_empty() || titles_agree(&posting.title, &from_site.title)
         });
 
+    let from_dom = dom::fields(s);
+
     let (source, mut job) = if let Some(fields) = from_json_ld {
         ("json-ld", fields)
     } else if let (Some(site), false) = (site, from_site.title.is_empty()) {
         (site.name(), from_site.clone())
+    } else if !from_dom.title.is_empty() {
+        ("microdata", from_dom.clone())
     } else if site.is_some() || generic::has_job_signal(s) {
         ("generic", generic::fields(s, true))
     } else {
@@ -169,6 +193,7 @@ pub fn extract(s: &Snapshot) -> Option<JobInfo> {
         return None;
     }
     job.complete_from(&from_site);
+    job.complete_from(&from_dom);
     if job.company.is_empty() || job.location.is_empty() {
         job.complete_from(&generic::fields(s, source == "generic"));
     }
@@ -182,19 +207,24 @@ pub fn extract(s: &Snapshot) -> Option<JobInfo> {
 }
 
 /// The page's canonical URL, when it belongs to the page's own site: a page cannot pass another site's address off
-/// as its posting.
+/// as its posting. An `http` canonical link on an `https` page is read as `https`.
 fn canonical_url(s: &Snapshot) -> Option<String> {
     s.canonical
         .as_deref()
         .and_then(|href| url::resolve(&s.url, href))
         .filter(|c| url::same_site(&s.url, c))
+        .map(|c| match c.strip_prefix("http://") {
+            Some(rest) if s.url.trim_start().starts_with("https://") => format!("https://{rest}"),
+            _ => c,
+        })
 }
 
-/// The selected posting's URL on split-view pages, else the canonical URL, else the page URL.
+/// The selected posting's URL on split-view pages, else the canonical URL, else the page URL without an
+/// application-form suffix.
 fn posting_url(s: &Snapshot) -> String {
     sites::selected_job_url(&s.url)
         .or_else(|| canonical_url(s))
-        .unwrap_or_else(|| s.url.trim().to_string())
+        .unwrap_or_else(|| url::without_application_suffix(s.url.trim()))
 }
 
 /// One posting from the page's JSON-LD. Pages that list several different postings (careers home pages, "similar

@@ -1,12 +1,17 @@
-//! Per-site rules: which URLs are job postings, which elements hold the title, company and location, and the
-//! clean-up each site's markup needs.
-//!
-//! Selectors follow the sites' markup as of 2025-2026 (guest and logged-in variants where they differ). Each field
-//! lists alternatives, most specific first; the first one that yields a non-empty value wins.
+//! Per-site rules: which URLs are job postings, which elements hold the title, company and location (see `rules`),
+//! and the clean-up each site's markup needs (see `site_text`).
 
 use serde::{Deserialize, Serialize};
 
-use super::text::{clean, is_aggregator, split_title};
+use super::rules::{
+    Rule, ASHBY, GREENHOUSE, INDEED, LEVER, LINKEDIN, SEEK, TEAMTAILOR, WORKABLE, WORKDAY,
+    ZIPRECRUITER,
+};
+use super::site_text::{
+    company_after_title, first, lever_company, linkedin_location, linkedin_title, or_else,
+    strip_suffix_ci, title_company, workday_tenant,
+};
+use super::text::{clean, is_aggregator};
 use super::url::{id_value, Parts};
 use super::{Fields, Snapshot};
 
@@ -21,106 +26,14 @@ pub enum Site {
     Workday,
     Ashby,
     Seek,
+    Workable,
+    ZipRecruiter,
+    Teamtailor,
 }
-
-/// The selectors of one site, per field.
-struct Rule {
-    title: &'static [&'static str],
-    company: &'static [&'static str],
-    location: &'static [&'static str],
-}
-
-const LINKEDIN: Rule = Rule {
-    title: &[
-        // Guest (logged-out) job page.
-        "h1.top-card-layout__title",
-        "h1.topcard__title",
-        // Logged-in job page and the search page's detail pane.
-        ".job-details-jobs-unified-top-card__job-title h1",
-        ".job-details-jobs-unified-top-card__job-title",
-        ".jobs-unified-top-card__job-title",
-    ],
-    company: &[
-        ".topcard__org-name-link",
-        ".topcard__flavor:not(.topcard__flavor--bullet)",
-        ".job-details-jobs-unified-top-card__company-name a",
-        ".job-details-jobs-unified-top-card__company-name",
-        ".jobs-unified-top-card__company-name",
-    ],
-    location: &[
-        ".topcard__flavor--bullet",
-        // "Location · 3 days ago · 41 applicants" (older layouts start with the company).
-        ".job-details-jobs-unified-top-card__primary-description-container",
-        ".job-details-jobs-unified-top-card__tertiary-description-container",
-        ".job-details-jobs-unified-top-card__bullet",
-        ".jobs-unified-top-card__bullet",
-    ],
-};
-
-const INDEED: Rule = Rule {
-    title: &[
-        "[data-testid=\"jobsearch-JobInfoHeader-title\"]",
-        "h1.jobsearch-JobInfoHeader-title",
-        ".jobsearch-JobInfoHeader-title",
-    ],
-    company: &[
-        "[data-testid=\"inlineHeader-companyName\"] a",
-        "[data-testid=\"inlineHeader-companyName\"]",
-        "[data-testid=\"jobsearch-CompanyInfoContainer\"] [data-company-name=\"true\"]",
-    ],
-    location: &[
-        "[data-testid=\"inlineHeader-companyLocation\"] > div",
-        "[data-testid=\"inlineHeader-companyLocation\"]",
-        "[data-testid=\"job-location\"]",
-        "[data-testid=\"jobsearch-JobInfoHeader-companyLocation\"]",
-    ],
-};
-
-const GREENHOUSE: Rule = Rule {
-    // Classic boards (boards.greenhouse.io) and the 2024 redesign (job-boards.greenhouse.io).
-    title: &["h1.app-title", ".job__title h1", ".app-title"],
-    company: &["#header .company-name", ".company-name", ".logo img@alt"],
-    location: &[".job__location", "#header .location", ".location"],
-};
-
-const LEVER: Rule = Rule {
-    title: &[".posting-headline h2", ".posting-header h2"],
-    company: &[".main-header-logo img@alt"],
-    location: &[
-        ".posting-categories .location",
-        ".posting-categories .sort-by-location",
-        ".sort-by-location",
-    ],
-};
-
-const WORKDAY: Rule = Rule {
-    title: &["[data-automation-id=\"jobPostingHeader\"]"],
-    company: &[],
-    location: &[
-        "[data-automation-id=\"locations\"] dd",
-        "[data-automation-id=\"location\"] dd",
-    ],
-};
-
-const ASHBY: Rule = Rule {
-    title: &["h1.ashby-job-posting-heading", "h1"],
-    company: &[],
-    // The left pane's first section is "Location".
-    location: &[
-        ".ashby-job-posting-left-pane h2 + p",
-        ".ashby-job-posting-left-pane h2 + div",
-    ],
-};
-
-const SEEK: Rule = Rule {
-    title: &["[data-automation=\"job-detail-title\"]"],
-    company: &["[data-automation=\"advertiser-name\"]"],
-    location: &["[data-automation=\"job-detail-location\"]"],
-};
 
 impl Site {
     /// Every supported site.
-    pub const ALL: [Site; 7] = [
+    pub const ALL: [Site; 10] = [
         Site::LinkedIn,
         Site::Indeed,
         Site::Greenhouse,
@@ -128,6 +41,9 @@ impl Site {
         Site::Workday,
         Site::Ashby,
         Site::Seek,
+        Site::Workable,
+        Site::ZipRecruiter,
+        Site::Teamtailor,
     ];
 
     /// The name used as `JobInfo::source` when this site's rules found the job.
@@ -140,6 +56,9 @@ impl Site {
             Site::Workday => "workday",
             Site::Ashby => "ashby",
             Site::Seek => "seek",
+            Site::Workable => "workable",
+            Site::ZipRecruiter => "ziprecruiter",
+            Site::Teamtailor => "teamtailor",
         }
     }
 
@@ -152,6 +71,9 @@ impl Site {
             Site::Workday => &WORKDAY,
             Site::Ashby => &ASHBY,
             Site::Seek => &SEEK,
+            Site::Workable => &WORKABLE,
+            Site::ZipRecruiter => &ZIPRECRUITER,
+            Site::Teamtailor => &TEAMTAILOR,
         }
     }
 
@@ -173,7 +95,11 @@ impl Site {
         let title = first(s, rule.title, |t| t);
         let fields = match self {
             Site::LinkedIn => {
-                let company = first(s, rule.company, |t| t);
+                // The 2026 layout has no heading: its document title is "Title | Company | LinkedIn".
+                let title = or_else(title, || linkedin_title(s));
+                let company = or_else(first(s, rule.company, |t| t), || {
+                    company_after_title(&s.title, &title).unwrap_or_default()
+                });
                 let location = first(s, rule.location, |t| linkedin_location(&t, &company));
                 Fields {
                     title,
@@ -235,136 +161,32 @@ impl Site {
                     location: first(s, rule.location, |t| t),
                 }
             }
-            Site::Seek => Fields {
-                title,
-                company: first(s, rule.company, |t| t),
-                location: first(s, rule.location, |t| t),
-            },
+            Site::Seek | Site::ZipRecruiter | Site::Workable | Site::Teamtailor => {
+                let company = or_else(first(s, rule.company, |t| t), || {
+                    [s.meta("og:title"), Some(s.title.as_str())]
+                        .into_iter()
+                        .flatten()
+                        .find_map(|raw| company_after_title(raw, &title))
+                        .unwrap_or_default()
+                });
+                let company = or_else(company, || {
+                    s.meta("og:site_name")
+                        .map(clean)
+                        .filter(|n| !is_aggregator(n))
+                        .unwrap_or_default()
+                });
+                Fields {
+                    title,
+                    company,
+                    location: first(s, rule.location, |t| t),
+                }
+            }
         };
         if fields.title.is_empty() {
             return Fields::default();
         }
         fields
     }
-}
-
-/// The first selector whose text, cleaned and then post-processed by `post`, is not empty.
-fn first(s: &Snapshot, selectors: &[&str], post: impl Fn(String) -> String) -> String {
-    selectors
-        .iter()
-        .filter_map(|selector| s.text(selector))
-        .map(|text| post(clean(text)).trim().to_string())
-        .find(|text| !text.is_empty())
-        .unwrap_or_default()
-}
-
-fn or_else(value: String, fallback: impl FnOnce() -> String) -> String {
-    if value.is_empty() {
-        fallback()
-    } else {
-        value
-    }
-}
-
-fn strip_suffix_ci<'a>(s: &'a str, suffix: &str) -> &'a str {
-    let cut = s.len().saturating_sub(suffix.len());
-    match (s.get(cut..), s.get(..cut)) {
-        (Some(tail), Some(head)) if tail.eq_ignore_ascii_case(suffix) => head,
-        _ => s,
-    }
-}
-
-/// The company named in the document or Open Graph title ("Title @ Company", "Job Application for T at C"), when
-/// the title part matches the job title we found.
-fn title_company(s: &Snapshot, job_title: &str) -> String {
-    [Some(s.title.as_str()), s.meta("og:title")]
-        .into_iter()
-        .flatten()
-        .map(|raw| split_title(raw, None, false))
-        .find(|parts| {
-            parts.explicit && (job_title.is_empty() || parts.title.eq_ignore_ascii_case(job_title))
-        })
-        .map(|parts| parts.company)
-        .unwrap_or_default()
-}
-
-/// Lever titles are "Company - Job title".
-fn lever_company(s: &Snapshot, job_title: &str) -> String {
-    for raw in [Some(s.title.as_str()), s.meta("og:title")]
-        .into_iter()
-        .flatten()
-    {
-        let raw = clean(raw);
-        if !job_title.is_empty() {
-            if let Some(company) = raw
-                .strip_suffix(job_title)
-                .and_then(|head| head.trim_end().strip_suffix(" -"))
-            {
-                if !company.trim().is_empty() {
-                    return company.trim().to_string();
-                }
-            }
-        }
-        if let Some((company, _)) = raw.split_once(" - ") {
-            if !company.trim().is_empty() {
-                return company.trim().to_string();
-            }
-        }
-    }
-    String::new()
-}
-
-/// The tenant in `<tenant>.wd5.myworkdayjobs.com`, capitalised ("marrowbank" → "Marrowbank"): a last resort.
-fn workday_tenant(url: &str) -> String {
-    let Some(parts) = Parts::parse(url) else {
-        return String::new();
-    };
-    let tenant = parts.host.split('.').next().unwrap_or_default();
-    if tenant.is_empty()
-        || !tenant.chars().all(|c| c.is_ascii_alphanumeric())
-        || tenant.starts_with("wd")
-    {
-        return String::new();
-    }
-    let mut chars = tenant.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
-}
-
-/// Words that mark the parts of LinkedIn's description line that are not the location.
-const LINKEDIN_NOT_LOCATION: &[&str] = &[
-    " ago",
-    "applicant",
-    "clicked apply",
-    "reposted",
-    "promoted",
-    "responses managed",
-    "actively recruiting",
-    "easy apply",
-    "people",
-    "over ",
-    "viewed",
-];
-
-/// LinkedIn's description line: "Toronto, ON, Canada · 3 days ago · Over 100 applicants", possibly starting with
-/// the company ("Quillfeather Health · Toronto, ON, Canada (Hybrid) · ..."). The location is the first part that is
-/// neither the company nor a time or applicant count.
-fn linkedin_location(line: &str, company: &str) -> String {
-    line.split(['·', '•'])
-        .map(str::trim)
-        .find(|part| {
-            let lower = part.to_lowercase();
-            !part.is_empty()
-                && !part.eq_ignore_ascii_case(company)
-                && !LINKEDIN_NOT_LOCATION
-                    .iter()
-                    .any(|word| lower.contains(word))
-                && !lower.starts_with(|c: char| c.is_ascii_digit())
-        })
-        .unwrap_or_default()
-        .to_string()
 }
 
 fn looks_like_uuid(s: &str) -> bool {
@@ -428,13 +250,48 @@ pub fn site_of(url: &str) -> Option<Site> {
             .is_some_and(|id| looks_like_uuid(id))
             .then_some(Site::Ashby);
     }
-    if matches!(host, "seek.com.au" | "seek.co.nz") {
+    if parts.host_is("workable.com") {
+        let apply = host == "apply.workable.com"
+            && segments.get(1) == Some(&"j")
+            && id_value(segments.get(2).copied()).is_some();
+        let view = segments.first() == Some(&"view") && segments.len() >= 2;
+        return (apply || view).then_some(Site::Workable);
+    }
+    if host.starts_with("ziprecruiter.") || parts.host_is("ziprecruiter.com") {
+        let selected = ["lk", "jid"]
+            .iter()
+            .any(|key| id_value(parts.query_param(key)).is_some());
+        let job = segments.first() == Some(&"c") && segments.contains(&"Job");
+        return (selected || job).then_some(Site::ZipRecruiter);
+    }
+    if is_teamtailor_job(&parts, &segments) {
+        return Some(Site::Teamtailor);
+    }
+    if matches!(host, "seek.com.au" | "seek.co.nz") || parts.host_is("seek.com") {
         let job =
             segments.first() == Some(&"job") && segments.get(1).is_some_and(|id| is_digits(id));
         let selected = parts.query_param("jobId").is_some_and(is_digits);
         return (job || selected).then_some(Site::Seek);
     }
     None
+}
+
+/// Teamtailor job pages: `/jobs/<id>-<slug>` (and its `/applications/new`) on `*.teamtailor.com` or on the
+/// company's own career-site domain.
+fn is_teamtailor_job(parts: &Parts<'_>, segments: &[&str]) -> bool {
+    let job = segments.first() == Some(&"jobs")
+        && segments.get(1).is_some_and(|slug| {
+            slug.split_once('-')
+                .is_some_and(|(id, rest)| id.len() >= 5 && is_digits(id) && !rest.is_empty())
+        })
+        && matches!(
+            segments.get(2..),
+            Some([] | ["applications", "new"] | ["apply"])
+        );
+    let careers_host = parts.host.split('.').next().is_some_and(|label| {
+        label.starts_with("career") || matches!(label, "jobs" | "join" | "karriere")
+    });
+    job && (parts.host_is("teamtailor.com") || careers_host)
 }
 
 /// The URL of the selected posting on split-view search pages (LinkedIn `currentJobId`, Indeed `vjk`, SEEK `jobId`),
@@ -450,6 +307,10 @@ pub(crate) fn selected_job_url(url: &str) -> Option<String> {
         Site::Indeed if segments.last() != Some(&"viewjob") => {
             let id = id_value(parts.query_param("vjk"))?;
             Some(format!("{}/viewjob?jk={id}", parts.origin()))
+        }
+        Site::ZipRecruiter if segments.first() != Some(&"c") => {
+            let id = id_value(parts.query_param("lk"))?;
+            Some(format!("{}/jobs-search?lk={id}", parts.origin()))
         }
         Site::Seek if segments.first() != Some(&"job") => {
             let id = parts.query_param("jobId").filter(|id| is_digits(id))?;
@@ -496,6 +357,16 @@ mod tests {
             ("https://www.seek.co.nz/job/82345678", Some(Site::Seek)),
             ("https://www.seek.com.au/accountant-jobs?jobId=81234567", Some(Site::Seek)),
             ("https://www.seek.com.au/accountant-jobs", None),
+            ("https://au.seek.com/job/93856863", Some(Site::Seek)),
+            ("https://nz.seek.com/accountant-jobs", None),
+            ("https://apply.workable.com/acme/j/A1B2C3D4E5/apply/", Some(Site::Workable)),
+            ("https://apply.workable.com/acme/", None),
+            ("https://www.ziprecruiter.com/jobs-search?search=welder&lk=Zx9-abcDEF", Some(Site::ZipRecruiter)),
+            ("https://www.ziprecruiter.com/c/Acme/Job/Welder/-in-Austin,TX?jid=a1b2c3", Some(Site::ZipRecruiter)),
+            ("https://www.ziprecruiter.com/jobs-search?search=welder", None),
+            ("https://acme.teamtailor.com/jobs/1234567-welder", Some(Site::Teamtailor)),
+            ("https://career.acme.example/jobs/1234567-welder/applications/new", Some(Site::Teamtailor)),
+            ("https://acme.teamtailor.com/jobs", None),
             ("https://example.com/jobs/1", None),
             ("ftp://www.linkedin.com/jobs/view/1", None),
             ("", None),
@@ -516,29 +387,6 @@ mod tests {
                 assert!(attr.is_none_or(|a| !a.is_empty()));
             }
         }
-    }
-
-    #[test]
-    fn linkedin_description_line() {
-        assert_eq!(
-            linkedin_location(
-                "Toronto, ON, Canada · 3 days ago · 41 applicants",
-                "Quillfeather"
-            ),
-            "Toronto, ON, Canada"
-        );
-        assert_eq!(
-            linkedin_location(
-                "Quillfeather · Toronto, ON, Canada (Hybrid) · Reposted 1 week ago",
-                "Quillfeather"
-            ),
-            "Toronto, ON, Canada (Hybrid)"
-        );
-        assert_eq!(linkedin_location("Berlin, Germany", ""), "Berlin, Germany");
-        assert_eq!(
-            linkedin_location("2 weeks ago · Over 100 applicants", ""),
-            ""
-        );
     }
 
     #[test]
@@ -566,14 +414,5 @@ mod tests {
             selected_job_url("https://www.seek.com.au/job/81234567"),
             None
         );
-    }
-
-    #[test]
-    fn workday_tenant_names() {
-        assert_eq!(
-            workday_tenant("https://marrowbank.wd3.myworkdayjobs.com/x/job/y"),
-            "Marrowbank"
-        );
-        assert_eq!(workday_tenant("https://wd3.myworkdayjobs.com/x/job/y"), "");
     }
 }

@@ -165,6 +165,25 @@ pub(crate) fn resolve(base: &str, href: &str) -> Option<String> {
         .then(|| format!("{}{href}", base.origin()))
 }
 
+/// The URL without a trailing application-form step (`/apply`, `/application`, `/applications/new`): the posting's
+/// own page. Query and fragment are dropped with the step; other URLs are returned as they are.
+pub(crate) fn without_application_suffix(url: &str) -> String {
+    let url = url.trim();
+    let Some(parts) = Parts::parse(url) else {
+        return url.to_string();
+    };
+    let path = parts.path.trim_end_matches('/');
+    let stripped = ["/applications/new", "/application", "/apply"]
+        .iter()
+        .find_map(|suffix| path.strip_suffix(suffix))
+        .filter(|head| !head.is_empty());
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match (stripped, url[after_scheme..].find('/')) {
+        (Some(head), Some(i)) => format!("{}{head}", &url[..after_scheme + i]),
+        _ => url.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -238,6 +257,29 @@ mod tests {
         assert_eq!(resolve(base, "relative"), None);
         assert_eq!(resolve(base, "javascript://alert(1)"), None);
         assert_eq!(resolve(base, "  "), None);
+    }
+
+    #[test]
+    fn application_steps_are_not_postings() {
+        assert_eq!(
+            without_application_suffix("https://apply.example.com/acme/j/A1B2/apply/"),
+            "https://apply.example.com/acme/j/A1B2"
+        );
+        assert_eq!(
+            without_application_suffix(
+                "https://career.acme.example:8443/jobs/123-welder/applications/new?x=1"
+            ),
+            "https://career.acme.example:8443/jobs/123-welder"
+        );
+        assert_eq!(
+            without_application_suffix("https://acme.example/jobs/apply-now?id=3"),
+            "https://acme.example/jobs/apply-now?id=3"
+        );
+        assert_eq!(
+            without_application_suffix("https://acme.example/apply"),
+            "https://acme.example/apply"
+        );
+        assert_eq!(without_application_suffix("not a url"), "not a url");
     }
 
     #[test]
