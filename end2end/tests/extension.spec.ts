@@ -1,7 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { test, expect, chromium, BrowserContext, Page, Worker } from '@playwright/test';
-import { ADMIN, hydrated, login, logout, nextCode, startMfa } from './helpers';
+import { test, expect, BrowserContext, Page } from '@playwright/test';
+import { hydrated, login, logout, nextCode, startMfa } from './helpers';
+import {
+  BASE, PASSWORD, Loaded, clientWithEmployee, launchWithExtension, popupFor as openPopup, signIn,
+} from './extension-helpers';
 
 // Issue 5: the built extension (extension/dist, made by extension/build.sh) in the system Chromium. A client
 // delegates the job on a page from the popup; the job is in the dashboard; the employee marks it completed from the
@@ -9,39 +12,19 @@ import { ADMIN, hydrated, login, logout, nextCode, startMfa } from './helpers';
 // cannot be reached is sent later, once.
 test.describe.configure({ mode: 'serial' });
 
-const BASE = process.env.BASE_URL ?? 'http://127.0.0.1:3000';
-const EXTENSION = path.resolve(__dirname, '../../extension/dist');
 const FIXTURES = path.resolve(__dirname, '../../extension/fixtures');
 const CLIENT = 'ext.client@example.com';
 const EMPLOYEE = 'ext.worker@example.com';
-const PASSWORD = 'long enough password';
 const JOB_URL = 'https://boards.greenhouse.io/copperlinelogistics/jobs/5123456';
 const OFFLINE_URL = 'https://jobs.lever.co/brightwaterhealth/5f0c2a9e-4b7d-4e21-9a3f-2d8c6e1b7a40';
 
+let ext: Loaded;
 let context: BrowserContext;
-let worker: Worker;
 let extensionId: string;
 
 test.beforeAll(async () => {
-  if (!fs.existsSync(path.join(EXTENSION, 'manifest.json'))) throw new Error('build the extension first: bash extension/build.sh');
-  context = await chromium.launchPersistentContext('', {
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-    headless: true,
-    baseURL: BASE,
-    viewport: { width: 1280, height: 800 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--disable-extensions-except=${EXTENSION}`,
-      `--load-extension=${EXTENSION}`,
-    ],
-  });
-  worker = context.serviceWorkers()[0] ?? (await context.waitForEvent('serviceworker'));
-  extensionId = worker.url().split('/')[2];
+  ext = await launchWithExtension();
+  ({ context, extensionId } = ext);
   // The job boards are served by the test: the project's own saved pages.
   await context.route('https://boards.greenhouse.io/**', (route) =>
     route.fulfill({ contentType: 'text/html', body: fs.readFileSync(path.join(FIXTURES, 'greenhouse/classic-board.html')) }));
@@ -53,68 +36,14 @@ test.afterAll(async () => {
   await context?.close();
 });
 
-async function tabId(url: string): Promise<number> {
-  return worker.evaluate(async (u) => {
-    const tabs = await chrome.tabs.query({});
-    const tab = tabs.find((t) => t.url === u);
-    if (!tab?.id) throw new Error(`no tab at ${u}`);
-    return tab.id;
-  }, url);
-}
-
-async function popupFor(url: string): Promise<Page> {
-  const popup = await context.newPage();
-  await popup.goto(`chrome-extension://${extensionId}/popup.html?tab=${await tabId(url)}`);
-  return popup;
-}
-
-async function signIn(popup: Page, email: string, password: string) {
-  await popup.getByLabel('Email').fill(email);
-  await popup.getByLabel('Password').fill(password);
-  await popup.getByRole('button', { name: 'Sign in' }).click();
-  await expect(popup.locator('.who')).toContainText(email);
-}
+const popupFor = (url: string): Promise<Page> => openPopup(ext, url);
 
 test('set up: a client and an employee assigned to them', async () => {
-  const page = await context.newPage();
-  await page.goto('/signup');
-  await hydrated(page);
-  await page.getByLabel('First name').fill('Eve');
-  await page.getByLabel('Last name').fill('Extension');
-  await page.getByLabel('Email').fill(CLIENT);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Create account' }).click();
-  await expect(page).toHaveURL(/\/client$/);
-  await logout(page);
-
-  await login(page, ADMIN.email, ADMIN.password);
-  await expect(page).toHaveURL(/\/admin$/);
-  await page.goto('/admin/clients');
-  await hydrated(page);
-  const row = page.locator(`li[data-email="${CLIENT}"]`);
-  await row.getByRole('button', { name: 'Activate' }).click();
-  await expect(row.getByTestId('client-status')).toHaveText('Active');
-  await page.goto('/admin/users');
-  await hydrated(page);
-  const create = page.getByTestId('create-user');
-  await create.getByLabel('Role').selectOption('employee');
-  await create.getByLabel('First name').fill('Ezra');
-  await create.getByLabel('Last name').fill('Worker');
-  await create.getByLabel('Email').fill(EMPLOYEE);
-  await create.getByLabel('Password').fill(PASSWORD);
-  await create.getByRole('button', { name: 'Create account' }).click();
-  await expect(create.getByRole('status')).toContainText(`Created ${EMPLOYEE}`);
-  await page.goto('/admin/assignments');
-  await hydrated(page);
-  const assignments = page.getByTestId('assignments-section');
-  for (const [select, text] of [['#assign-client', CLIENT], ['#assign-employee', EMPLOYEE]]) {
-    const value = await assignments.locator(select).locator('option', { hasText: text }).getAttribute('value');
-    await assignments.locator(select).selectOption(value ?? '');
-  }
-  await assignments.getByRole('button', { name: 'Assign', exact: true }).click();
-  await expect(page.locator(`[data-testid="employee-card"][data-email="${EMPLOYEE}"]`)).toContainText('Eve Extension');
-  await logout(page);
-  await page.close();
+  await clientWithEmployee(
+    context,
+    { email: CLIENT, first: 'Eve', last: 'Extension' },
+    { email: EMPLOYEE, first: 'Ezra', last: 'Worker' },
+  );
 });
 
 test('the options page points the extension at the server', async () => {
@@ -218,7 +147,7 @@ test('a delegation made while the server cannot be reached is sent later, once',
   await popup.reload();
   await expect(popup.locator('#recent')).toContainText(title);
   await expect(popup.locator('#outbox')).toHaveCount(0);
-  const pending = await worker.evaluate(async () => (await chrome.storage.local.get('outbox')).outbox ?? []);
+  const pending = await ext.worker.evaluate(async () => (await chrome.storage.local.get('outbox')).outbox ?? []);
   expect(pending).toEqual([]);
   // Exactly one job for that posting.
   const items = await popup.locator('#recent li').allTextContents();

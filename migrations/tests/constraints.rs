@@ -485,7 +485,7 @@ async fn application_tables(db: &DatabaseConnection) -> BTreeSet<String> {
         .collect()
 }
 
-const ALL_TABLES: [&str; 22] = [
+const ALL_TABLES: [&str; 23] = [
     "activity_logs",
     "api_tokens",
     "admins",
@@ -501,6 +501,7 @@ const ALL_TABLES: [&str; 22] = [
     "notification_preferences",
     "notifications",
     "password_resets",
+    "proof_corrections",
     "push_subscriptions",
     "rate_limits",
     "resume_profiles",
@@ -1303,6 +1304,7 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("updated_at", false),
                 ("deadline_reminded_at", true),
                 ("unassigned_alerted_at", true),
+                ("posting_key", true),
             ],
         ),
         (
@@ -1391,6 +1393,30 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("completion_status", false),
                 ("failure_reason", true),
                 ("completed_at", false),
+                ("proof_sha256", true),
+                ("captured_url", true),
+                ("captured_title", true),
+                ("captured_at", true),
+                ("site_mismatch", false),
+                ("confirmation_page", false),
+            ],
+        ),
+        (
+            "proof_corrections",
+            &[
+                ("id", false),
+                ("job_delegation_id", false),
+                ("added_by", true),
+                ("proof_screenshot_path", false),
+                ("proof_size", false),
+                ("proof_sha256", true),
+                ("captured_url", true),
+                ("captured_title", true),
+                ("captured_at", true),
+                ("site_mismatch", false),
+                ("confirmation_page", false),
+                ("reason", false),
+                ("added_at", false),
             ],
         ),
         (
@@ -1649,6 +1675,16 @@ async fn required_indexes_exist(db: &DatabaseConnection) {
             "push_subscriptions",
             &["(user_id)"],
         ),
+        (
+            "uq_job_client_posting",
+            "job_delegations",
+            &["unique", "(client_id, posting_key)", "cancelled"],
+        ),
+        (
+            "idx_proof_corrections_job",
+            "proof_corrections",
+            &["(job_delegation_id, added_at)"],
+        ),
     ];
     let sql = match db.get_database_backend() {
         DbBackend::Sqlite => {
@@ -1730,6 +1766,28 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
     // Stepwise down works as well: the last migrations drop only their own tables, columns and indexes.
     Migrator::down(db, Some(1)).await.expect("one step down");
     let mut all = all;
+    all.remove("proof_corrections");
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "the proof corrections' table goes"
+    );
+    let key_columns = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT (SELECT COUNT(*) FROM pragma_table_info('job_delegations') WHERE name = 'posting_key') \
+             + (SELECT COUNT(*) FROM pragma_table_info('job_completions') WHERE name = 'proof_sha256') AS n"
+        }
+        _ => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE (table_name = 'job_delegations' AND column_name = 'posting_key') \
+             OR (table_name = 'job_completions' AND column_name = 'proof_sha256')"
+        }
+    };
+    let n: i64 = query(db, key_columns, vec![]).await[0]
+        .try_get("", "n")
+        .expect("count");
+    assert_eq!(n, 0, "the posting key and capture columns are gone");
+    Migrator::down(db, Some(1)).await.expect("one step down");
     all.remove("push_subscriptions");
     assert_eq!(
         application_tables(db).await,

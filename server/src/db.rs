@@ -41,5 +41,13 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
     Migrator::up(db, None).await?;
     crate::queue::migrate(db).await?;
+    // Delegations written before postings had an identity get theirs (a no-op once done).
+    let keyed = app::domain::jobs::backfill_posting_keys(db).await?;
+    if keyed > 0 {
+        tracing::info!(
+            keyed,
+            "computed the posting identity of earlier delegations"
+        );
+    }
     Ok(())
 }

@@ -193,6 +193,14 @@ pub struct JobSummary {
     pub location: String,
 }
 
+/// `GET /api/v1/jobs/lookup?url=`: the client's live delegation of the posting at this address (any of its
+/// addresses: the posting's identity is compared, not the text), or none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct DelegatedBefore {
+    pub job: Option<JobSummary>,
+}
+
 impl JobSummary {
     /// The title to show: "Title at Company", or the URL when the client gave neither.
     pub fn heading(&self) -> String {

@@ -18,6 +18,16 @@ pub fn proof_path(job_id: Uuid) -> String {
     format!("/files/proofs/{job_id}")
 }
 
+/// A corrected proof's screenshot.
+pub fn correction_path(job_id: Uuid, correction_id: Uuid) -> String {
+    format!("/files/proofs/{job_id}/{correction_id}")
+}
+
+/// Where the employee adds a corrected proof (multipart: `screenshot`, `reason`, optional capture fields).
+pub fn correct_path(job_id: Uuid) -> String {
+    format!("/files/jobs/{job_id}/proof")
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
@@ -53,6 +63,32 @@ pub struct CompletionView {
     pub completed_at: chrono::DateTime<chrono::Utc>,
     pub completed_by: Option<String>,
     pub has_proof: bool,
+    /// What the completion's screenshot shows (never replaced).
+    #[serde(default)]
+    pub proof: Option<ProofView>,
+    /// Screenshots added later, each with its reason, oldest first.
+    #[serde(default)]
+    pub corrections: Vec<ProofView>,
+}
+
+/// One proof screenshot and what it shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofView {
+    /// Where the image is served.
+    pub path: String,
+    /// SHA-256 of the image (hex), computed by the server.
+    pub sha256: Option<String>,
+    /// The captured tab's address and title, and when it was captured (proofs from the extension).
+    pub captured_url: Option<String>,
+    pub captured_title: Option<String>,
+    pub captured_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The captured page is on another site than the job's (the employee confirmed it).
+    pub site_mismatch: bool,
+    /// Recognized as an applicant-tracking confirmation page ("Thank you for applying").
+    pub confirmation_page: bool,
+    /// A correction's reason (None for the completion's own proof).
+    pub reason: Option<String>,
+    pub added_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The employee's own numbers.

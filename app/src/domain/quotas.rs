@@ -1,5 +1,5 @@
 //! Per-client storage quotas: how many resumes a client keeps, and how many bytes their resumes and the proofs of
-//! their jobs take together. A client not yet activated keeps one resume. Checked inside the write's transaction,
+//! their jobs (corrections included) take together. A client not yet activated keeps one resume. Checked inside the write's transaction,
 //! under the client's lock, so concurrent uploads cannot overshoot together.
 
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -20,7 +20,9 @@ async fn used<C: ConnectionTrait>(
             "SELECT COUNT(*)::bigint AS n, CAST(COALESCE(SUM(t.file_size), 0) AS BIGINT) AS bytes \
              FROM resume_types t JOIN resume_profiles p ON p.id = t.resume_profile_id \
              WHERE p.client_id = $1 AND ($2::uuid IS NULL OR t.id <> $2::uuid)",
-            "SELECT 0::bigint AS n, CAST(COALESCE(SUM(c.proof_size), 0) AS BIGINT) AS bytes \
+            "SELECT 0::bigint AS n, CAST(COALESCE(SUM(c.proof_size), 0) \
+             + (SELECT COALESCE(SUM(r.proof_size), 0) FROM proof_corrections r \
+                JOIN job_delegations k ON k.id = r.job_delegation_id WHERE k.client_id = $1) AS BIGINT) AS bytes \
              FROM job_completions c JOIN job_delegations j ON j.id = c.job_delegation_id \
              WHERE j.client_id = $1",
         ),
@@ -28,7 +30,9 @@ async fn used<C: ConnectionTrait>(
             "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(t.file_size), 0) AS BIGINT) AS bytes \
              FROM resume_types t JOIN resume_profiles p ON p.id = t.resume_profile_id \
              WHERE p.client_id = ?1 AND (?2 IS NULL OR t.id <> ?2)",
-            "SELECT 0 AS n, CAST(COALESCE(SUM(c.proof_size), 0) AS BIGINT) AS bytes \
+            "SELECT 0 AS n, CAST(COALESCE(SUM(c.proof_size), 0) \
+             + (SELECT COALESCE(SUM(r.proof_size), 0) FROM proof_corrections r \
+                JOIN job_delegations k ON k.id = r.job_delegation_id WHERE k.client_id = ?1) AS BIGINT) AS bytes \
              FROM job_completions c JOIN job_delegations j ON j.id = c.job_delegation_id \
              WHERE j.client_id = ?1",
         ),

@@ -2,7 +2,7 @@
 //! back into the shared error type.
 
 use app::api::{
-    jobs::{DelegateForm, JobSummary},
+    jobs::{DelegateForm, DelegatedBefore, JobSummary},
     notifications::Notifications,
     rest::{
         ApiProblem, LoginCodeRequest, LoginRequest, MfaChallenge, RefreshRequest, TokenResponse,
@@ -221,6 +221,15 @@ pub async fn delegate(form: &DelegateForm) -> Result<JobSummary, Failure> {
     call(json_post(form), "/jobs").await
 }
 
+/// The client's live delegation of the posting at this address (compared by the posting's identity), if any.
+pub async fn lookup(url: &str) -> Result<Option<JobSummary>, Failure> {
+    let path = format!(
+        "/jobs/lookup?url={}",
+        String::from(js_sys::encode_uri_component(url))
+    );
+    call::<DelegatedBefore>(get, &path).await.map(|d| d.job)
+}
+
 pub async fn my_jobs() -> Result<Page<JobSummary>, Failure> {
     call(get, "/jobs").await
 }
@@ -241,13 +250,26 @@ pub async fn start(job: &str) -> Result<JobSummary, Failure> {
     .await
 }
 
-/// Complete a job with the captured screenshot (PNG bytes).
+/// What the captured screenshot shows: the tab's address and title, when, and the page's headings.
+#[derive(Debug, Clone, Default)]
+pub struct Capture {
+    pub url: String,
+    pub title: String,
+    /// RFC 3339.
+    pub at: String,
+    pub page_text: String,
+    /// The employee confirmed a page on another site than the job's.
+    pub confirm_site: bool,
+}
+
+/// Complete a job with the captured screenshot (PNG bytes) and what it shows.
 pub async fn complete(
     job: &str,
     outcome: &str,
     notes: &str,
     reason: &str,
     png: Option<&[u8]>,
+    capture: &Capture,
 ) -> Result<JobSummary, Failure> {
     let build = |u: String| {
         let form = web_sys::FormData::new()
@@ -255,6 +277,15 @@ pub async fn complete(
         let _ = form.append_with_str("outcome", outcome);
         let _ = form.append_with_str("notes", notes);
         let _ = form.append_with_str("failure_reason", reason);
+        if png.is_some() {
+            let _ = form.append_with_str("captured_url", &capture.url);
+            let _ = form.append_with_str("captured_title", &capture.title);
+            let _ = form.append_with_str("captured_at", &capture.at);
+            let _ = form.append_with_str("page_text", &capture.page_text);
+            if capture.confirm_site {
+                let _ = form.append_with_str("confirm_site", "true");
+            }
+        }
         if let Some(bytes) = png {
             let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes).into());
             let bag = web_sys::BlobPropertyBag::new();

@@ -19,6 +19,33 @@ fn all(doc: &Document, css: &str) -> Vec<Element> {
     out
 }
 
+/// Elements whose text is not the page's (inline CSS and scripts inside headings and names).
+const NOT_TEXT: &str = "script, style, noscript";
+
+/// The element's `textContent` without its `<script>`, `<style>` and `<noscript>` subtrees (as `extract::html`).
+/// Only elements that contain such a subtree are copied, and only those matched by a selector.
+fn text_of(e: &Element) -> String {
+    let has_hidden = e.query_selector(NOT_TEXT).ok().flatten().is_some();
+    if !has_hidden {
+        return e.text_content().unwrap_or_default();
+    }
+    let Some(copy) = e
+        .clone_node_with_deep(true)
+        .ok()
+        .and_then(|n| n.dyn_into::<Element>().ok())
+    else {
+        return e.text_content().unwrap_or_default();
+    };
+    if let Ok(list) = copy.query_selector_all(NOT_TEXT) {
+        for i in 0..list.length() {
+            if let Some(hidden) = list.item(i).and_then(|n| n.dyn_into::<Element>().ok()) {
+                hidden.remove();
+            }
+        }
+    }
+    copy.text_content().unwrap_or_default()
+}
+
 /// The snapshot the extraction rules need, read from the live page.
 pub fn snapshot(doc: &Document) -> Snapshot {
     let url = doc
@@ -31,11 +58,13 @@ pub fn snapshot(doc: &Document) -> Snapshot {
         .collect();
     let meta = all(doc, "meta[content]")
         .iter()
-        .filter_map(|e| {
-            let key = e
-                .get_attribute("name")
-                .or_else(|| e.get_attribute("property"))?;
-            Some((key, e.get_attribute("content")?))
+        .flat_map(|e| {
+            let content = e.get_attribute("content").unwrap_or_default();
+            ["name", "property"]
+                .into_iter()
+                .filter_map(|attr| e.get_attribute(attr).filter(|k| !k.is_empty()))
+                .map(|key| (key, content.clone()))
+                .collect::<Vec<_>>()
         })
         .collect();
     let canonical = doc
@@ -53,14 +82,9 @@ pub fn snapshot(doc: &Document) -> Snapshot {
                 .flatten()
                 .and_then(|e| match attr {
                     Some(a) => e.get_attribute(a),
-                    None => e.text_content(),
+                    None => Some(text_of(&e)),
                 });
-            (
-                entry.to_string(),
-                found
-                    .map(|t| collapse_whitespace(&t))
-                    .filter(|t| !t.is_empty()),
-            )
+            (entry.to_string(), found.map(|t| collapse_whitespace(&t)))
         })
         .collect();
     Snapshot {
@@ -80,11 +104,20 @@ fn current_job() -> Option<extract::JobInfo> {
 
 /// Entry point of the content script.
 pub fn main() {
-    // The popup asks for the page's job.
+    // The popup asks for the page's job, or (with a proof screenshot) the page's headings and status messages.
     let listener = Closure::<dyn FnMut(JsValue, JsValue, js_sys::Function) -> JsValue>::new(
         |msg: JsValue, _sender: JsValue, reply: js_sys::Function| {
-            if prop(&msg, "type").as_string().as_deref() == Some("job") {
-                let _ = reply.call1(&JsValue::NULL, &to_js(&current_job()));
+            match prop(&msg, "type").as_string().as_deref() {
+                Some("job") => {
+                    let _ = reply.call1(&JsValue::NULL, &to_js(&current_job()));
+                }
+                Some("page_text") => {
+                    let text = super::dom::doc()
+                        .map(|d| super::page_text::page_text(&d))
+                        .unwrap_or_default();
+                    let _ = reply.call1(&JsValue::NULL, &JsValue::from_str(&text));
+                }
+                _ => {}
             }
             JsValue::FALSE
         },

@@ -7,9 +7,11 @@ mod content;
 mod dom;
 mod options;
 mod outbox;
+mod page_text;
 mod popup;
 mod signin;
 mod store;
+mod work;
 
 use wasm_bindgen::prelude::*;
 

@@ -1,9 +1,8 @@
-//! The popup: sign in; for a client, the current tab's job (editable) delegated with a resume and a priority, and
-//! the recent delegations; for an employee, their queue with start and "Mark as completed", which captures the
-//! visible tab as proof.
+//! The popup: sign in; for a client, the current tab's job (editable, "already delegated" when it was) delegated
+//! with a resume and a priority, and the recent delegations; for an employee, their queue (see `work`).
 
 use app::api::{
-    jobs::{DelegateForm, JobStatus, Priority},
+    jobs::{DelegateForm, Priority},
     Role,
 };
 use wasm_bindgen_futures::spawn_local;
@@ -11,7 +10,7 @@ use web_sys::Element;
 
 use super::{
     api::{self, Failure},
-    chrome::{capture_visible_tab, from_js, prop, tabs_get, tabs_query, tabs_send_message, to_js},
+    chrome::{from_js, prop, tabs_get, tabs_query, tabs_send_message, to_js},
     dom::{self, append, el, field, on_click, select, textarea},
     outbox::{self, Sent},
     store,
@@ -19,13 +18,14 @@ use super::{
 use crate::extract::JobInfo;
 
 /// The tab the popup works on: `?tab=<id>` when given (the popup opened as a page), else the active tab.
-struct Target {
-    id: i32,
-    window_id: i32,
-    url: String,
+pub(super) struct Target {
+    pub(super) id: i32,
+    pub(super) window_id: i32,
+    pub(super) url: String,
+    pub(super) title: String,
 }
 
-async fn target() -> Option<Target> {
+pub(super) async fn target() -> Option<Target> {
     let from_query = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .and_then(|q| web_sys::UrlSearchParams::new_with_str(&q).ok())
@@ -46,6 +46,7 @@ async fn target() -> Option<Target> {
         id: prop(&tab, "id").as_f64()? as i32,
         window_id: prop(&tab, "windowId").as_f64()? as i32,
         url: prop(&tab, "url").as_string().unwrap_or_default(),
+        title: prop(&tab, "title").as_string().unwrap_or_default(),
     })
 }
 
@@ -99,7 +100,7 @@ pub(super) async fn render() {
             }
             match s.user.role {
                 Role::Client => client(&app).await,
-                Role::Employee => employee(&app).await,
+                Role::Employee => super::work::employee(&app).await,
                 _ => {
                     append(&app, el("p", "", "Admins work from the dashboard."));
                 }
@@ -169,6 +170,29 @@ async fn client(app: &Element) {
             el("p", "hint", "No job detected here; fill in what you know."),
         );
     }
+    // Delegated before (under this or another address of the same posting): say so before anything is sent.
+    let earlier = if url.is_empty() {
+        None
+    } else {
+        api::lookup(&url).await.ok().flatten()
+    };
+    if let Some(earlier) = &earlier {
+        if let Some(p) = append(app, el("p", "already", "")) {
+            p.set_id("already");
+            p.set_text_content(Some(&format!(
+                "Already delegated on {} ({}). ",
+                earlier.delegated_at.format("%Y-%m-%d"),
+                earlier.status.label().to_lowercase()
+            )));
+            if let Some(a) = append(&p, el("a", "link", "Open it")) {
+                let _ = a.set_attribute(
+                    "href",
+                    &format!("{}/client/jobs?job={}", store::server().await, earlier.id),
+                );
+                let _ = a.set_attribute("target", "_blank");
+            }
+        }
+    }
     let form = append(app, el("div", "form", "")).unwrap_or_else(|| app.clone());
     let j = job.clone();
     let get = |f: fn(&JobInfo) -> String| j.as_ref().map(f).unwrap_or_default();
@@ -217,6 +241,9 @@ async fn client(app: &Element) {
         return;
     };
     button.set_id("delegate");
+    if earlier.is_some() {
+        dom::set_disabled(&button, true);
+    }
     let Some(status) = append(&form, el("p", "status", "")) else {
         return;
     };
@@ -293,164 +320,4 @@ async fn recent() {
             append(&list, el("li", "error", &e.message()));
         }
     }
-}
-
-async fn employee(app: &Element) {
-    append(app, el("h2", "", "Your queue"));
-    let Some(list) = append(app, el("ul", "queue", "")) else {
-        return;
-    };
-    list.set_id("queue");
-    let Some(status) = append(app, el("p", "status", "")) else {
-        return;
-    };
-    status.set_id("status");
-    let jobs = match api::queue().await {
-        Ok(j) => j,
-        Err(e) => {
-            show_failure(&status, &e);
-            return;
-        }
-    };
-    if jobs.is_empty() {
-        append(&list, el("li", "hint", "No open jobs."));
-    }
-    for job in jobs {
-        let li = append(&list, el("li", "job", "")).unwrap_or_else(|| list.clone());
-        let _ = li.set_attribute("data-job", &job.id.to_string());
-        append(&li, el("span", "title", &job.heading()));
-        append(
-            &li,
-            el(
-                "span",
-                "meta",
-                &format!("{} · {}", job.client_name, job.status.label()),
-            ),
-        );
-        if let Some(a) = append(&li, el("a", "link", "Open posting")) {
-            let _ = a.set_attribute("href", &job.job_url);
-            let _ = a.set_attribute("target", "_blank");
-        }
-        let id = job.id.to_string();
-        match job.status {
-            JobStatus::Pending => {
-                if let Some(b) = append(&li, el("button", "primary", "Start")) {
-                    let (id, status) = (id.clone(), status.clone());
-                    on_click(&b, move || {
-                        let (id, status) = (id.clone(), status.clone());
-                        spawn_local(async move {
-                            match api::start(&id).await {
-                                Ok(_) => render().await,
-                                Err(e) => show_failure(&status, &e),
-                            }
-                        });
-                    });
-                }
-            }
-            JobStatus::InProgress => complete_form(&li, id, status.clone()),
-            _ => {}
-        }
-    }
-}
-
-/// "Mark as completed": outcome, notes, reason; the visible tab is captured as the proof.
-fn complete_form(li: &Element, id: String, status: Element) {
-    let Some(open) = append(li, el("button", "primary", "Mark as completed")) else {
-        return;
-    };
-    let Some(form) = append(li, el("div", "complete", "")) else {
-        return;
-    };
-    dom::show(&form, false);
-    let outcomes = vec![
-        ("submitted".to_string(), "Submitted".to_string()),
-        ("failed".to_string(), "Could not submit".to_string()),
-    ];
-    select(
-        &form,
-        "Outcome",
-        &format!("outcome-{id}"),
-        &outcomes,
-        "submitted",
-    );
-    field(&form, "Notes", &format!("notes-{id}"), "text", "");
-    field(
-        &form,
-        "Reason (if it could not be submitted)",
-        &format!("reason-{id}"),
-        "text",
-        "",
-    );
-    append(
-        &form,
-        el(
-            "p",
-            "hint",
-            "The visible tab is captured as proof: keep the confirmation page in view.",
-        ),
-    );
-    let Some(send) = append(&form, el("button", "primary", "Capture and complete")) else {
-        return;
-    };
-    let f = form.clone();
-    on_click(&open, move || dom::show(&f, true));
-    on_click(&send, move || {
-        let (id, status) = (id.clone(), status.clone());
-        spawn_local(async move {
-            let outcome = dom::value(&format!("outcome-{id}"));
-            let shot = if outcome == "submitted" {
-                status.set_text_content(Some("Capturing the page…"));
-                match capture().await {
-                    Ok(bytes) => Some(bytes),
-                    Err(e) => {
-                        status.set_text_content(Some(&format!("Could not capture the tab: {e}")));
-                        return;
-                    }
-                }
-            } else {
-                None
-            };
-            status.set_text_content(Some("Uploading…"));
-            match api::complete(
-                &id,
-                &outcome,
-                &dom::value(&format!("notes-{id}")),
-                &dom::value(&format!("reason-{id}")),
-                shot.as_deref(),
-            )
-            .await
-            {
-                Ok(job) => {
-                    render().await;
-                    if let Some(s) = dom::by_id("status") {
-                        s.set_text_content(Some(&format!(
-                            "{}: {}",
-                            job.heading(),
-                            job.status.label()
-                        )));
-                    }
-                }
-                Err(e) => show_failure(&status, &e),
-            }
-        });
-    });
-}
-
-/// The visible part of the target tab's window, as PNG bytes.
-async fn capture() -> Result<Vec<u8>, String> {
-    let t = target().await.ok_or("no tab")?;
-    let data = capture_visible_tab(t.window_id, to_js(&serde_json::json!({"format": "png"})))
-        .await
-        .map_err(|e| super::chrome::message_of(&e))?
-        .as_string()
-        .ok_or("no image")?;
-    let b64 = data
-        .split_once(',')
-        .map(|(_, b)| b)
-        .ok_or("not a data URL")?;
-    let window = web_sys::window().ok_or("no window")?;
-    let binary = window
-        .atob(b64)
-        .map_err(|e| super::chrome::message_of(&e))?;
-    Ok(binary.chars().map(|c| c as u32 as u8).collect())
 }

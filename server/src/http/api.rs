@@ -75,6 +75,7 @@ pub fn routes(state: &AppState, settings: &ApiSettings) -> Router<AppState> {
         .route("/me", get(auth::me))
         .route("/resume-types", get(jobs::resume_types))
         .route("/jobs", post(jobs::delegate).get(jobs::my_jobs))
+        .route("/jobs/lookup", get(jobs::lookup))
         .route("/queue", get(work::queue))
         .route("/jobs/{id}/start", post(work::start))
         .route(

@@ -34,7 +34,12 @@ pub fn routes() -> Router<AppState> {
             "/files/jobs/{id}/complete",
             post(complete_job).layer(DefaultBodyLimit::max(COMPLETE_BODY_LIMIT)),
         )
+        .route(
+            "/files/jobs/{id}/proof",
+            post(correct_proof).layer(DefaultBodyLimit::max(COMPLETE_BODY_LIMIT)),
+        )
         .route("/files/proofs/{id}", get(download_proof))
+        .route("/files/proofs/{id}/{correction}", get(download_correction))
 }
 
 pub(crate) const COMPLETE_BODY_LIMIT: usize = SCREENSHOT_MAX_BYTES + 64 * 1024;
@@ -92,22 +97,52 @@ async fn complete_job(
     Ok(Json(job).into_response())
 }
 
-/// The completion form (multipart: `outcome`, `notes`, `failure_reason`, `screenshot`), the screenshot read up to
-/// its limit. Shared by the dashboard's upload and the REST API.
-pub(crate) async fn read_completion(mut form: Multipart) -> Result<work::Completion, AppError> {
-    let mut c = work::Completion {
-        outcome: String::new(),
-        notes: String::new(),
-        failure_reason: String::new(),
-        screenshot: None,
-    };
+/// The completion form (multipart: `outcome`, `notes`, `failure_reason`, `screenshot`, and what the screenshot
+/// shows: `captured_url`, `captured_title`, `captured_at`, `confirm_site`, `page_text`), the screenshot read up to its
+/// limit. Shared by the dashboard's upload and the REST API.
+pub(crate) async fn read_completion(form: Multipart) -> Result<work::Completion, AppError> {
+    let (fields, screenshot, capture) = read_proof_form(form).await?;
+    let get = |name: &str| fields.get(name).cloned().unwrap_or_default();
+    Ok(work::Completion {
+        outcome: get("outcome"),
+        notes: get("notes"),
+        failure_reason: get("failure_reason"),
+        screenshot,
+        capture,
+    })
+}
+
+/// A form with a screenshot: its text fields, the screenshot (read up to its limit) and the capture fields.
+async fn read_proof_form(
+    mut form: Multipart,
+) -> Result<
+    (
+        std::collections::HashMap<String, String>,
+        Option<Vec<u8>>,
+        work::CaptureInput,
+    ),
+    AppError,
+> {
+    let mut fields = std::collections::HashMap::new();
+    let mut screenshot = None;
+    let mut capture = work::CaptureInput::default();
     while let Some(mut field) = form.next_field().await.map_err(|_| bad_form())? {
-        match field.name().unwrap_or_default() {
-            "outcome" => c.outcome = field.text().await.map_err(|_| bad_form())?,
-            "notes" => c.notes = field.text().await.map_err(|_| bad_form())?,
-            "failure_reason" => c.failure_reason = field.text().await.map_err(|_| bad_form())?,
+        let name = field.name().unwrap_or_default().to_string();
+        match name.as_str() {
+            "captured_url" => capture.url = field.text().await.map_err(|_| bad_form())?,
+            "captured_title" => capture.title = field.text().await.map_err(|_| bad_form())?,
+            "captured_at" => capture.at = field.text().await.map_err(|_| bad_form())?,
+            "page_text" => capture.page_text = field.text().await.map_err(|_| bad_form())?,
+            "confirm_site" => {
+                let v = field.text().await.map_err(|_| bad_form())?;
+                capture.confirm_site = matches!(v.trim(), "true" | "on" | "1" | "yes");
+            }
+            "outcome" | "notes" | "failure_reason" | "reason" => {
+                let v = field.text().await.map_err(|_| bad_form())?;
+                fields.insert(name, v);
+            }
             "screenshot" => {
-                c.screenshot = Some(
+                screenshot = Some(
                     read_limited(
                         &mut field,
                         SCREENSHOT_MAX_BYTES,
@@ -120,7 +155,66 @@ pub(crate) async fn read_completion(mut form: Multipart) -> Result<work::Complet
             _ => {}
         }
     }
-    Ok(c)
+    Ok((fields, screenshot, capture))
+}
+
+/// `POST /files/jobs/{id}/proof` (multipart: `screenshot`, `reason`, optional capture fields): a corrected proof,
+/// added beside the first (never replacing it). Same-origin only; the employee who completed the job.
+async fn correct_proof(
+    State(state): State<AppState>,
+    SameOriginCaller(SessionCaller { actor, meta }): SameOriginCaller,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> ApiResult<Response> {
+    let id = uuid_of(&id, "job")?;
+    super::limits::spend(
+        &state,
+        app::domain::infra::limits::Limited::Upload,
+        actor.user_id,
+    )
+    .await?;
+    let (fields, screenshot, capture) = read_proof_form(form).await?;
+    let c = work::Correction {
+        reason: fields.get("reason").cloned().unwrap_or_default(),
+        screenshot,
+        capture,
+    };
+    let job = work::correct_proof(
+        &state.db,
+        &state.events,
+        &*state.storage,
+        &state.auth.rates,
+        &actor,
+        id,
+        c,
+        &meta,
+    )
+    .await?;
+    Ok(Json(job).into_response())
+}
+
+/// `GET /files/proofs/{job_id}/{correction_id}`: a corrected proof, to those who may see the job's proofs.
+async fn download_correction(
+    State(state): State<AppState>,
+    SessionCaller { actor, meta }: SessionCaller,
+    Path((id, correction)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    let id = uuid_of(&id, "job")?;
+    let correction = uuid_of(&correction, "correction")?;
+    let (content_type, bytes) =
+        work::correction_proof(&state.db, &*state.storage, &actor, id, correction, &meta).await?;
+    Ok(image_response(content_type, bytes))
+}
+
+fn image_response(content_type: &'static str, bytes: Vec<u8>) -> Response {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    res
 }
 
 /// `GET /files/proofs/{job_id}`: the proof screenshot, to the job's client, admins and its employee.
@@ -131,14 +225,7 @@ async fn download_proof(
 ) -> ApiResult<Response> {
     let id = uuid_of(&id, "job")?;
     let (content_type, bytes) = work::proof(&state.db, &*state.storage, &actor, id, &meta).await?;
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(res)
+    Ok(image_response(content_type, bytes))
 }
 
 fn bad_form() -> AppError {

@@ -12,7 +12,7 @@ use super::{
     extract::{ApiJson, Caller},
 };
 use app::api::{
-    jobs::{DelegateForm, JobQuery, JobStatus, JobSummary},
+    jobs::{DelegateForm, DelegatedBefore, JobQuery, JobStatus, JobSummary},
     rest::ApiProblem,
     resumes::ResumeTypeView,
 };
@@ -58,6 +58,36 @@ pub async fn delegate(
 ) -> ApiResult<(StatusCode, Json<JobSummary>)> {
     let job = jobs::delegate(&state.db, &state.events, &caller.actor, &form, &caller.meta).await?;
     Ok((StatusCode::CREATED, Json(job)))
+}
+
+/// Query of `GET /api/v1/jobs/lookup`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LookupParams {
+    /// A posting's address, as the browser shows it (tracking parameters and variants are fine).
+    pub url: Option<String>,
+}
+
+/// Did this client delegate this posting already? (clients; compares the posting's identity: site and job id.)
+#[utoipa::path(get, path = "/api/v1/jobs/lookup", tag = "jobs", security(("bearer" = [])), params(LookupParams),
+    responses(
+        (status = 200, description = "The live delegation of this posting, or null", body = DelegatedBefore),
+        (status = 403, description = "Not a client", body = ApiProblem),
+        (status = 422, description = "Not an address that can be delegated", body = ApiProblem),
+    ))]
+pub async fn lookup(
+    State(state): State<AppState>,
+    caller: Caller,
+    super::extract::ApiQuery(p): super::extract::ApiQuery<LookupParams>,
+) -> ApiResult<Json<DelegatedBefore>> {
+    let job = jobs::delegated_before(
+        &state.db,
+        &caller.actor,
+        p.url.as_deref().unwrap_or_default(),
+        &caller.meta,
+    )
+    .await?;
+    Ok(Json(DelegatedBefore { job }))
 }
 
 /// Query of `GET /api/v1/jobs`.

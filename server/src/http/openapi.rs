@@ -34,6 +34,7 @@ use super::{auth, jobs, notifications, work};
         jobs::resume_types,
         jobs::delegate,
         jobs::my_jobs,
+        jobs::lookup,
         work::queue,
         work::start,
         work::complete,

@@ -359,6 +359,13 @@ pub async fn seed(
                             } else {
                                 Some(proof_png(job_no)?)
                             },
+                            // What the demo's screenshot stands for: the posting's own confirmation page.
+                            capture: work::CaptureInput {
+                                url: job.job_url.clone(),
+                                title: format!("Application submitted: {}", job.job_title),
+                                at: chrono::Utc::now().to_rfc3339(),
+                                ..Default::default()
+                            },
                         },
                         &meta(),
                     )

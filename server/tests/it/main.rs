@@ -25,6 +25,7 @@ mod live;
 mod mail;
 mod mfa;
 mod ops;
+mod postings;
 mod push;
 mod resumes;
 mod schedule;

@@ -15,6 +15,16 @@ pub struct Model {
     pub completion_status: crate::api::work::Outcome,
     pub failure_reason: Option<String>,
     pub completed_at: DateTimeUtc,
+    /// SHA-256 of the screenshot (hex), computed by the server from the bytes it stored.
+    pub proof_sha256: Option<String>,
+    /// The captured tab's address and title, and when it was captured (as the extension reported them).
+    pub captured_url: Option<String>,
+    pub captured_title: Option<String>,
+    pub captured_at: Option<DateTimeUtc>,
+    /// The captured page's site differs from the job's (the employee confirmed it was right).
+    pub site_mismatch: bool,
+    /// The captured page was recognized as an applicant-tracking confirmation page.
+    pub confirmation_page: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

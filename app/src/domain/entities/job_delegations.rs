@@ -26,6 +26,9 @@ pub struct Model {
     pub deadline_reminded_at: Option<DateTimeUtc>,
     /// When admins were told the job waits for an assistant too long (once per job).
     pub unassigned_alerted_at: Option<DateTimeUtc>,
+    /// The posting's identity (`domain::jobs::posting_key`): one live delegation per client and key. None only on
+    /// rows written before it existed, until the server's start computes it.
+    pub posting_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ pub mod mfa_recovery_codes;
 pub mod notification_preferences;
 pub mod notifications;
 pub mod password_resets;
+pub mod proof_corrections;
 pub mod push_subscriptions;
 pub mod resume_profiles;
 pub mod resume_types;

@@ -16,7 +16,7 @@ use crate::domain::{
     Actor, RequestMeta,
 };
 
-use super::{input::*, *};
+use super::{input::*, posting::posting_key, *};
 use crate::domain::infra::events::EventBus;
 
 /// The actor's client row, which must be activated, with the client's name (one query); refusals are logged.
@@ -202,14 +202,15 @@ pub async fn delegate_bulk(
     Ok(out)
 }
 
+/// The client's live delegation of this posting (by its identity, [`posting_key`]), as the error that points at it.
 pub(super) async fn duplicate_of<C: ConnectionTrait>(
     db: &C,
     client_id: Uuid,
-    url: &str,
+    key: &str,
 ) -> Result<Option<AppError>, AppError> {
     let earlier = jobs::Entity::find()
         .filter(jobs::Column::ClientId.eq(client_id))
-        .filter(jobs::Column::JobUrl.eq(url))
+        .filter(jobs::Column::PostingKey.eq(key))
         .filter(jobs::Column::Status.ne(JobStatus::Cancelled.as_str()))
         .one(db)
         .await?;
@@ -286,7 +287,8 @@ async fn create_once(
             ));
         }
     }
-    if let Some(dup) = duplicate_of(&txn, client.id, &new.url).await? {
+    let key = posting_key(&new.url);
+    if let Some(dup) = duplicate_of(&txn, client.id, &key).await? {
         return Err(dup);
     }
     // Chosen before the row is written, so the job is written once, already assigned when someone can take it.
@@ -321,6 +323,7 @@ async fn create_once(
         updated_at: t,
         deadline_reminded_at: None,
         unassigned_alerted_at: None,
+        posting_key: Some(key.clone()),
     };
     let inserted = jobs::Entity::insert(jobs::ActiveModel::from(job.clone()))
         .exec_without_returning(&txn)
@@ -329,7 +332,7 @@ async fn create_once(
         Ok(_) => {}
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             drop(txn);
-            return Err(duplicate_of(db, client.id, &new.url)
+            return Err(duplicate_of(db, client.id, &key)
                 .await?
                 .unwrap_or_else(|| AppError::conflict("This posting was just delegated.")));
         }

@@ -12,6 +12,12 @@ use super::*;
 pub(super) fn is_tracking(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
     k.starts_with("utm_")
+        // Per-site: Greenhouse's and Lever's sources, Indeed's search context, SmartRecruiters' tracking id.
+        || k.starts_with("lever-")
+        || matches!(
+            k.as_str(),
+            "gh_src" | "from" | "vjs" | "tk" | "advn" | "trid" | "alternatechannel"
+        )
         || matches!(
             k.as_str(),
             "gclid"

@@ -3,16 +3,19 @@
 //! - `input`: what a delegation must look like (URL normalization, deadlines, field checks);
 //! - `delegate`: writing delegations, one or in bulk, and distributing them;
 //! - `query`: lists, summaries and one job's detail with its timeline;
-//! - `lifecycle`: the client's cancel and the admin's reassign.
+//! - `lifecycle`: the client's cancel and the admin's reassign;
+//! - `posting`: one identity per posting (site and job id), and keying rows written before it existed.
 
 mod delegate;
 mod input;
 mod lifecycle;
+mod posting;
 mod query;
 
 pub use delegate::{delegate, delegate_bulk};
 pub use input::{normalize_url, parse_deadline};
 pub use lifecycle::{cancel, lock_and_reload, reassign};
+pub use posting::{backfill_posting_keys, delegated_before, posting_key, posting_key_of};
 pub use query::{completion_of, detail, list, summaries};
 
 pub const BULK_MAX: usize = 50;

@@ -20,8 +20,8 @@ use crate::domain::{
 };
 
 use super::*;
-use crate::api::work::CompletionView;
-use crate::domain::entities::job_completions;
+use crate::api::work::{CompletionView, ProofView};
+use crate::domain::entities::{job_completions, proof_corrections};
 use crate::domain::users::{display_name, full_name};
 
 /// Jobs the actor may see: a client their own, an employee those assigned to them, admins all.
@@ -417,6 +417,35 @@ pub async fn completion_of<C: ConnectionTrait>(
         },
         None => None,
     };
+    let proof = c.proof_screenshot_path.as_ref().map(|_| ProofView {
+        path: crate::api::work::proof_path(job_id),
+        sha256: c.proof_sha256.clone(),
+        captured_url: c.captured_url.clone(),
+        captured_title: c.captured_title.clone(),
+        captured_at: c.captured_at,
+        site_mismatch: c.site_mismatch,
+        confirmation_page: c.confirmation_page,
+        reason: None,
+        added_at: c.completed_at,
+    });
+    let corrections = proof_corrections::Entity::find()
+        .filter(proof_corrections::Column::JobDelegationId.eq(job_id))
+        .order_by_asc(proof_corrections::Column::AddedAt)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| ProofView {
+            path: crate::api::work::correction_path(job_id, r.id),
+            sha256: r.proof_sha256,
+            captured_url: r.captured_url,
+            captured_title: r.captured_title,
+            captured_at: r.captured_at,
+            site_mismatch: r.site_mismatch,
+            confirmation_page: r.confirmation_page,
+            reason: Some(r.reason),
+            added_at: r.added_at,
+        })
+        .collect();
     Ok(Some(CompletionView {
         outcome: c.completion_status,
         notes: c.completion_notes,
@@ -424,5 +453,7 @@ pub async fn completion_of<C: ConnectionTrait>(
         completed_at: c.completed_at,
         completed_by: by,
         has_proof: c.proof_screenshot_path.is_some(),
+        proof,
+        corrections,
     }))
 }

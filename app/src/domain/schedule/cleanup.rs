@@ -8,7 +8,7 @@ use sea_orm::{
 
 use crate::api::AppError;
 use crate::domain::{
-    entities::{job_completions, login_throttles, resume_types, sessions},
+    entities::{job_completions, login_throttles, proof_corrections, resume_types, sessions},
     infra::storage::Storage,
 };
 
@@ -121,6 +121,14 @@ pub async fn clean_orphan_files(
                     .await?
                     .into_iter()
                     .filter_map(|c| c.proof_screenshot_path),
+            );
+            used.extend(
+                proof_corrections::Entity::find()
+                    .filter(proof_corrections::Column::ProofScreenshotPath.is_in(old.clone()))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|c| c.proof_screenshot_path),
             );
             for key in old.into_iter().filter(|k| !used.contains(k)) {
                 storage.delete(&key).await?;

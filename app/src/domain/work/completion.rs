@@ -20,7 +20,10 @@ use crate::domain::{
     now, Actor, RequestMeta,
 };
 
-use super::*;
+use super::{
+    proof::{check_capture, sha256_hex, Capture, CaptureInput},
+    *,
+};
 
 /// What the employee sends to finish a job.
 pub struct Completion {
@@ -29,6 +32,8 @@ pub struct Completion {
     pub failure_reason: String,
     /// File name and bytes, if a screenshot was attached.
     pub screenshot: Option<Vec<u8>>,
+    /// What the screenshot shows (sent by the extension).
+    pub capture: CaptureInput,
 }
 
 /// PNG or JPEG, decoded in full under dimension and allocation limits (so a decompression bomb is refused, not
@@ -115,6 +120,12 @@ pub async fn complete(
         );
     }
     let screenshot = c.screenshot.filter(|s| !s.is_empty());
+    let mut capture_errors = Vec::new();
+    let capture = if screenshot.is_some() {
+        check_capture(&c.capture, &job.job_url, now(), &mut capture_errors)
+    } else {
+        Capture::default()
+    };
     let kind = match &screenshot {
         Some(bytes) => {
             let bytes = bytes.clone();
@@ -129,6 +140,7 @@ pub async fn complete(
         }
         None => None,
     };
+    f.extend(capture_errors);
     let (Some(outcome), true) = (outcome, f.is_empty()) else {
         return Err(AppError::fields(f));
     };
@@ -144,6 +156,7 @@ pub async fn complete(
         }));
     }
     let proof_size = screenshot.as_ref().map_or(0, |s| s.len() as i64);
+    let sha256 = screenshot.as_deref().map(sha256_hex);
     let key = match (screenshot, kind) {
         (Some(bytes), Some((ext, content_type))) => {
             let key = new_key("proofs", ext);
@@ -174,6 +187,12 @@ pub async fn complete(
             completion_status: Set(outcome),
             failure_reason: Set((!reason.is_empty()).then(|| reason.clone())),
             completed_at: Set(t),
+            proof_sha256: Set(key.as_ref().and(sha256.clone())),
+            captured_url: Set(capture.url.clone()),
+            captured_title: Set(capture.title.clone()),
+            captured_at: Set(capture.at),
+            site_mismatch: Set(capture.site_mismatch),
+            confirmation_page: Set(capture.confirmation_page),
         }
         .insert(&txn)
         .await?;
@@ -191,7 +210,15 @@ pub async fn complete(
             "job.complete",
             "job",
             Some(job.id),
-            json!({"outcome": outcome.as_str(), "proof": key.is_some(), "reason": reason}),
+            json!({
+                "outcome": outcome.as_str(),
+                "proof": key.is_some(),
+                "reason": reason,
+                "sha256": sha256,
+                "captured_url": capture.url,
+                "site_mismatch": capture.site_mismatch,
+                "confirmation_page": capture.confirmation_page,
+            }),
             meta,
         )
         .await?;
@@ -241,7 +268,49 @@ pub async fn complete(
     }
 }
 
-/// The proof screenshot of a job: its client, admins, and the employee who did it (while they serve the client).
+/// Who may see a job's proofs: its client, admins, and the employee who did it (while they serve the client); anyone
+/// else gets a logged refusal.
+pub(super) async fn may_see_proof(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    job: &jobs::Model,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    let allowed = match actor.role {
+        Role::Employee => match access::employee_of(db, actor.user_id).await? {
+            Some(e) => {
+                job.assigned_employee_id == Some(e.id)
+                    && access::serves(db, e.id, job.client_id).await?
+            }
+            None => false,
+        },
+        _ => access::may_read_client(db, actor, job.client_id).await?,
+    };
+    if allowed {
+        return Ok(());
+    }
+    Err(audit::denied(
+        db,
+        actor,
+        "job.proof",
+        "job",
+        Some(job.id),
+        meta,
+        audit::NOT_PERMITTED,
+    )
+    .await)
+}
+
+/// The content type of a stored proof, from its key.
+pub(super) fn content_type_of(key: &str) -> &'static str {
+    if key.ends_with(".png") {
+        "image/png"
+    } else {
+        "image/jpeg"
+    }
+}
+
+/// The proof screenshot of a job (the completion's own, never replaced), to those who may see it.
 pub async fn proof(
     db: &DatabaseConnection,
     storage: &dyn Storage,
@@ -253,38 +322,12 @@ pub async fn proof(
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("No such job."))?;
-    let allowed = match actor.role {
-        Role::Employee => match access::employee_of(db, actor.user_id).await? {
-            Some(e) => {
-                job.assigned_employee_id == Some(e.id)
-                    && access::serves(db, e.id, job.client_id).await?
-            }
-            None => false,
-        },
-        _ => access::may_read_client(db, actor, job.client_id).await?,
-    };
-    if !allowed {
-        return Err(audit::denied(
-            db,
-            actor,
-            "job.proof",
-            "job",
-            Some(job_id),
-            meta,
-            audit::NOT_PERMITTED,
-        )
-        .await);
-    }
+    may_see_proof(db, actor, &job, meta).await?;
     let key = job_completions::Entity::find()
         .filter(job_completions::Column::JobDelegationId.eq(job_id))
         .one(db)
         .await?
         .and_then(|c| c.proof_screenshot_path)
         .ok_or_else(|| AppError::not_found("This job has no proof screenshot."))?;
-    let content_type = if key.ends_with(".png") {
-        "image/png"
-    } else {
-        "image/jpeg"
-    };
-    Ok((content_type, storage.get(&key).await?))
+    Ok((content_type_of(&key), storage.get(&key).await?))
 }

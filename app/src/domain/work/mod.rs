@@ -2,8 +2,12 @@
 //! to those who may see them.
 
 mod completion;
+mod correction;
+mod proof;
 
 pub use completion::{check_screenshot, complete, proof, Completion};
+pub use correction::{correct_proof, correction_proof, Correction};
+pub use proof::{is_confirmation, sha256_hex, site_of, CaptureInput};
 
 use chrono::{Datelike, Duration, Utc};
 use sea_orm::{

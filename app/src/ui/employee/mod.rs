@@ -1,5 +1,6 @@
 //! The employee's screens, nested under `/employee`: the live queue, the history and their own figures.
 
+mod proof;
 pub mod work;
 
 use leptos::prelude::*;

@@ -6,12 +6,14 @@ use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 use uuid::Uuid;
 
+pub use super::proof::Completion;
+use super::proof::CorrectForm;
 use crate::ui::shared::components::{form_error, when, FormAlert};
 use crate::{
     api::{
         jobs::{JobDetail, JobQuery, JobSummary},
         resumes::{resume_download_path, Resumes},
-        work::{complete_path, proof_path, EmployeeStats},
+        work::{complete_path, EmployeeStats},
         AppError, CurrentUser, FieldError, Page, Role,
     },
     rpc::{
@@ -347,6 +349,10 @@ fn WorkJob(
                     <CompleteForm id=job.id completed />
                     <div class="row-actions"><GiveBack id=job.id action=give_back /></div>
                 }.into_any(),
+                crate::api::jobs::JobStatus::Completed => view! {
+                    <Completion detail=detail.clone() />
+                    <CorrectForm id=job.id completed />
+                }.into_any(),
                 _ => view! { <Completion detail=detail.clone() /> }.into_any(),
             }}
             <FormAlert error=form_error(give_back.value()) />
@@ -362,30 +368,6 @@ fn GiveBack(id: Uuid, action: ServerAction<ReturnJob>) -> impl IntoView {
             <button type="submit" class="btn btn-ghost" data-testid="return-job">"Hand back to the pool"</button>
         </ActionForm>
     }
-}
-
-/// How the job ended (also shown to the client).
-#[component]
-pub fn Completion(detail: JobDetail) -> impl IntoView {
-    detail.completion.map(|c| {
-        let id = detail.job.id;
-        view! {
-            <div class="completion" data-testid="completion">
-                <h3>{match c.outcome {
-                    crate::api::work::Outcome::Submitted => "Application submitted",
-                    crate::api::work::Outcome::Failed => "Could not be submitted",
-                }}</h3>
-                <p class="muted small">{format!("{}{}", when(c.completed_at), c.completed_by.map(|b| format!(" by {b}")).unwrap_or_default())}</p>
-                {c.failure_reason.map(|r| view! { <p data-testid="failure-reason"><strong>"Reason: "</strong>{r}</p> })}
-                {(!c.notes.is_empty()).then(|| view! { <p class="notes">{c.notes.clone()}</p> })}
-                {c.has_proof.then(|| view! {
-                    <a href=proof_path(id) target="_blank" rel="external">
-                        <img class="proof" src=proof_path(id) alt="Screenshot of the submitted application" data-testid="proof" />
-                    </a>
-                })}
-            </div>
-        }
-    })
 }
 
 /// Outcome, notes, reason and the screenshot, sent with upload progress.
