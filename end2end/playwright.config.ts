@@ -36,8 +36,8 @@ export default defineConfig({
       use: { viewport: { width: 375, height: 740 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
       // Runs after desktop has set the site up, so it also proves the setup page is gone.
       dependencies: ['desktop'],
-      // The extension is a desktop browser's: its suite runs once, in the desktop project.
-      testIgnore: /extension\.spec\.ts/,
+      // The extension is a desktop browser's: its suites run once, in the desktop project.
+      testIgnore: /(extension|postings)\.spec\.ts/,
     },
   ],
 });

@@ -10,7 +10,7 @@ import { PASSWORD, Loaded, clientWithEmployee, launchWithExtension, pointAtServe
 // captured address and the screenshot's SHA-256.
 test.describe.configure({ mode: 'serial' });
 
-const PAGES = path.resolve(__dirname, '../../../shared/fixtures/jobpages');
+const PAGES = path.join(process.env.SHARED_DIR ?? path.resolve(__dirname, '../../../shared'), 'fixtures/jobpages');
 const CLIENT = 'real.client@example.com';
 const EMPLOYEE = 'real.worker@example.com';
 const expected = JSON.parse(fs.readFileSync(path.join(PAGES, 'expected.json'), 'utf8'))['greenhouse-1.html'];

@@ -1945,6 +1945,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261201_000013_account_recovery",
             "m20261201_000014_mfa",
             "m20261201_000015_push",
+            "m20261201_000016_postings_proofs",
         ]
     );
 }

@@ -99,6 +99,16 @@ pub struct CompleteForm {
     /// PNG or JPEG, at most 10 MB.
     #[schema(value_type = String, format = Binary)]
     screenshot: Option<Vec<u8>>,
+    /// The captured tab's address (http or https). On another site than the job's, `confirm_site` must be true.
+    captured_url: Option<String>,
+    /// The captured tab's title.
+    captured_title: Option<String>,
+    /// When it was captured, RFC 3339 (within the last day, not in the future).
+    captured_at: Option<String>,
+    /// The page's headings and status messages, to recognize a confirmation page.
+    page_text: Option<String>,
+    /// `true`: the employee confirms a page on another site than the job's.
+    confirm_site: Option<bool>,
 }
 
 /// Complete a started job with a proof screenshot (employees); multipart/form-data.

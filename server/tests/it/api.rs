@@ -868,6 +868,7 @@ async fn the_openapi_document_and_its_docs_page_describe_the_api(b: Backend) {
         "/api/v1/me",
         "/api/v1/resume-types",
         "/api/v1/jobs",
+        "/api/v1/jobs/lookup",
         "/api/v1/queue",
         "/api/v1/jobs/{id}/start",
         "/api/v1/jobs/{id}/complete",
@@ -884,6 +885,7 @@ async fn the_openapi_document_and_its_docs_page_describe_the_api(b: Backend) {
         "DelegateForm",
         "JobStatus",
         "CompleteForm",
+        "DelegatedBefore",
     ] {
         assert!(
             doc["components"]["schemas"].get(schema).is_some(),

@@ -127,17 +127,13 @@ pub async fn complete(
         Capture::default()
     };
     let kind = match &screenshot {
-        Some(bytes) => {
-            let bytes = bytes.clone();
-            match tokio::task::spawn_blocking(move || check_screenshot(&bytes)).await {
-                Ok(Ok(kind)) => Some(kind),
-                Ok(Err(m)) => {
-                    err("screenshot", m);
-                    None
-                }
-                Err(_) => return Err(AppError::Internal),
+        Some(bytes) => match checked(bytes).await? {
+            Ok(kind) => Some(kind),
+            Err(m) => {
+                err("screenshot", m);
+                None
             }
-        }
+        },
         None => None,
     };
     f.extend(capture_errors);
@@ -252,15 +248,37 @@ pub async fn complete(
         Ok(job)
     })
     .await;
+    settle(db, events, storage, key.as_deref(), written).await
+}
+
+/// Check a screenshot off the async threads: its (extension, content type), or why it is refused.
+pub(super) async fn checked(
+    bytes: &[u8],
+) -> Result<Result<(&'static str, &'static str), String>, AppError> {
+    let bytes = bytes.to_vec();
+    tokio::task::spawn_blocking(move || check_screenshot(&bytes))
+        .await
+        .map_err(|_| AppError::Internal)
+}
+
+/// After a proof's write: on success, tell those watching the job and answer its summary; on failure, remove the
+/// stored screenshot (nothing refers to it).
+pub(super) async fn settle(
+    db: &DatabaseConnection,
+    events: &EventBus,
+    storage: &dyn Storage,
+    key: Option<&str>,
+    written: Result<jobs::Model, AppError>,
+) -> Result<JobSummary, AppError> {
     match written {
         Ok(job) => {
             events.job_changed(db, job.id, vec![]).await;
             Ok(summaries(db, vec![job]).await?.remove(0))
         }
         Err(e) => {
-            if let Some(key) = &key {
+            if let Some(key) = key {
                 if let Err(e) = storage.delete(key).await {
-                    tracing::warn!(error = %e, "could not remove the proof of a failed completion");
+                    tracing::warn!(error = %e, "could not remove the screenshot of a failed write");
                 }
             }
             Err(e)

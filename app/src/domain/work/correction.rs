@@ -6,7 +6,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    completion::{content_type_of, may_see_proof},
+    completion::{checked, content_type_of, may_see_proof, settle},
     locked, own_job,
     proof::{check_capture, sha256_hex, CaptureInput},
     status_of, REASON_MAX,
@@ -22,7 +22,6 @@ use crate::domain::{
         events::EventBus,
         storage::{new_key, Storage},
     },
-    jobs::summaries,
     now, Actor, RequestMeta,
 };
 
@@ -75,17 +74,15 @@ pub async fn correct_proof(
     let kind = if bytes.is_empty() {
         None
     } else {
-        let copy = bytes.clone();
-        match tokio::task::spawn_blocking(move || super::check_screenshot(&copy)).await {
-            Ok(Ok(kind)) => Some(kind),
-            Ok(Err(m)) => {
+        match checked(&bytes).await? {
+            Ok(kind) => Some(kind),
+            Err(m) => {
                 f.push(FieldError {
                     field: "screenshot".into(),
                     message: m,
                 });
                 None
             }
-            Err(_) => return Err(AppError::Internal),
         }
     };
     let (Some((ext, content_type)), true) = (kind, f.is_empty()) else {
@@ -160,18 +157,7 @@ pub async fn correct_proof(
         Ok(job)
     })
     .await;
-    match written {
-        Ok(job) => {
-            events.job_changed(db, job.id, vec![]).await;
-            Ok(summaries(db, vec![job]).await?.remove(0))
-        }
-        Err(e) => {
-            if let Err(e) = storage.delete(&key).await {
-                tracing::warn!(error = %e, "could not remove the file of a failed proof correction");
-            }
-            Err(e)
-        }
-    }
+    settle(db, events, storage, Some(&key), written).await
 }
 
 /// One corrected proof's screenshot, to those who may see the job's proofs.

@@ -7,9 +7,8 @@ use uuid::Uuid;
 use crate::api::{
     jobs::JobDetail,
     work::{correct_path, Outcome, ProofView},
-    FieldError,
 };
-use crate::ui::shared::components::{when, FormAlert};
+use crate::ui::shared::components::{when, FormAlert, Upload};
 
 /// How the job ended (also shown to the client).
 #[component]
@@ -71,37 +70,10 @@ fn Proof(proof: ProofView, testid: &'static str) -> impl IntoView {
 /// Add a corrected proof: a new screenshot and what it corrects. Logged, and the client is told.
 #[component]
 pub fn CorrectForm(id: Uuid, completed: RwSignal<u32>) -> impl IntoView {
-    let progress = RwSignal::new(None::<f64>);
-    let errors = RwSignal::new(Vec::<FieldError>::new());
-    let message = RwSignal::new(None::<String>);
-    let field = move |f: &'static str| {
-        Signal::derive(move || {
-            errors.with(|e| e.iter().find(|x| x.field == f).map(|x| x.message.clone()))
-        })
-    };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        errors.set(Vec::new());
-        message.set(None);
-        #[cfg(feature = "hydrate")]
-        crate::ui::shared::components::post_form(
-            ev,
-            correct_path(id),
-            progress,
-            move |_, status, body| {
-                if status == 200 {
-                    completed.update(|n| *n += 1);
-                    return;
-                }
-                match crate::ui::shared::components::upload_error(status, &body) {
-                    Ok(fields) => errors.set(fields),
-                    Err(m) => message.set(Some(m)),
-                }
-            },
-        );
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, completed);
-    };
+    let upload = Upload::new();
+    let (progress, message) = (upload.progress, upload.message);
+    let field = move |f: &'static str| upload.field(f);
+    let on_submit = upload.on_submit(correct_path(id), completed);
     view! {
         <details class="correct-proof">
             <summary>"Add a corrected proof"</summary>

@@ -8,13 +8,13 @@ use uuid::Uuid;
 
 pub use super::proof::Completion;
 use super::proof::CorrectForm;
-use crate::ui::shared::components::{form_error, when, FormAlert};
+use crate::ui::shared::components::{form_error, when, FormAlert, Upload};
 use crate::{
     api::{
         jobs::{JobDetail, JobQuery, JobSummary},
         resumes::{resume_download_path, Resumes},
         work::{complete_path, EmployeeStats},
-        AppError, CurrentUser, FieldError, Page, Role,
+        AppError, CurrentUser, Page, Role,
     },
     rpc::{
         assignments::SetAvailability,
@@ -373,37 +373,10 @@ fn GiveBack(id: Uuid, action: ServerAction<ReturnJob>) -> impl IntoView {
 /// Outcome, notes, reason and the screenshot, sent with upload progress.
 #[component]
 fn CompleteForm(id: Uuid, completed: RwSignal<u32>) -> impl IntoView {
-    let progress = RwSignal::new(None::<f64>);
-    let errors = RwSignal::new(Vec::<FieldError>::new());
-    let message = RwSignal::new(None::<String>);
-    let field = move |f: &'static str| {
-        Signal::derive(move || {
-            errors.with(|e| e.iter().find(|x| x.field == f).map(|x| x.message.clone()))
-        })
-    };
-    let on_submit = move |ev: leptos::ev::SubmitEvent| {
-        ev.prevent_default();
-        errors.set(Vec::new());
-        message.set(None);
-        #[cfg(feature = "hydrate")]
-        crate::ui::shared::components::post_form(
-            ev,
-            complete_path(id),
-            progress,
-            move |_, status, body| {
-                if status == 200 {
-                    completed.update(|n| *n += 1);
-                    return;
-                }
-                match crate::ui::shared::components::upload_error(status, &body) {
-                    Ok(fields) => errors.set(fields),
-                    Err(m) => message.set(Some(m)),
-                }
-            },
-        );
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, completed);
-    };
+    let upload = Upload::new();
+    let (progress, message) = (upload.progress, upload.message);
+    let field = move |f: &'static str| upload.field(f);
+    let on_submit = upload.on_submit(complete_path(id), completed);
     view! {
         <form class="form-grid complete-form" method="post" enctype="multipart/form-data" action=complete_path(id)
             on:submit=on_submit data-testid="complete-form" novalidate>

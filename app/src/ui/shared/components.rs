@@ -170,3 +170,65 @@ pub fn post_form(
         progress.set(None);
     }
 }
+
+/// A multipart form sent with progress ([`post_form`]): its progress, field errors and form-level message, and the
+/// submit handler that fills them (bumping `done` on success).
+#[derive(Clone, Copy)]
+pub struct Upload {
+    pub progress: RwSignal<Option<f64>>,
+    pub errors: RwSignal<Vec<crate::api::FieldError>>,
+    pub message: RwSignal<Option<String>>,
+}
+
+impl Upload {
+    pub fn new() -> Self {
+        Upload {
+            progress: RwSignal::new(None),
+            errors: RwSignal::new(Vec::new()),
+            message: RwSignal::new(None),
+        }
+    }
+
+    /// The error of one field, as it changes.
+    pub fn field(self, name: &'static str) -> Signal<Option<String>> {
+        Signal::derive(move || {
+            self.errors.with(|e| {
+                e.iter()
+                    .find(|x| x.field == name)
+                    .map(|x| x.message.clone())
+            })
+        })
+    }
+
+    /// The form's submit handler: posts it to `url`; 200 bumps `done`, anything else shows its errors.
+    pub fn on_submit(
+        self,
+        url: String,
+        done: RwSignal<u32>,
+    ) -> impl Fn(leptos::ev::SubmitEvent) + 'static {
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            self.errors.set(Vec::new());
+            self.message.set(None);
+            #[cfg(feature = "hydrate")]
+            post_form(ev, url.clone(), self.progress, move |_, status, body| {
+                if status == 200 {
+                    done.update(|n| *n += 1);
+                    return;
+                }
+                match upload_error(status, &body) {
+                    Ok(fields) => self.errors.set(fields),
+                    Err(m) => self.message.set(Some(m)),
+                }
+            });
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (ev, &url, done);
+        }
+    }
+}
+
+impl Default for Upload {
+    fn default() -> Self {
+        Self::new()
+    }
+}
