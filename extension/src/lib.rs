@@ -2,6 +2,7 @@
 //! the popup, options page and API client.
 
 pub mod extract;
+pub mod fill;
 
 #[cfg(target_arch = "wasm32")]
 mod web;
