@@ -8,5 +8,9 @@
 //! gender, ethnicity, veteran or disability status and every consent are never answered on the client's behalf.
 
 mod classify;
+#[cfg(not(target_arch = "wasm32"))]
+mod html;
+#[cfg(not(target_arch = "wasm32"))]
+pub use html::fields_from_html;
 
 pub use classify::{classify, FieldInfo, Slot};
