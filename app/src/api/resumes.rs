@@ -55,7 +55,43 @@ pub struct ContactInfo {
     pub linkedin: String,
     #[serde(default)]
     pub website: String,
+    /// Street and number, as application forms ask for it.
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub city: String,
+    #[serde(default)]
+    pub postal_code: String,
+    #[serde(default)]
+    pub country: String,
+    #[serde(default)]
+    pub github: String,
+    #[serde(default)]
+    pub portfolio: String,
 }
+
+/// The answers application forms commonly ask for, as the client gave them (filled into forms by the extension).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApplicationAnswers {
+    /// The name they like to be called by.
+    #[serde(default)]
+    pub preferred_name: String,
+    /// `yes`, `no`, or empty when not answered (then the question goes to the client).
+    #[serde(default)]
+    pub authorized_to_work: String,
+    /// `yes`, `no`, or empty.
+    #[serde(default)]
+    pub needs_sponsorship: String,
+    /// The answer to "How did you hear about us?" (e.g. "LinkedIn").
+    #[serde(default)]
+    pub how_heard: String,
+    /// For forms with a cover letter box.
+    #[serde(default)]
+    pub cover_letter: String,
+}
+
+/// The values a yes/no answer may take (empty: not answered).
+pub const YES_NO: [&str; 3] = ["", "yes", "no"];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResumeProfile {
@@ -69,6 +105,8 @@ pub struct ResumeProfile {
     pub skills: Vec<String>,
     #[serde(default)]
     pub contact: ContactInfo,
+    #[serde(default)]
+    pub answers: ApplicationAnswers,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

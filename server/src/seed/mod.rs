@@ -260,6 +260,14 @@ pub async fn seed(
                         last.to_lowercase()
                     ),
                     website: String::new(),
+                    city: place.split(',').next().unwrap_or(place).trim().into(),
+                    ..Default::default()
+                },
+                answers: app::api::resumes::ApplicationAnswers {
+                    authorized_to_work: "yes".into(),
+                    needs_sponsorship: "no".into(),
+                    how_heard: "LinkedIn".into(),
+                    ..Default::default()
                 },
             },
             &meta(),

@@ -20,6 +20,7 @@ mod conformance;
 mod enums;
 mod faults;
 mod faults_mid_write;
+mod fill;
 mod jobs;
 mod live;
 mod mail;

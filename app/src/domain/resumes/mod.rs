@@ -32,13 +32,26 @@ const SKILLS_MAX: usize = 100;
 const SKILL_MAX: usize = 60;
 pub const TYPE_NAME_MAX: usize = 100;
 
+/// What `resume_profiles.contact_info` holds: the contact details, and the answers to common application questions
+/// under `answers`.
+#[derive(serde::Serialize, serde::Deserialize, Default)]
+struct StoredContact {
+    #[serde(flatten)]
+    contact: crate::api::resumes::ContactInfo,
+    #[serde(default)]
+    answers: crate::api::resumes::ApplicationAnswers,
+}
+
 fn profile_of(row: &resume_profiles::Model) -> ResumeProfile {
+    let stored: StoredContact =
+        serde_json::from_value(row.contact_info.clone()).unwrap_or_default();
     ResumeProfile {
         summary: row.professional_summary.clone(),
         experience: serde_json::from_value(row.experience.clone()).unwrap_or_default(),
         education: serde_json::from_value(row.education.clone()).unwrap_or_default(),
         skills: serde_json::from_value(row.skills.clone()).unwrap_or_default(),
-        contact: serde_json::from_value(row.contact_info.clone()).unwrap_or_default(),
+        contact: stored.contact,
+        answers: stored.answers,
     }
 }
 
@@ -153,7 +166,10 @@ pub async fn save_profile(
         am.experience = Set(json!(p.experience));
         am.education = Set(json!(p.education));
         am.skills = Set(json!(p.skills));
-        am.contact_info = Set(json!(p.contact));
+        am.contact_info = Set(json!(StoredContact {
+            contact: p.contact.clone(),
+            answers: p.answers.clone(),
+        }));
         am.updated_at = Set(now());
         let row = am.update(&txn).await?;
         audit::record(

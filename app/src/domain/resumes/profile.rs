@@ -93,8 +93,23 @@ pub fn clean_profile(mut p: ResumeProfile) -> Result<ResumeProfile, AppError> {
         &mut p.contact.location,
         &mut p.contact.linkedin,
         &mut p.contact.website,
+        &mut p.contact.address,
+        &mut p.contact.city,
+        &mut p.contact.postal_code,
+        &mut p.contact.country,
+        &mut p.contact.github,
+        &mut p.contact.portfolio,
+        &mut p.answers.preferred_name,
+        &mut p.answers.how_heard,
+        &mut p.answers.cover_letter,
     ] {
         t(s);
+    }
+    for s in [
+        &mut p.answers.authorized_to_work,
+        &mut p.answers.needs_sponsorship,
+    ] {
+        *s = s.trim().to_ascii_lowercase();
     }
 
     let mut f = Vec::new();
@@ -174,17 +189,41 @@ pub fn clean_profile(mut p: ResumeProfile) -> Result<ResumeProfile, AppError> {
     for (name, v) in [
         ("contact.phone", &p.contact.phone),
         ("contact.location", &p.contact.location),
+        ("contact.address", &p.contact.address),
+        ("contact.city", &p.contact.city),
+        ("contact.postal_code", &p.contact.postal_code),
+        ("contact.country", &p.contact.country),
+        ("answers.preferred_name", &p.answers.preferred_name),
+        ("answers.how_heard", &p.answers.how_heard),
     ] {
         too_long(&mut f, name.into(), v, TEXT_MAX);
     }
-    web_address(&mut f, "contact.linkedin", &p.contact.linkedin);
-    web_address(&mut f, "contact.website", &p.contact.website);
     for (name, v) in [
         ("contact.linkedin", &p.contact.linkedin),
         ("contact.website", &p.contact.website),
+        ("contact.github", &p.contact.github),
+        ("contact.portfolio", &p.contact.portfolio),
     ] {
+        web_address(&mut f, name, v);
         too_long(&mut f, name.into(), v, 500);
     }
+    for (name, v) in [
+        ("answers.authorized_to_work", &p.answers.authorized_to_work),
+        ("answers.needs_sponsorship", &p.answers.needs_sponsorship),
+    ] {
+        if !crate::api::resumes::YES_NO.contains(&v.as_str()) {
+            f.push(FieldError {
+                field: name.into(),
+                message: "Choose yes or no, or leave it unanswered.".into(),
+            });
+        }
+    }
+    too_long(
+        &mut f,
+        "answers.cover_letter".into(),
+        &p.answers.cover_letter,
+        SUMMARY_MAX,
+    );
     if f.is_empty() {
         Ok(p)
     } else {

@@ -63,6 +63,7 @@ fn describe_field(path: &str) -> String {
             i.parse::<usize>().map(|n| n + 1).unwrap_or(0)
         ),
         ["contact", f] => format!("Contact: {f}"),
+        ["answers", f] => format!("Answers: {f}"),
         _ => path.to_string(),
     }
 }
@@ -106,6 +107,7 @@ fn ProfileForm(initial: ResumeProfile, save: ServerAction<SaveResumeProfile>) ->
         }
     };
     let c = initial.contact.clone();
+    let a = initial.answers.clone();
     view! {
         <form class="profile-form" on:submit=on_submit data-testid="profile-form" novalidate>
             <div class="field field-wide" class:has-error=move || err("summary").get().is_some()>
@@ -172,6 +174,26 @@ fn ProfileForm(initial: ResumeProfile, save: ServerAction<SaveResumeProfile>) ->
                 <Input label="Location" name="contact-location".to_string() value=c.location error=err("contact.location") />
                 <Input label="LinkedIn" name="contact-linkedin".to_string() value=c.linkedin kind="url" error=err("contact.linkedin") />
                 <Input label="Website" name="contact-website".to_string() value=c.website kind="url" error=err("contact.website") />
+                <Input label="GitHub" name="contact-github".to_string() value=c.github kind="url" error=err("contact.github") />
+                <Input label="Portfolio" name="contact-portfolio".to_string() value=c.portfolio kind="url" error=err("contact.portfolio") />
+                <Input label="Street address" name="contact-address".to_string() value=c.address error=err("contact.address") />
+                <Input label="City" name="contact-city".to_string() value=c.city error=err("contact.city") />
+                <Input label="Postal code" name="contact-postal_code".to_string() value=c.postal_code error=err("contact.postal_code") />
+                <Input label="Country" name="contact-country".to_string() value=c.country error=err("contact.country") />
+            </div>
+
+            <h3>"Answers for application forms"</h3>
+            <p class="muted small">"Your assistant fills these into application forms; a question left unanswered comes back to you."</p>
+            <div class="form-grid" data-testid="answers">
+                <Input label="Name you like to be called" name="answers-preferred_name".to_string() value=a.preferred_name error=err("answers.preferred_name") />
+                <YesNo label="Are you authorized to work where the jobs are?" name="answers-authorized_to_work" value=a.authorized_to_work error=err("answers.authorized_to_work") />
+                <YesNo label="Will you need visa sponsorship?" name="answers-needs_sponsorship" value=a.needs_sponsorship error=err("answers.needs_sponsorship") />
+                <Input label="How did you hear about us? (your usual answer)" name="answers-how_heard".to_string() value=a.how_heard placeholder="LinkedIn" error=err("answers.how_heard") />
+            </div>
+            <div class="field field-wide" class:has-error=move || err("answers.cover_letter").get().is_some()>
+                <label for="answers-cover_letter">"Cover letter (for forms with a cover letter box)"</label>
+                <textarea id="answers-cover_letter" name="answers-cover_letter" rows="5" maxlength="5000">{a.cover_letter.clone()}</textarea>
+                <p class="field-error" role="alert">{move || err("answers.cover_letter").get().unwrap_or_default()}</p>
             </div>
 
             <FormAlert error=general />
@@ -186,6 +208,27 @@ fn ProfileForm(initial: ResumeProfile, save: ServerAction<SaveResumeProfile>) ->
             })}
             <button type="submit" class="btn btn-primary" data-testid="save-profile">"Save profile"</button>
         </form>
+    }
+}
+
+/// A yes/no question that may stay unanswered.
+#[component]
+fn YesNo(
+    label: &'static str,
+    name: &'static str,
+    value: String,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <div class="field" class:has-error=move || error.get().is_some()>
+            <label for=name>{label}</label>
+            <select id=name name=name>
+                <option value="" selected=value.is_empty()>"Not answered"</option>
+                <option value="yes" selected=value == "yes">"Yes"</option>
+                <option value="no" selected=value == "no">"No"</option>
+            </select>
+            <p class="field-error" role="alert">{move || error.get().unwrap_or_default()}</p>
+        </div>
     }
 }
 
@@ -211,7 +254,7 @@ fn Input(
 /// The profile as typed. Entirely blank entries are left out so the server's positions match what is shown.
 #[cfg(feature = "hydrate")]
 fn read_form(ev: &leptos::ev::SubmitEvent, exp: &[usize], edu: &[usize]) -> Option<ResumeProfile> {
-    use crate::api::resumes::{ContactInfo, Education, Experience};
+    use crate::api::resumes::{ApplicationAnswers, ContactInfo, Education, Experience};
     use wasm_bindgen::JsCast;
     let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
     let data = web_sys::FormData::new_with_form(&form).ok()?;
@@ -269,6 +312,19 @@ fn read_form(ev: &leptos::ev::SubmitEvent, exp: &[usize], edu: &[usize]) -> Opti
             location: get("contact-location"),
             linkedin: get("contact-linkedin"),
             website: get("contact-website"),
+            address: get("contact-address"),
+            city: get("contact-city"),
+            postal_code: get("contact-postal_code"),
+            country: get("contact-country"),
+            github: get("contact-github"),
+            portfolio: get("contact-portfolio"),
+        },
+        answers: ApplicationAnswers {
+            preferred_name: get("answers-preferred_name"),
+            authorized_to_work: get("answers-authorized_to_work"),
+            needs_sponsorship: get("answers-needs_sponsorship"),
+            how_heard: get("answers-how_heard"),
+            cover_letter: get("answers-cover_letter"),
         },
     })
 }

@@ -330,8 +330,14 @@ fn WorkJob(
                         <ul>{p.education.iter().map(|e| view! { <li>{format!("{} {} {}", e.school, e.degree, e.field)}</li> }).collect_view()}</ul>
                     })}
                     {(!p.skills.is_empty()).then(|| view! { <p><strong>"Skills: "</strong>{p.skills.join(", ")}</p> })}
-                    <p class="muted small">{[p.contact.email.clone(), p.contact.phone.clone(), p.contact.location.clone(), p.contact.linkedin.clone(), p.contact.website.clone()]
+                    <p class="muted small">{[p.contact.email.clone(), p.contact.phone.clone(), p.contact.location.clone(), p.contact.linkedin.clone(), p.contact.website.clone(), p.contact.github.clone(), p.contact.portfolio.clone()]
                         .into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")}</p>
+                    <p class="small" data-testid="profile-answers">{[
+                        ("Goes by", p.answers.preferred_name.clone()),
+                        ("Authorized to work", p.answers.authorized_to_work.clone()),
+                        ("Needs sponsorship", p.answers.needs_sponsorship.clone()),
+                        ("Heard via", p.answers.how_heard.clone()),
+                    ].into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(" · ")}</p>
                 </div>
             </details>
             {match job.status {
