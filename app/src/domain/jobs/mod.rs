@@ -15,7 +15,7 @@ mod query;
 pub use delegate::{delegate, delegate_bulk};
 pub use input::{normalize_url, parse_deadline};
 pub use lifecycle::{cancel, lock_and_reload, reassign};
-pub use posting::{backfill_posting_keys, delegated_before, posting_key, posting_key_of};
+pub use posting::{backfill_posting_keys, delegated_before, posting_key};
 pub use query::{completion_of, detail, list, summaries};
 
 pub const BULK_MAX: usize = 50;

@@ -35,11 +35,6 @@ pub fn posting_key(normalized: &str) -> String {
         .unwrap_or_else(|| format!("url:{normalized}"))
 }
 
-/// The key of a raw address (normalized first); None when the address cannot be delegated at all.
-pub fn posting_key_of(raw: &str) -> Option<String> {
-    normalize_url(raw).ok().map(|u| posting_key(&u))
-}
-
 /// The client's live delegation of the posting at `raw` (compared by identity), so the extension can say "already
 /// delegated" before anything is sent. Clients only: it answers about the caller's own jobs and nobody else's.
 pub async fn delegated_before(
@@ -213,7 +208,7 @@ fn is_uuid(s: &str) -> bool {
 }
 
 /// Indeed's hosts: `indeed.com` and its country subdomains, and its country domains (`indeed.co.uk`, `indeed.de`...).
-pub(super) fn is_indeed(host: &str) -> bool {
+fn is_indeed(host: &str) -> bool {
     let host = host.strip_prefix("www.").unwrap_or(host);
     host == "indeed.com"
         || host.ends_with(".indeed.com")
@@ -235,7 +230,9 @@ mod tests {
     use super::*;
 
     fn key(raw: &str) -> String {
-        posting_key_of(raw).unwrap_or_default()
+        normalize_url(raw)
+            .map(|u| posting_key(&u))
+            .unwrap_or_default()
     }
 
     /// Every address in a group names one posting; groups differ from each other.

@@ -286,14 +286,18 @@ pub(super) async fn settle(
     }
 }
 
-/// Who may see a job's proofs: its client, admins, and the employee who did it (while they serve the client); anyone
-/// else gets a logged refusal.
-pub(super) async fn may_see_proof(
+/// The job whose proofs the actor asks for, if they may see them: its client, admins, and the employee who did it
+/// (while they serve the client); anyone else gets a logged refusal.
+pub(super) async fn job_with_visible_proofs(
     db: &DatabaseConnection,
     actor: &Actor,
-    job: &jobs::Model,
+    job_id: Uuid,
     meta: &RequestMeta,
-) -> Result<(), AppError> {
+) -> Result<jobs::Model, AppError> {
+    let job = jobs::Entity::find_by_id(job_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::not_found("No such job."))?;
     let allowed = match actor.role {
         Role::Employee => match access::employee_of(db, actor.user_id).await? {
             Some(e) => {
@@ -305,7 +309,7 @@ pub(super) async fn may_see_proof(
         _ => access::may_read_client(db, actor, job.client_id).await?,
     };
     if allowed {
-        return Ok(());
+        return Ok(job);
     }
     Err(audit::denied(
         db,
@@ -319,13 +323,17 @@ pub(super) async fn may_see_proof(
     .await)
 }
 
-/// The content type of a stored proof, from its key.
-pub(super) fn content_type_of(key: &str) -> &'static str {
-    if key.ends_with(".png") {
+/// A stored proof screenshot and its content type (from its key).
+pub(super) async fn stored_image(
+    storage: &dyn Storage,
+    key: &str,
+) -> Result<(&'static str, Vec<u8>), AppError> {
+    let content_type = if key.ends_with(".png") {
         "image/png"
     } else {
         "image/jpeg"
-    }
+    };
+    Ok((content_type, storage.get(key).await?))
 }
 
 /// The proof screenshot of a job (the completion's own, never replaced), to those who may see it.
@@ -336,16 +344,12 @@ pub async fn proof(
     job_id: Uuid,
     meta: &RequestMeta,
 ) -> Result<(&'static str, Vec<u8>), AppError> {
-    let job = jobs::Entity::find_by_id(job_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such job."))?;
-    may_see_proof(db, actor, &job, meta).await?;
+    job_with_visible_proofs(db, actor, job_id, meta).await?;
     let key = job_completions::Entity::find()
         .filter(job_completions::Column::JobDelegationId.eq(job_id))
         .one(db)
         .await?
         .and_then(|c| c.proof_screenshot_path)
         .ok_or_else(|| AppError::not_found("This job has no proof screenshot."))?;
-    Ok((content_type_of(&key), storage.get(&key).await?))
+    stored_image(storage, &key).await
 }

@@ -6,7 +6,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{
-    completion::{checked, content_type_of, may_see_proof, settle},
+    completion::{checked, job_with_visible_proofs, settle, stored_image},
     locked, own_job,
     proof::{check_capture, sha256_hex, CaptureInput},
     status_of, REASON_MAX,
@@ -169,16 +169,12 @@ pub async fn correction_proof(
     correction_id: Uuid,
     meta: &RequestMeta,
 ) -> Result<(&'static str, Vec<u8>), AppError> {
-    let job = jobs::Entity::find_by_id(job_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| AppError::not_found("No such job."))?;
-    may_see_proof(db, actor, &job, meta).await?;
+    job_with_visible_proofs(db, actor, job_id, meta).await?;
     let key = proof_corrections::Entity::find_by_id(correction_id)
         .filter(proof_corrections::Column::JobDelegationId.eq(job_id))
         .one(db)
         .await?
         .map(|c| c.proof_screenshot_path)
         .ok_or_else(|| AppError::not_found("This job has no such corrected proof."))?;
-    Ok((content_type_of(&key), storage.get(&key).await?))
+    stored_image(storage, &key).await
 }

@@ -7,7 +7,7 @@ mod proof;
 
 pub use completion::{check_screenshot, complete, proof, Completion};
 pub use correction::{correct_proof, correction_proof, Correction};
-pub use proof::{is_confirmation, sha256_hex, site_of, CaptureInput};
+pub use proof::CaptureInput;
 
 use chrono::{Datelike, Duration, Utc};
 use sea_orm::{

@@ -115,13 +115,13 @@ pub fn check_capture(
 }
 
 /// SHA-256 of the image, lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
 /// The site of an address: its registrable domain, approximately (the last two labels, three under the common
 /// two-level country suffixes such as `co.uk` and `com.au`), without `www.`.
-pub fn site_of(u: &url::Url) -> String {
+fn site_of(u: &url::Url) -> String {
     let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
     let labels: Vec<&str> = host.trim_end_matches('.').split('.').collect();
     if labels.len() <= 2 || u.host().is_some_and(|h| !matches!(h, url::Host::Domain(_))) {
@@ -140,7 +140,7 @@ pub fn site_of(u: &url::Url) -> String {
 
 /// Does the captured page say the application went through? Its title or headings in the words applicant-tracking
 /// systems use, or an address ending in their confirmation paths.
-pub fn is_confirmation(url: &str, title: &str, page_text: &str) -> bool {
+fn is_confirmation(url: &str, title: &str, page_text: &str) -> bool {
     const PHRASES: [&str; 16] = [
         "thank you for applying",
         "thanks for applying",
