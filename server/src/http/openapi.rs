@@ -38,6 +38,8 @@ use super::{auth, jobs, notifications, work};
         work::queue,
         work::start,
         work::complete,
+        work::application,
+        work::application_resume,
         notifications::list_notifications,
         notifications::read_notification,
         notifications::read_all_notifications,
