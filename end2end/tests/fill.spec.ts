@@ -2,7 +2,7 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { test, expect, BrowserContext, Page } from '@playwright/test';
-import { login } from './helpers';
+import { hydrated, login, logout } from './helpers';
 import { BASE, PASSWORD, Loaded, clientWithEmployee, launchWithExtension, pointAtServer, popupFor, signIn } from './extension-helpers';
 
 // Issue 17: in the built extension, an employee fills real application forms saved by other people
@@ -92,6 +92,7 @@ test('set up: a client with a profile, a resume and a job per form; an employee 
   );
   const page = await context.newPage();
   await login(page, CLIENT, PASSWORD);
+  await expect(page).toHaveURL(/\/client$/);
   const res = await page.request.post(`${BASE}/rpc/resumes/profile`, { headers: { origin: BASE }, data: { profile: PROFILE } });
   expect(res.status(), await res.text()).toBe(200);
   const up = await page.request.post(`${BASE}/files/resumes`, {
@@ -114,7 +115,8 @@ async function fill(file: string): Promise<{ form: Page; popup: Page }> {
   // The content script is running once the page's controls can be read.
   await form.waitForLoadState('load');
   const popup = await popupFor(ext, url(file));
-  if (await popup.getByLabel('Email').count()) await signIn(popup, EMPLOYEE, PASSWORD);
+  await popup.waitForSelector('.who, input[type="password"]');
+  if (await popup.locator('input[type="password"]').count()) await signIn(popup, EMPLOYEE, PASSWORD);
   await expect(popup.locator('#fill-job')).toHaveValue(jobs[file]);
   await expect(popup.locator('#fill')).toHaveText('Fill for Fia Filler');
   // The content script loads when the page is idle; a fill asked before that is asked again.
@@ -178,16 +180,19 @@ test('Lever: full name, links, current company and the sponsorship question by i
   await expect(sponsorship.nth(1)).not.toBeChecked();
   await expect(popup.locator('#fill-left')).toContainText('Will you need visa sponsorship');
   // A consent is never given for the client.
-  await expect(form.locator('input[name="consent[marketing]"]')).not.toBeChecked();
+  await expect(form.locator('input[type="checkbox"][name="consent[marketing]"]')).not.toBeChecked();
   await popup.close();
   await form.close();
 });
 
-test('Workable: address, cover letter text and "Right to work" ticked by the option reading yes', async () => {
+test('Workable: cover letter text, "Right to work" ticked by the option reading yes, a filled address kept', async () => {
   const { form, popup } = await fill('workable-1.html');
   await expect(form.locator('#firstname')).toHaveValue('Fia');
   await expect(form.locator('#lastname')).toHaveValue('Filler');
-  await expect(form.locator('#address')).toHaveValue('12 Harbour Street');
+  await expect(form.locator('#email')).toHaveValue('fia.work@example.com');
+  // The saved page holds an address already (the saver's): a value already there is kept, not overwritten.
+  await expect(form.locator('#address')).toHaveValue('Sawtry, United Kingdom');
+  await expect(popup.locator('#fill-status')).toContainText('1 kept as they were');
   await expect(form.locator('#cover_letter')).toHaveValue(PROFILE.answers.cover_letter);
   await expect(form.locator('input[name="183987"]')).toBeChecked();
   await expect(form.locator('input[name="183988"]')).not.toBeChecked();
@@ -210,6 +215,51 @@ test('Teamtailor: contact fields and cover letter; screening questions left for 
   }
   await expect(popup.locator('#fill-left')).toContainText('Are you fluent both in English and Swedish?');
   await expect(form.locator('#candidate_consent_given')).not.toBeChecked();
+  await popup.close();
+  await form.close();
+});
+
+test('a question only the client can answer is asked from the popup; their kept answer fills it next time', async () => {
+  const file = 'teamtailor-1.html';
+  const FLUENT = 'Are you fluent both in English and Swedish?';
+  // The employee starts the job from the popup's queue, fills, and asks the client one of the three questions.
+  let { form, popup } = await fill(file);
+  await popup.locator(`li[data-job="${jobs[file]}"]`).getByRole('button', { name: 'Start' }).click();
+  await expect(popup.locator(`li[data-job="${jobs[file]}"]`).getByRole('button', { name: 'Mark as completed' })).toBeVisible();
+  await popup.locator('#fill').click();
+  await expect(popup.locator('#fill-status')).toContainText('Filled');
+  const asks = popup.locator('#fill-left input[data-question]');
+  await expect(asks).toHaveCount(3);
+  for (const box of await asks.all()) {
+    if ((await box.getAttribute('data-question')) !== FLUENT) await box.uncheck();
+  }
+  await popup.locator('#fill-ask').click();
+  await expect(popup.locator('#fill-status')).toHaveText('Asked Fia Filler 1 question(s); the job waits for the answers.');
+  await popup.close();
+  await form.close();
+
+  // The client answers on the job's page and keeps the answer.
+  const page = await context.newPage();
+  await login(page, CLIENT, PASSWORD);
+  await expect(page).toHaveURL(/\/client$/);
+  await page.goto(`/client/jobs?job=${jobs[file]}`);
+  await hydrated(page);
+  const detail = page.getByTestId('job-detail');
+  await expect(detail.getByTestId('job-status')).toHaveText('Needs your answer');
+  const question = detail.getByTestId('question').filter({ hasText: FLUENT });
+  await question.getByTestId('answer-text').fill('No');
+  await question.getByTestId('answer-save').check();
+  await question.getByTestId('send-answer').click();
+  await expect(question.getByTestId('question-answer')).toHaveText('No');
+  await expect(detail.getByTestId('job-status')).toHaveText('Assigned');
+  await logout(page);
+  await page.close();
+
+  // Back with the employee: the next fill answers the question from the client's kept answer.
+  ({ form, popup } = await fill(file));
+  await expect(form.locator('input[name="candidate[answers_attributes][2][boolean]"][value="false"]')).toBeChecked();
+  await expect(form.locator('input[name="candidate[answers_attributes][2][boolean]"][value="true"]')).not.toBeChecked();
+  await expect(popup.locator('#fill-left')).not.toContainText(FLUENT);
   await popup.close();
   await form.close();
 });

@@ -36,7 +36,9 @@ fn el(doc: &Document, tag: &str, class: &str, text: &str) -> Option<Element> {
 /// Show (or refresh) the panel with the session's report.
 pub(super) fn show_panel(doc: &Document, session: &Rc<RefCell<Session>>) {
     let Some(body) = doc.body() else { return };
-    let host = match session.borrow().panel.clone() {
+    // Not borrowed across the match: the arm that creates the panel keeps it in the session.
+    let existing = session.borrow().panel.clone();
+    let host = match existing {
         Some(h) => h,
         None => {
             let Some(host) = el(doc, "div", "", "") else {

@@ -31,6 +31,10 @@ pub fn options_main() {
 
 #[wasm_bindgen]
 pub fn content_main() {
+    // A bug shows in the page's console rather than as a silent stop.
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("JobDelegate: {info}").into());
+    }));
     content::main();
 }
 
