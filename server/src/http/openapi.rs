@@ -38,6 +38,7 @@ use super::{auth, jobs, notifications, work};
         work::queue,
         work::start,
         work::complete,
+        work::ask,
         notifications::list_notifications,
         notifications::read_notification,
         notifications::read_all_notifications,
@@ -47,7 +48,7 @@ use super::{auth, jobs, notifications, work};
         (name = "auth", description = "Tokens"),
         (name = "account", description = "The signed-in user and their notifications"),
         (name = "jobs", description = "Delegating jobs (clients) and listing them"),
-        (name = "work", description = "The employee's queue, start and complete with proof"),
+        (name = "work", description = "The employee's queue, start, ask the client, and complete with proof"),
     )
 )]
 pub struct ApiDoc;
