@@ -39,14 +39,14 @@ fn job_missing() -> AppError {
     AppError::not_found("No such job.")
 }
 
-/// The job, if the actor may ask its client: the employee it is assigned to who still serves its client, or an
-/// admin. Anyone else is refused, and the refusal logged.
+/// The job, if the actor may ask its client: the employee it is assigned to who still serves its client (with their
+/// id), or an admin (`None`). Anyone else is refused, and the refusal logged.
 async fn askable_job(
     db: &DatabaseConnection,
     actor: &Actor,
     job_id: Uuid,
     meta: &RequestMeta,
-) -> Result<jobs::Model, AppError> {
+) -> Result<(jobs::Model, Option<Uuid>), AppError> {
     let refuse = || async {
         audit::denied(
             db,
@@ -72,14 +72,14 @@ async fn askable_job(
         .await?
         .ok_or_else(job_missing)?;
     if is_admin {
-        return Ok(job);
+        return Ok((job, None));
     }
     match employee {
         Some(e)
             if job.assigned_employee_id == Some(e.id)
                 && access::serves(db, e.id, job.client_id).await? =>
         {
-            Ok(job)
+            Ok((job, Some(e.id)))
         }
         _ => Err(refuse().await),
     }
@@ -95,7 +95,7 @@ pub async fn ask(
     asked: &[String],
     meta: &RequestMeta,
 ) -> Result<QuestionsAsked, AppError> {
-    let job = askable_job(db, actor, job_id, meta).await?;
+    let (job, asker) = askable_job(db, actor, job_id, meta).await?;
     let asked = clean_questions(asked)?;
     let job = super::retrying(|| async {
         let txn = super::begin_write(db).await?;
@@ -109,12 +109,15 @@ pub async fn ask(
                 ),
             }));
         }
-        // The one who asks is the job's employee (an admin asks on their behalf).
+        // The one who asks is the job's employee (an admin asks on their behalf); it may have moved meanwhile.
         let Some(employee) = job.assigned_employee_id else {
             return Err(AppError::conflict(
                 "This job has no assistant: assign it before asking the client.",
             ));
         };
+        if asker.is_some_and(|a| a != employee) {
+            return Err(AppError::conflict("This job is no longer assigned to you."));
+        }
         let before = questions::Entity::find()
             .filter(questions::Column::JobDelegationId.eq(job.id))
             .count(&txn)
@@ -168,10 +171,7 @@ async fn tell_client<C: ConnectionTrait>(
     job: &jobs::Model,
     asked: &[String],
 ) -> Result<(), AppError> {
-    let Some(client) = super::entities::clients::Entity::find_by_id(job.client_id)
-        .one(txn)
-        .await?
-    else {
+    let Some(user) = super::schedule::user_of_client(txn, job.client_id).await? else {
         return Ok(());
     };
     let title = format!(
@@ -194,7 +194,7 @@ async fn tell_client<C: ConnectionTrait>(
     );
     notify(
         txn,
-        client.user_id,
+        user,
         "job_question",
         &title,
         &message,
