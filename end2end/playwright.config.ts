@@ -37,7 +37,7 @@ export default defineConfig({
       // Runs after desktop has set the site up, so it also proves the setup page is gone.
       dependencies: ['desktop'],
       // The extension is a desktop browser's: its suites run once, in the desktop project.
-      testIgnore: /(extension|postings)\.spec\.ts/,
+      testIgnore: /(extension|postings|fill)\.spec\.ts/,
     },
   ],
 });

@@ -228,6 +228,15 @@ pub struct Config {
     )]
     pub rate_uploads_per_hour: u32,
 
+    /// Resume downloads for filling application forms per account per hour (0: no limit).
+    #[arg(
+        long,
+        env = "RATE_DOWNLOADS_PER_HOUR",
+        default_value_t = 300,
+        global = true
+    )]
+    pub rate_downloads_per_hour: u32,
+
     /// CSV exports per account per hour (0: no limit).
     #[arg(
         long,
@@ -429,6 +438,7 @@ impl Config {
             refreshes_per_minute: self.rate_refreshes_per_minute,
             uploads_per_hour: self.rate_uploads_per_hour,
             exports_per_hour: self.rate_exports_per_hour,
+            downloads_per_hour: self.rate_downloads_per_hour,
             resets_per_hour: self.rate_resets_per_hour,
             password_checks_per_hour: self.rate_password_checks_per_hour,
             email_links_per_hour: self.rate_email_links_per_hour,

@@ -112,18 +112,27 @@ const PRIVATE: [&str; 17] = [
     "gdpr",
 ];
 
+/// A question never answered for the client (gender, ethnicity, veteran or disability status) or a consent.
+pub fn is_private(f: &FieldInfo) -> bool {
+    has(&words(&f.label), &PRIVATE)
+        || has(
+            &words(&format!("{} {}", f.name, f.id)),
+            &["gender", "veteran", "disability", "consent", "gdpr"],
+        )
+}
+
+/// Lower-case words separated by one space, for comparing a question or an option with an answer.
+pub fn normalized(text: &str) -> String {
+    words(text).trim().to_string()
+}
+
 /// The profile answer this field takes, or None when it is not sure.
 pub fn classify(f: &FieldInfo) -> Option<Slot> {
     let label = words(&f.label);
     let ids = words(&format!("{} {}", f.name, f.id));
     let section = words(&f.section);
     let kind = f.kind.trim().to_ascii_lowercase();
-    if has(&label, &PRIVATE)
-        || has(
-            &ids,
-            &["gender", "veteran", "disability", "consent", "gdpr"],
-        )
-    {
+    if is_private(f) {
         return None;
     }
     if kind == "file" {

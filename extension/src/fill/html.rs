@@ -21,11 +21,11 @@
 //! without a file input, is a `file` field (SuccessFactors' attachment widget); an element whose attributes name an
 //! upload controller and that holds a `<label>` but no control is a `file` field (Teamtailor's Dropzone area).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use scraper::{ElementRef, Html};
 
-use super::FieldInfo;
+use super::{Choice, FieldInfo, Found, STAMP};
 
 mod dom;
 
@@ -36,6 +36,12 @@ use dom::{
 
 /// The fields a person sees on this page, in document order.
 pub fn fields_from_html(html: &str) -> Vec<FieldInfo> {
+    found_fields(html).into_iter().map(|f| f.info).collect()
+}
+
+/// The fields a person sees on this page, in document order, with the stamps ([`STAMP`]) of their controls and the
+/// options of radio and checkbox questions: what the content script fills.
+pub fn found_fields(html: &str) -> Vec<Found> {
     let doc = Html::parse_document(html);
     let page = Page::new(&doc);
     let mut candidates: Vec<(ElementRef<'_>, &'static str)> = page
@@ -65,8 +71,14 @@ pub fn fields_from_html(html: &str) -> Vec<FieldInfo> {
         }
     }
     // One field per question: checkable options grouped by their group container, else by name.
-    let mut seen_groups = HashSet::new();
-    let mut fields: Vec<(ElementRef<'_>, &'static str, Option<ElementRef<'_>>)> = Vec::new();
+    let mut group_index: HashMap<String, usize> = HashMap::new();
+    type Field<'b> = (
+        ElementRef<'b>,
+        &'static str,
+        Option<ElementRef<'b>>,
+        Vec<ElementRef<'b>>,
+    );
+    let mut fields: Vec<Field<'_>> = Vec::new();
     for (e, kind) in candidates {
         let group = (kind == "radio" || kind == "checkbox")
             .then(|| page.option_group(e))
@@ -79,29 +91,51 @@ pub fn fields_from_html(html: &str) -> Vec<FieldInfo> {
             _ => None,
         };
         if let Some(key) = key {
-            if !seen_groups.insert(key) {
+            if let Some(&i) = group_index.get(&key) {
+                fields[i].3.push(e);
                 continue;
             }
+            group_index.insert(key, fields.len());
         }
-        fields.push((e, kind, group));
+        fields.push((e, kind, group, vec![e]));
     }
-    let anchors: Vec<ElementRef<'_>> = fields.iter().map(|(e, _, _)| *e).collect();
+    let anchors: Vec<ElementRef<'_>> = fields.iter().map(|(e, _, _, _)| *e).collect();
     fields
         .iter()
-        .map(|&(e, kind, group)| {
+        .map(|(e, kind, group, members)| {
+            let (e, kind, group) = (*e, *kind, *group);
             let attr = |a: &str| e.value().attr(a).unwrap_or_default().to_string();
             let many = kind == "radio" || (kind == "checkbox" && page.has_siblings(e, group));
             let label = clean_label(&page.label(e, kind, many, group, &anchors));
-            FieldInfo {
-                section: page.section(e, &label, &anchors),
-                label,
-                name: attr("name"),
-                id: attr("id"),
-                kind: kind.to_string(),
-                autocomplete: attr("autocomplete"),
+            let options = if kind == "radio" || kind == "checkbox" {
+                members
+                    .iter()
+                    .map(|m| Choice {
+                        stamp: stamp_of(*m),
+                        text: clean_label(&page.option_text(*m)),
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            Found {
+                info: FieldInfo {
+                    section: page.section(e, &label, &anchors),
+                    label,
+                    name: attr("name"),
+                    id: attr("id"),
+                    kind: kind.to_string(),
+                    autocomplete: attr("autocomplete"),
+                },
+                stamp: stamp_of(e),
+                options,
             }
         })
         .collect()
+}
+
+fn stamp_of(e: ElementRef<'_>) -> Option<String> {
+    e.value().attr(STAMP).map(str::to_string)
 }
 
 struct Page<'a> {
@@ -480,5 +514,54 @@ impl<'a> Page<'a> {
             .map(|a| clean_label(&self.group_label(a)))
             .find(|t| !t.is_empty() && !t.eq_ignore_ascii_case(label))
             .unwrap_or_default()
+    }
+}
+
+impl<'a> Page<'a> {
+    /// The text a person reads next to one radio button or checkbox: its `<label for>`, a label wrapping it alone,
+    /// its `aria-label`, the text after it up to the next control, else its value.
+    fn option_text(&self, e: ElementRef<'a>) -> String {
+        let for_label = e
+            .value()
+            .id()
+            .and_then(|id| self.labels_for.get(id))
+            .into_iter()
+            .flatten()
+            .map(|l| text_of(*l))
+            .find(|t| !t.is_empty());
+        if let Some(t) = for_label {
+            return t;
+        }
+        if let Some(label) = ancestors(e).take(4).find(|a| a.value().name() == "label") {
+            let alone = descendants(label).filter(|d| is_checkable(*d)).count() == 1;
+            let t = text_of(label);
+            if alone && !t.is_empty() {
+                return t;
+            }
+        }
+        if let Some(t) = e
+            .value()
+            .attr("aria-label")
+            .filter(|t| !t.trim().is_empty())
+        {
+            return t.to_string();
+        }
+        let mut after = String::new();
+        for sib in e.next_siblings() {
+            if let Some(text) = sib.value().as_text() {
+                after.push_str(text);
+            } else if let Some(c) = ElementRef::wrap(sib) {
+                if is_control(c) || descendants(c).any(is_control) {
+                    break;
+                }
+                after.push(' ');
+                after.push_str(&text_of(c));
+            }
+        }
+        let after = after.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !after.is_empty() {
+            return after;
+        }
+        e.value().attr("value").unwrap_or_default().to_string()
     }
 }

@@ -169,17 +169,24 @@ async fn call<T: DeserializeOwned>(
     build: impl Fn(String) -> Result<Request, Failure>,
     path: &str,
 ) -> Result<T, Failure> {
+    parse(send(build, path).await?).await
+}
+
+/// Send an authorized request built by `build`, refreshing the tokens once when the access token has expired.
+async fn send(
+    build: impl Fn(String) -> Result<Request, Failure>,
+    path: &str,
+) -> Result<Response, Failure> {
     let Some(session) = store::session().await else {
         return Err(Failure::Api(AppError::Unauthenticated));
     };
     let target = url(path).await;
     let res = authorized(&build, &target, &session.access_token).await?;
     if res.status() != 401 {
-        return parse(res).await;
+        return Ok(res);
     }
     let fresh = refresh(&session.access_token).await?;
-    let res = authorized(&build, &target, &fresh.access_token).await?;
-    parse(res).await
+    authorized(&build, &target, &fresh.access_token).await
 }
 
 async fn authorized(
@@ -299,4 +306,27 @@ pub async fn complete(
             .map_err(|e| Failure::Offline(e.to_string()))
     };
     call(build, &format!("/jobs/{job}/complete")).await
+}
+
+/// What the job's application form needs: the client's names, profile and answers, the chosen resume (JSON, read
+/// by [`crate::fill::FillProfile::from_packet`]).
+pub async fn application(job: &str) -> Result<serde_json::Value, Failure> {
+    call(get, &format!("/jobs/{job}/application")).await
+}
+
+/// The PDF of the resume the client chose for the job.
+pub async fn application_resume(job: &str) -> Result<Vec<u8>, Failure> {
+    let res = send(get, &format!("/jobs/{job}/resume")).await?;
+    if !res.ok() {
+        return Err(problem(res).await);
+    }
+    res.binary()
+        .await
+        .map_err(|e| Failure::Offline(e.to_string()))
+}
+
+/// Ask the job's client questions the form asks and the profile does not answer; the job waits for the answers.
+pub async fn ask(job: &str, questions: &[String]) -> Result<serde_json::Value, Failure> {
+    let body = serde_json::json!({ "questions": questions });
+    call(json_post(&body), &format!("/jobs/{job}/questions")).await
 }

@@ -14,6 +14,7 @@ use super::{
 };
 
 pub(super) async fn employee(app: &Element) {
+    let fill_card = append(app, el("section", "fill", ""));
     append(app, el("h2", "", "Your queue"));
     let Some(list) = append(app, el("ul", "queue", "")) else {
         return;
@@ -30,6 +31,9 @@ pub(super) async fn employee(app: &Element) {
             return;
         }
     };
+    if let Some(card) = &fill_card {
+        super::fill_popup::card(card, &jobs).await;
+    }
     if jobs.is_empty() {
         append(&list, el("li", "hint", "No open jobs."));
     }

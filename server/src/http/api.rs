@@ -79,6 +79,8 @@ pub fn routes(state: &AppState, settings: &ApiSettings) -> Router<AppState> {
         .route("/queue", get(work::queue))
         .route("/jobs/{id}/start", post(work::start))
         .route("/jobs/{id}/questions", post(work::ask))
+        .route("/jobs/{id}/application", get(work::application))
+        .route("/jobs/{id}/resume", get(work::application_resume))
         .route(
             "/jobs/{id}/complete",
             post(work::complete).layer(DefaultBodyLimit::max(files::COMPLETE_BODY_LIMIT)),

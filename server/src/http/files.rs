@@ -303,6 +303,11 @@ async fn download_resume(
     let id = uuid_of(&id, "resume")?;
     let (file_name, bytes) =
         resumes::download(&state.db, &*state.storage, &actor, id, &meta).await?;
+    Ok(pdf_response(&file_name, bytes))
+}
+
+/// A PDF download, never cached, under its own name.
+pub(crate) fn pdf_response(file_name: &str, bytes: Vec<u8>) -> Response {
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(
@@ -313,10 +318,10 @@ async fn download_resume(
         header::CACHE_CONTROL,
         HeaderValue::from_static("private, no-store"),
     );
-    if let Ok(v) = HeaderValue::from_str(&content_disposition(&file_name)) {
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(file_name)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
-    Ok(res)
+    res
 }
 
 /// `attachment` with an ASCII fallback name and the exact name percent-encoded (RFC 6266 / 5987).

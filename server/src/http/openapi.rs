@@ -39,6 +39,8 @@ use super::{auth, jobs, notifications, work};
         work::start,
         work::complete,
         work::ask,
+        work::application,
+        work::application_resume,
         notifications::list_notifications,
         notifications::read_notification,
         notifications::read_all_notifications,

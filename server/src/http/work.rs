@@ -203,3 +203,50 @@ pub async fn complete(
     .await?;
     Ok(Json(job))
 }
+
+/// What the assigned employee needs to fill the job's application form: the client's name, profile and answers,
+/// and which resume to attach.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/application", tag = "work", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Job id")),
+    responses(
+        (status = 200, body = app::api::work::ApplicationPacket),
+        (status = 403, description = "Not the job's employee", body = ApiProblem),
+        (status = 409, description = "The job is not open", body = ApiProblem),
+    ))]
+pub async fn application(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<app::api::work::ApplicationPacket>> {
+    let id = uuid_of(&id, "job")?;
+    Ok(Json(
+        work::application(&state.db, &caller.actor, id, &caller.meta).await?,
+    ))
+}
+
+/// The PDF of the resume the client chose for the job, to attach to its application form (the job's employee).
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/resume", tag = "work", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Job id")),
+    responses(
+        (status = 200, description = "The PDF; its name in Content-Disposition", content_type = "application/pdf"),
+        (status = 403, description = "Not the job's employee", body = ApiProblem),
+        (status = 404, description = "No resume chosen for this job", body = ApiProblem),
+        (status = 409, description = "The job is not open", body = ApiProblem),
+    ))]
+pub async fn application_resume(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<axum::response::Response> {
+    let id = uuid_of(&id, "job")?;
+    super::limits::spend(
+        &state,
+        app::domain::infra::limits::Limited::Download,
+        caller.actor.user_id,
+    )
+    .await?;
+    let (file_name, bytes) =
+        work::application_resume(&state.db, &*state.storage, &caller.actor, id, &caller.meta)
+            .await?;
+    Ok(super::files::pdf_response(&file_name, bytes))
+}

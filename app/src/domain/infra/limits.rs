@@ -156,6 +156,8 @@ pub struct RateConfig {
     pub uploads_per_hour: u32,
     /// CSV exports per account per hour.
     pub exports_per_hour: u32,
+    /// Resume downloads for filling application forms (the extension) per account per hour.
+    pub downloads_per_hour: u32,
     /// Live-event streams opened per account per minute.
     pub streams_per_minute: u32,
     /// "Forgot password" requests and reset-link uses per client address per hour; also reset emails per address
@@ -180,6 +182,7 @@ impl Default for RateConfig {
             refreshes_per_minute: 60,
             uploads_per_hour: 120,
             exports_per_hour: 60,
+            downloads_per_hour: 300,
             streams_per_minute: 120,
             resets_per_hour: 10,
             password_checks_per_hour: 20,
@@ -199,6 +202,7 @@ pub enum Limited {
     Refresh,
     Upload,
     Export,
+    Download,
     Stream,
     Reset,
     PasswordCheck,
@@ -214,6 +218,7 @@ impl Limited {
             Limited::Refresh => "refresh",
             Limited::Upload => "upload",
             Limited::Export => "export",
+            Limited::Download => "download",
             Limited::Stream => "stream",
             Limited::Reset => "reset",
             Limited::PasswordCheck => "password",
@@ -230,6 +235,7 @@ impl Limited {
             Limited::Refresh => (cfg.refreshes_per_minute, 60),
             Limited::Upload => (cfg.uploads_per_hour, 3600),
             Limited::Export => (cfg.exports_per_hour, 3600),
+            Limited::Download => (cfg.downloads_per_hour, 3600),
             Limited::Stream => (cfg.streams_per_minute, 60),
             Limited::Reset => (cfg.resets_per_hour, 3600),
             Limited::PasswordCheck => (cfg.password_checks_per_hour, 3600),

@@ -1,10 +1,12 @@
 //! The employee's side of a job: the queue, start, complete with proof, hand back; their counters; proofs served
 //! to those who may see them.
 
+mod application;
 mod completion;
 mod correction;
 mod proof;
 
+pub use application::{application, application_resume};
 pub use completion::{check_screenshot, complete, proof, Completion};
 pub use correction::{correct_proof, correction_proof, Correction};
 pub use proof::CaptureInput;
