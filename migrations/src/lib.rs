@@ -30,6 +30,7 @@ mod m20261201_000013_account_recovery;
 mod m20261201_000014_mfa;
 mod m20261201_000015_push;
 mod m20261201_000016_postings_proofs;
+mod m20261201_000017_job_questions;
 mod schema;
 
 /// Applies the application's schema, one migration per table group.
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_mfa::Migration),
             Box::new(m20261201_000015_push::Migration),
             Box::new(m20261201_000016_postings_proofs::Migration),
+            Box::new(m20261201_000017_job_questions::Migration),
         ]
     }
 }

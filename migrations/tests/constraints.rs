@@ -469,6 +469,33 @@ async fn try_insert_completion(
     insert(db, "job_completions", row).await.map(|()| id)
 }
 
+async fn try_insert_question(
+    db: &DatabaseConnection,
+    job_delegation_id: Uuid,
+    asked_by: Option<Uuid>,
+    answer: Option<&str>,
+    answered_at: Option<DateTime<Utc>>,
+) -> Result<Uuid, DbErr> {
+    let id = Uuid::new_v4();
+    let row = vec![
+        ("id", v(id)),
+        ("job_delegation_id", v(job_delegation_id)),
+        ("asked_by", v(asked_by)),
+        ("question", v("Are you willing to relocate?")),
+        ("answer", v(answer.map(str::to_string))),
+        ("asked_at", v(t0())),
+        ("answered_at", v(answered_at)),
+    ];
+    insert(db, "job_questions", row).await.map(|()| id)
+}
+
+async fn insert_question(db: &DatabaseConnection, job: Uuid, asked_by: Option<Uuid>) -> Uuid {
+    assert_ok(
+        try_insert_question(db, job, asked_by, None, None).await,
+        "a question",
+    )
+}
+
 /// Names of the application tables (everything but sea-orm's `seaql_migrations`).
 async fn application_tables(db: &DatabaseConnection) -> BTreeSet<String> {
     let sql = match db.get_database_backend() {
@@ -485,7 +512,7 @@ async fn application_tables(db: &DatabaseConnection) -> BTreeSet<String> {
         .collect()
 }
 
-const ALL_TABLES: [&str; 23] = [
+const ALL_TABLES: [&str; 24] = [
     "activity_logs",
     "api_tokens",
     "admins",
@@ -496,6 +523,7 @@ const ALL_TABLES: [&str; 23] = [
     "instance_settings",
     "job_completions",
     "job_delegations",
+    "job_questions",
     "login_throttles",
     "mfa_recovery_codes",
     "notification_preferences",
@@ -705,6 +733,7 @@ async fn job_status_and_priority_checks(db: &DatabaseConnection) {
         "unassigned",
         "pending",
         "in_progress",
+        "needs_answer",
         "completed",
         "failed",
         "cancelled",
@@ -1402,6 +1431,18 @@ async fn columns_match_schema(db: &DatabaseConnection) {
             ],
         ),
         (
+            "job_questions",
+            &[
+                ("id", false),
+                ("job_delegation_id", false),
+                ("asked_by", true),
+                ("question", false),
+                ("answer", true),
+                ("asked_at", false),
+                ("answered_at", true),
+            ],
+        ),
+        (
             "proof_corrections",
             &[
                 ("id", false),
@@ -1643,7 +1684,7 @@ async fn required_indexes_exist(db: &DatabaseConnection) {
         (
             "idx_job_open",
             "job_delegations",
-            &["(client_id, assigned_employee_id, status)", "where", "unassigned"],
+            &["(client_id, assigned_employee_id, status)", "where", "unassigned", "needs_answer"],
         ),
         (
             "idx_job_expired",
@@ -1684,6 +1725,11 @@ async fn required_indexes_exist(db: &DatabaseConnection) {
             "idx_proof_corrections_job",
             "proof_corrections",
             &["(job_delegation_id, added_at)"],
+        ),
+        (
+            "idx_job_questions_job",
+            "job_questions",
+            &["(job_delegation_id, asked_at)"],
         ),
     ];
     let sql = match db.get_database_backend() {
@@ -1764,8 +1810,46 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
     assert_unique_violation(try_insert_user(db, "ann@example.com", "client").await);
 
     // Stepwise down works as well: the last migrations drop only their own tables, columns and indexes.
+    let client = insert_client(db).await;
+    let job = assert_ok(
+        try_insert_job(
+            db,
+            &Job {
+                status: Some("needs_answer"),
+                ..Job::for_client(client)
+            },
+        )
+        .await,
+        "a job waiting for its client's answer",
+    );
+    insert_question(db, job, None).await;
     Migrator::down(db, Some(1)).await.expect("one step down");
     let mut all = all;
+    all.remove("job_questions");
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "the questions' table goes"
+    );
+    let n = count(
+        db,
+        "SELECT COUNT(*) AS n FROM job_delegations WHERE id = ? AND status = 'in_progress'",
+        vec![v(job)],
+    )
+    .await;
+    assert_eq!(n, 1, "a job waiting for an answer is back in progress");
+    assert_check_violation(
+        try_insert_job(
+            db,
+            &Job {
+                status: Some("needs_answer"),
+                ..Job::for_client(client)
+            },
+        )
+        .await,
+        "ck_job_delegations_status",
+    );
+    Migrator::down(db, Some(1)).await.expect("one step down");
     all.remove("proof_corrections");
     assert_eq!(
         application_tables(db).await,
@@ -1921,6 +2005,141 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
 }
 on_both!(migrate_up_down_up => migrate_up_down_up_sqlite, migrate_up_down_up_postgres);
 
+// ---------------------------------------------------------------------------------------------
+// Questions the client must answer; the tables rebuilt for the new status and kind keep their references
+// ---------------------------------------------------------------------------------------------
+
+async fn job_questions_constraints(db: &DatabaseConnection) {
+    let client = insert_client(db).await;
+    let employee = insert_employee(db).await;
+    let job = insert_job(db, client).await;
+    assert_fk_violation(try_insert_question(db, Uuid::new_v4(), None, None, None).await);
+    assert_fk_violation(try_insert_question(db, job, Some(Uuid::new_v4()), None, None).await);
+    // An answer comes with its time, and a time with its answer.
+    assert_check_violation(
+        try_insert_question(db, job, None, Some("Yes"), None).await,
+        "ck_job_questions_answered",
+    );
+    assert_check_violation(
+        try_insert_question(db, job, None, None, Some(t0())).await,
+        "ck_job_questions_answered",
+    );
+    assert_ok(
+        try_insert_question(db, job, Some(employee), Some("Yes"), Some(t0())).await,
+        "an answered question",
+    );
+    insert_question(db, job, Some(employee)).await;
+    assert_ok(
+        try_insert_completion(db, job, Some(employee), "submitted").await,
+        "a completion of the rebuilt table's job",
+    );
+    // The tables that refer to the rebuilt job_delegations still do: unknown jobs are refused, deletes cascade.
+    assert_fk_violation(try_insert_completion(db, Uuid::new_v4(), None, "submitted").await);
+    assert_ok(
+        exec(db, "DELETE FROM employees WHERE id = ?", vec![v(employee)]).await,
+        "deleting the employee",
+    );
+    let n = count(
+        db,
+        "SELECT COUNT(*) AS n FROM job_questions WHERE job_delegation_id = ? AND asked_by IS NULL",
+        vec![v(job)],
+    )
+    .await;
+    assert_eq!(n, 2, "job_questions.asked_by is set to NULL");
+    assert_ok(
+        exec(db, "DELETE FROM job_delegations WHERE id = ?", vec![v(job)]).await,
+        "deleting the job",
+    );
+    for table in ["job_questions", "job_completions"] {
+        let n = count(db, &format!("SELECT COUNT(*) AS n FROM {table}"), vec![]).await;
+        assert_eq!(n, 0, "{table} rows cascade with their job");
+    }
+    // The preference for news of questions is a kind of its own.
+    let user = insert_user(db, "client").await;
+    let pref = |kind: &'static str| {
+        vec![
+            ("user_id", v(user)),
+            ("kind", v(kind)),
+            ("in_app", v(true)),
+            ("email", v(false)),
+            ("updated_at", v(t0())),
+        ]
+    };
+    assert_ok(
+        insert(db, "notification_preferences", pref("question")).await,
+        "a preference for questions",
+    );
+    assert_check_violation(
+        insert(db, "notification_preferences", pref("bogus")).await,
+        "notification_preferences_kind_check",
+    );
+}
+on_both!(job_questions_constraints => job_questions_constraints_sqlite, job_questions_constraints_postgres);
+
+/// SQLite rebuilds job_delegations for migration 17: on a file database with a pool of connections (as the server
+/// runs it), up and down keep the rows of the tables that refer to it, those references still hold, and every
+/// connection of the pool still enforces foreign keys.
+#[tokio::test]
+async fn sqlite_rebuild_on_a_pool_keeps_what_refers_to_the_table() {
+    let dir = std::env::temp_dir().join(format!("jd-rebuild-{}", Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.join("test.db").display());
+    let db = connect(&url, 8).await;
+    Migrator::up(&db, None).await.expect("migrate up");
+    let client = insert_client(&db).await;
+    let employee = insert_employee(&db).await;
+    let job = assert_ok(
+        try_insert_job(
+            &db,
+            &Job {
+                status: Some("needs_answer"),
+                assigned_employee_id: Some(employee),
+                ..Job::for_client(client)
+            },
+        )
+        .await,
+        "a job waiting for its client",
+    );
+    insert_question(&db, job, Some(employee)).await;
+    assert_ok(
+        try_insert_completion(&db, job, Some(employee), "submitted").await,
+        "a completion",
+    );
+    let completions = || count(&db, "SELECT COUNT(*) AS n FROM job_completions", vec![]);
+
+    Migrator::down(&db, Some(1)).await.expect("one step down");
+    assert_eq!(
+        completions().await,
+        1,
+        "the completion survives the rebuild"
+    );
+    Migrator::up(&db, None).await.expect("up again");
+    assert_eq!(completions().await, 1, "and the second rebuild");
+    for _ in 0..8 {
+        let on = query(&db, "PRAGMA foreign_keys", vec![]).await[0]
+            .try_get_by_index::<i64>(0)
+            .unwrap();
+        assert_eq!(on, 1, "every connection enforces foreign keys");
+    }
+    assert_fk_violation(try_insert_completion(&db, Uuid::new_v4(), None, "submitted").await);
+    assert_ok(
+        exec(
+            &db,
+            "DELETE FROM job_delegations WHERE id = ?",
+            vec![v(job)],
+        )
+        .await,
+        "deleting the job",
+    );
+    assert_eq!(
+        completions().await,
+        0,
+        "the completion cascades with its job"
+    );
+    db.close().await.unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
 #[test]
 fn migration_names_are_ordered_and_unique() {
     let names: Vec<String> = Migrator::migrations()
@@ -1946,6 +2165,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261201_000014_mfa",
             "m20261201_000015_push",
             "m20261201_000016_postings_proofs",
+            "m20261201_000017_job_questions",
         ]
     );
 }

@@ -145,16 +145,19 @@ pub enum NotificationKind {
     Proof,
     /// A job's deadline is near.
     Deadline,
+    /// A job needs the client's answer to a question (clients), or the client answered (assistants).
+    Question,
     /// Your account: activation and the like.
     Account,
 }
 
 impl NotificationKind {
-    pub const ALL: [NotificationKind; 5] = [
+    pub const ALL: [NotificationKind; 6] = [
         NotificationKind::Assignment,
         NotificationKind::Status,
         NotificationKind::Proof,
         NotificationKind::Deadline,
+        NotificationKind::Question,
         NotificationKind::Account,
     ];
 
@@ -164,6 +167,7 @@ impl NotificationKind {
             NotificationKind::Status => "status",
             NotificationKind::Proof => "proof",
             NotificationKind::Deadline => "deadline",
+            NotificationKind::Question => "question",
             NotificationKind::Account => "account",
         }
     }
@@ -178,6 +182,7 @@ impl NotificationKind {
             NotificationKind::Status => "Status change",
             NotificationKind::Proof => "Proof ready",
             NotificationKind::Deadline => "Deadline reminder",
+            NotificationKind::Question => "Questions about a job",
             NotificationKind::Account => "Account",
         }
     }
@@ -190,6 +195,9 @@ impl NotificationKind {
             }
             NotificationKind::Proof => "An application was submitted, with its screenshot.",
             NotificationKind::Deadline => "A job's deadline is a day away.",
+            NotificationKind::Question => {
+                "An application form asks something only the client can answer, or the client answered."
+            }
             NotificationKind::Account => "Your account was activated, and similar news.",
         }
     }
@@ -200,6 +208,7 @@ impl NotificationKind {
             "job_assigned" => NotificationKind::Assignment,
             "job_completed" => NotificationKind::Proof,
             "deadline_approaching" => NotificationKind::Deadline,
+            "job_question" | "job_answered" => NotificationKind::Question,
             "job_failed" | "job_expired" | "job_unassigned_too_long" => NotificationKind::Status,
             _ => NotificationKind::Account,
         }
@@ -245,6 +254,12 @@ pub struct NotificationChoices {
     #[serde(default)]
     pub deadline_push: Option<String>,
     #[serde(default)]
+    pub question_in_app: Option<String>,
+    #[serde(default)]
+    pub question_email: Option<String>,
+    #[serde(default)]
+    pub question_push: Option<String>,
+    #[serde(default)]
     pub account_in_app: Option<String>,
     #[serde(default)]
     pub account_email: Option<String>,
@@ -281,6 +296,12 @@ impl NotificationChoices {
                 in_app: on(&self.deadline_in_app),
                 email: on(&self.deadline_email),
                 push: on(&self.deadline_push),
+            },
+            NotificationPref {
+                kind: Question,
+                in_app: on(&self.question_in_app),
+                email: on(&self.question_email),
+                push: on(&self.question_push),
             },
             NotificationPref {
                 kind: Account,

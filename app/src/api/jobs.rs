@@ -16,6 +16,8 @@ pub enum JobStatus {
     /// Assigned, not started.
     Pending,
     InProgress,
+    /// The employee asked the client questions the profile cannot answer; waiting for the client's answers.
+    NeedsAnswer,
     Completed,
     Failed,
     Cancelled,
@@ -23,16 +25,18 @@ pub enum JobStatus {
 }
 
 impl JobStatus {
-    pub const ALL: [JobStatus; 7] = [
+    pub const ALL: [JobStatus; 8] = [
         JobStatus::Unassigned,
         JobStatus::Pending,
         JobStatus::InProgress,
+        JobStatus::NeedsAnswer,
         JobStatus::Completed,
         JobStatus::Failed,
         JobStatus::Cancelled,
         JobStatus::Expired,
     ];
-    /// Statuses that count towards an employee's open load.
+    /// Statuses that count towards an employee's open load and fill their queue. Not `NeedsAnswer`: a job waiting for
+    /// its client is nobody's work until the client answers (then it is `Pending` again).
     pub const ASSIGNED_OPEN: [JobStatus; 2] = [JobStatus::Pending, JobStatus::InProgress];
 
     pub fn as_str(self) -> &'static str {
@@ -40,6 +44,7 @@ impl JobStatus {
             JobStatus::Unassigned => "unassigned",
             JobStatus::Pending => "pending",
             JobStatus::InProgress => "in_progress",
+            JobStatus::NeedsAnswer => "needs_answer",
             JobStatus::Completed => "completed",
             JobStatus::Failed => "failed",
             JobStatus::Cancelled => "cancelled",
@@ -56,6 +61,7 @@ impl JobStatus {
             JobStatus::Unassigned => "Waiting for an assistant",
             JobStatus::Pending => "Assigned",
             JobStatus::InProgress => "In progress",
+            JobStatus::NeedsAnswer => "Waiting for the client",
             JobStatus::Completed => "Completed",
             JobStatus::Failed => "Failed",
             JobStatus::Cancelled => "Cancelled",
@@ -63,11 +69,23 @@ impl JobStatus {
         }
     }
 
+    /// The label the job's client reads: the same as [`JobStatus::label`], except that a job waiting for their answer
+    /// says so.
+    pub fn client_label(self) -> &'static str {
+        match self {
+            JobStatus::NeedsAnswer => "Needs your answer",
+            s => s.label(),
+        }
+    }
+
     /// Not finished: may still be cancelled or reassigned.
     pub fn is_open(self) -> bool {
         matches!(
             self,
-            JobStatus::Unassigned | JobStatus::Pending | JobStatus::InProgress
+            JobStatus::Unassigned
+                | JobStatus::Pending
+                | JobStatus::InProgress
+                | JobStatus::NeedsAnswer
         )
     }
 }
@@ -237,6 +255,18 @@ pub struct JobDetail {
     pub timeline: Vec<TimelineEntry>,
     /// How it ended, once the employee completed it.
     pub completion: Option<super::work::CompletionView>,
+    /// The questions the employee asked the client, the oldest first, with the answers given so far.
+    #[serde(default)]
+    pub questions: Vec<super::questions::JobQuestion>,
+}
+
+/// What asking the client answers (`POST /api/v1/jobs/{id}/questions`): the job, now waiting for the client, and
+/// every question on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct QuestionsAsked {
+    pub job: JobSummary,
+    pub questions: Vec<super::questions::JobQuestion>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]

@@ -9,6 +9,7 @@ pub mod error;
 pub mod jobs;
 pub mod notifications;
 pub mod push;
+pub mod questions;
 pub mod queue;
 pub mod rest;
 pub mod resumes;

@@ -88,6 +88,30 @@ pub struct ApplicationAnswers {
     /// For forms with a cover letter box.
     #[serde(default)]
     pub cover_letter: String,
+    /// Answers to other questions forms asked, kept for next time (one per question, compared regardless of case
+    /// and spacing). Left out of the JSON while there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub saved: Vec<SavedAnswer>,
+}
+
+/// A question a form asked and the client's answer to it, kept in their profile.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SavedAnswer {
+    pub question: String,
+    pub answer: String,
+}
+
+impl ApplicationAnswers {
+    /// Keep `answer` to `question`, replacing an earlier answer to the same question (case and spacing aside).
+    pub fn save(&mut self, question: &str, answer: &str) {
+        self.saved
+            .retain(|s| !super::questions::same_question(&s.question, question));
+        self.saved.push(SavedAnswer {
+            question: question.to_string(),
+            answer: answer.to_string(),
+        });
+    }
 }
 
 /// The values a yes/no answer may take (empty: not answered).

@@ -116,8 +116,9 @@ pub async fn assign_to<C: ConnectionTrait>(
     assign_picked(db, job, &e, by, meta).await
 }
 
-/// Give `job` to `employee`: status pending, timestamps, the employee's last-assigned time, a notification and a
-/// timeline entry. `by` is the admin who chose, or `None` for automatic distribution.
+/// Give `job` to `employee`: status pending (a job waiting for its client's answers keeps waiting), timestamps, the
+/// employee's last-assigned time, a notification and a timeline entry. `by` is the admin who chose, or `None` for
+/// automatic distribution.
 pub async fn assign_picked<C: ConnectionTrait>(
     db: &C,
     job: jobs::Model,
@@ -127,9 +128,14 @@ pub async fn assign_picked<C: ConnectionTrait>(
 ) -> Result<jobs::Model, AppError> {
     let t = now();
     let from = job.assigned_employee_id;
+    // A job waiting for its client's answers keeps waiting: the new employee gets it when the client answers.
+    let status = match job.status {
+        JobStatus::NeedsAnswer => JobStatus::NeedsAnswer,
+        _ => JobStatus::Pending,
+    };
     let mut am: jobs::ActiveModel = job.into();
     am.assigned_employee_id = Set(Some(employee.id));
-    am.status = Set(JobStatus::Pending);
+    am.status = Set(status);
     am.assigned_at = Set(Some(t));
     am.started_at = Set(None);
     am.updated_at = Set(t);

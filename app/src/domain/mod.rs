@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod policy;
 pub mod preferences;
 pub mod push;
+pub mod questions;
 pub mod quotas;
 pub mod recovery;
 pub mod resumes;

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod mfa;
 pub mod notifications;
 pub mod push;
+pub mod questions;
 pub mod queue;
 pub mod resumes;
 pub mod users;

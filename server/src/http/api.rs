@@ -78,6 +78,7 @@ pub fn routes(state: &AppState, settings: &ApiSettings) -> Router<AppState> {
         .route("/jobs/lookup", get(jobs::lookup))
         .route("/queue", get(work::queue))
         .route("/jobs/{id}/start", post(work::start))
+        .route("/jobs/{id}/questions", post(work::ask))
         .route("/jobs/{id}/application", get(work::application))
         .route("/jobs/{id}/resume", get(work::application_resume))
         .route(

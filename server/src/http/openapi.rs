@@ -38,6 +38,7 @@ use super::{auth, jobs, notifications, work};
         work::queue,
         work::start,
         work::complete,
+        work::ask,
         work::application,
         work::application_resume,
         notifications::list_notifications,
@@ -49,7 +50,7 @@ use super::{auth, jobs, notifications, work};
         (name = "auth", description = "Tokens"),
         (name = "account", description = "The signed-in user and their notifications"),
         (name = "jobs", description = "Delegating jobs (clients) and listing them"),
-        (name = "work", description = "The employee's queue, start and complete with proof"),
+        (name = "work", description = "The employee's queue, start, ask the client, and complete with proof"),
     )
 )]
 pub struct ApiDoc;

@@ -1,4 +1,4 @@
-//! REST `/api/v1/queue` and `/api/v1/jobs/{id}/start|complete`: the employee's side.
+//! REST `/api/v1/queue` and `/api/v1/jobs/{id}/start|complete|questions`: the employee's side.
 
 use app::{domain::work, rpc::AppState};
 use axum::{
@@ -9,9 +9,13 @@ use axum::{
 
 use super::{
     error::{ApiFail, ApiResult},
-    extract::{uuid_of, ApiQuery, Caller},
+    extract::{uuid_of, ApiJson, ApiQuery, Caller},
 };
-use app::api::{jobs::JobSummary, rest::ApiProblem};
+use app::api::{
+    jobs::{JobSummary, QuestionsAsked},
+    questions::AskQuestions,
+    rest::ApiProblem,
+};
 
 /// Query of `GET /api/v1/queue`.
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -86,6 +90,37 @@ pub async fn start(
     let id = uuid_of(&id, "job")?;
     let job = work::start(&state.db, &state.events, &caller.actor, id, &caller.meta).await?;
     Ok(Json(job))
+}
+
+/// Ask the job's client what the application form wants and the profile cannot tell (the job's employee, while
+/// working it): the job waits for the client (`needs_answer`) until every question is answered, then returns to the
+/// employee's queue.
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/questions", tag = "work", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Job id")),
+    request_body = AskQuestions,
+    responses(
+        (status = 201, description = "Asked; the job now waits for the client", body = QuestionsAsked),
+        (status = 403, description = "Not the job's employee", body = ApiProblem),
+        (status = 409, description = "The job is not being worked on", body = ApiProblem),
+        (status = 422, description = "No question, too many, or one empty or too long (`questions.<i>`)", body = ApiProblem),
+    ))]
+pub async fn ask(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<AskQuestions>,
+) -> ApiResult<(StatusCode, Json<QuestionsAsked>)> {
+    let id = uuid_of(&id, "job")?;
+    let asked = app::domain::questions::ask(
+        &state.db,
+        &state.events,
+        &caller.actor,
+        id,
+        &body.questions,
+        &caller.meta,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(asked)))
 }
 
 /// The completion form, as documented (the handler reads it as multipart).

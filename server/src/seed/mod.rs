@@ -339,6 +339,12 @@ pub async fn seed(
             match plan {
                 1 => {
                     work::start(db, events, &employee, job.id, &meta()).await?;
+                    // Every other one of these needs the client's answer to a question of the form.
+                    if job_no % 14 == 1 {
+                        let asked = ["Are you willing to relocate?".to_string()];
+                        app::domain::questions::ask(db, events, &employee, job.id, &asked, &meta())
+                            .await?;
+                    }
                 }
                 2 | 3 | 6 => {
                     work::start(db, events, &employee, job.id, &meta()).await?;

@@ -587,7 +587,7 @@ async fn people_choose_where_each_kind_of_news_reaches_them(b: Backend) {
 
     // Everything is on to begin with.
     let prefs = prefs_of(&app, &eve).await;
-    assert_eq!(prefs.as_array().unwrap().len(), 5);
+    assert_eq!(prefs.as_array().unwrap().len(), 6);
     assert!(prefs
         .as_array()
         .unwrap()

@@ -28,6 +28,7 @@ mod mfa;
 mod ops;
 mod postings;
 mod push;
+mod questions;
 mod resumes;
 mod schedule;
 mod security;

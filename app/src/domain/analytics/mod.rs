@@ -24,9 +24,9 @@ use crate::api::{
     AppError,
 };
 
-/// Jobs still open (waiting, assigned, in progress): written exactly as the partial index `idx_job_open` is, so both
-/// databases use it.
-const OPEN: &str = "status IN ('unassigned', 'pending', 'in_progress')";
+/// Jobs still open (waiting, assigned, in progress, waiting for the client's answer): written exactly as the partial
+/// index `idx_job_open` is (migration 17), so both databases use it.
+const OPEN: &str = "status IN ('unassigned', 'pending', 'in_progress', 'needs_answer')";
 
 /// Whose jobs the figures cover.
 #[derive(Debug, Clone, Copy)]

@@ -13,6 +13,7 @@ pub mod employees;
 pub mod instance_settings;
 pub mod job_completions;
 pub mod job_delegations;
+pub mod job_questions;
 pub mod login_throttles;
 pub mod mfa_recovery_codes;
 pub mod notification_preferences;

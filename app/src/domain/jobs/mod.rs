@@ -4,6 +4,7 @@
 //! - `delegate`: writing delegations, one or in bulk, and distributing them;
 //! - `query`: lists, summaries and one job's detail with its timeline;
 //! - `lifecycle`: the client's cancel and the admin's reassign;
+//! - `questions`: the questions asked on a job, as its page shows them;
 //! - `posting`: one identity per posting (site and job id), and keying rows written before it existed.
 
 mod delegate;
@@ -11,12 +12,14 @@ mod input;
 mod lifecycle;
 mod posting;
 mod query;
+mod questions;
 
 pub use delegate::{delegate, delegate_bulk};
 pub use input::{normalize_url, parse_deadline};
 pub use lifecycle::{cancel, lock_and_reload, reassign};
 pub use posting::{backfill_posting_keys, delegated_before, posting_key};
 pub use query::{completion_of, detail, list, summaries};
+pub use questions::questions_of;
 
 pub const BULK_MAX: usize = 50;
 pub(crate) const URL_MAX: usize = 2048;

@@ -293,6 +293,14 @@ pub(super) fn describe(
             String::new(),
         ),
         "job.start" => ("Started".into(), String::new()),
+        "job.ask" => (
+            "Asked the client".into(),
+            count_of(data, "questions", "question"),
+        ),
+        "job.answer" => (
+            "Client answered".into(),
+            count_of(data, "answered", "answer"),
+        ),
         "job.complete" => match data.get("outcome").and_then(|v| v.as_str()) {
             Some("failed") => (
                 "Could not be submitted".into(),
@@ -304,6 +312,15 @@ pub(super) fn describe(
             _ => ("Submitted".into(), String::new()),
         },
         other => (other.to_string(), String::new()),
+    }
+}
+
+/// "2 questions", from a number in the log entry's data.
+fn count_of(data: &serde_json::Value, key: &str, noun: &str) -> String {
+    match data.get(key).and_then(|v| v.as_u64()) {
+        Some(1) => format!("1 {noun}"),
+        Some(n) => format!("{n} {noun}s"),
+        None => String::new(),
     }
 }
 
@@ -385,6 +402,7 @@ pub async fn detail(
     let notes = job.notes.clone();
     let (started_at, completed_at) = (job.started_at, job.completed_at);
     let completion = completion_of(db, job.id).await?;
+    let questions = super::questions::questions_of(db, job.id).await?;
     Ok(JobDetail {
         job: summaries(db, vec![job]).await?.remove(0),
         notes,
@@ -392,6 +410,7 @@ pub async fn detail(
         completed_at,
         timeline,
         completion,
+        questions,
     })
 }
 

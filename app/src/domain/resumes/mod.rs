@@ -189,6 +189,38 @@ pub async fn save_profile(
     bundle(db, client.id).await
 }
 
+/// The most answers a profile keeps for next time; past it, the oldest go.
+pub const SAVED_MAX: usize = 200;
+
+/// Keep the client's answers (question, answer) in their profile for the next form that asks, each replacing an
+/// earlier answer to the same question (case and spacing aside). Runs in the caller's transaction.
+pub async fn save_answers<C: ConnectionTrait>(
+    db: &C,
+    client_id: Uuid,
+    answers: &[(String, String)],
+) -> Result<(), AppError> {
+    if answers.is_empty() {
+        return Ok(());
+    }
+    let row = ensure_profile(db, client_id).await?;
+    // A stored value that cannot be read is an error, not an empty profile: saving over it would erase it.
+    let mut stored: StoredContact =
+        serde_json::from_value(row.contact_info.clone()).map_err(|e| {
+            tracing::error!(error = %e, client = %client_id, "unreadable contact_info");
+            AppError::Internal
+        })?;
+    for (question, answer) in answers {
+        stored.answers.save(question, answer);
+    }
+    let excess = stored.answers.saved.len().saturating_sub(SAVED_MAX);
+    stored.answers.saved.drain(..excess);
+    let mut am: resume_profiles::ActiveModel = row.into();
+    am.contact_info = Set(json!(stored));
+    am.updated_at = Set(now());
+    am.update(db).await?;
+    Ok(())
+}
+
 /// The resume type, if the actor owns it (clients); otherwise a logged refusal.
 async fn own_type(
     db: &DatabaseConnection,

@@ -111,6 +111,13 @@ pub fn clean_profile(mut p: ResumeProfile) -> Result<ResumeProfile, AppError> {
     ] {
         *s = s.trim().to_ascii_lowercase();
     }
+    for a in &mut p.answers.saved {
+        t(&mut a.question);
+        t(&mut a.answer);
+    }
+    p.answers
+        .saved
+        .retain(|a| !(a.question.is_empty() && a.answer.is_empty()));
 
     let mut f = Vec::new();
     too_long(&mut f, "summary".into(), &p.summary, SUMMARY_MAX);
@@ -224,9 +231,49 @@ pub fn clean_profile(mut p: ResumeProfile) -> Result<ResumeProfile, AppError> {
         &p.answers.cover_letter,
         SUMMARY_MAX,
     );
+    saved_answers(&mut f, &mut p.answers.saved);
     if f.is_empty() {
         Ok(p)
     } else {
         Err(AppError::fields(f))
+    }
+}
+
+/// Answers kept for next time: each with its question, within the lengths a question may be asked with, at most
+/// [`super::SAVED_MAX`]; a question given twice keeps its last answer.
+fn saved_answers(f: &mut Vec<FieldError>, saved: &mut Vec<crate::api::resumes::SavedAnswer>) {
+    use crate::api::questions::{same_question, ANSWER_MAX, QUESTION_MAX};
+    let mut kept: Vec<crate::api::resumes::SavedAnswer> = Vec::new();
+    for a in saved.drain(..) {
+        kept.retain(|k| !same_question(&k.question, &a.question));
+        kept.push(a);
+    }
+    *saved = kept;
+    if saved.len() > super::SAVED_MAX {
+        f.push(FieldError {
+            field: "answers.saved".into(),
+            message: format!("Keep at most {} answers.", super::SAVED_MAX),
+        });
+    }
+    for (i, a) in saved.iter().enumerate() {
+        required(
+            f,
+            format!("answers.saved.{i}.question"),
+            &a.question,
+            "question",
+        );
+        required(f, format!("answers.saved.{i}.answer"), &a.answer, "answer");
+        too_long(
+            f,
+            format!("answers.saved.{i}.question"),
+            &a.question,
+            QUESTION_MAX,
+        );
+        too_long(
+            f,
+            format!("answers.saved.{i}.answer"),
+            &a.answer,
+            ANSWER_MAX,
+        );
     }
 }

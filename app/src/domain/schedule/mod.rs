@@ -47,10 +47,13 @@ impl Default for Rules {
 pub(crate) const BATCH: u64 = 200;
 
 pub(crate) fn open_statuses() -> Vec<&'static str> {
+    // A job waiting for its client's answers is reminded of (the client has to answer in time) and expires at its
+    // deadline like any open job.
     [
         JobStatus::Unassigned,
         JobStatus::Pending,
         JobStatus::InProgress,
+        JobStatus::NeedsAnswer,
     ]
     .map(JobStatus::as_str)
     .to_vec()

@@ -66,7 +66,11 @@ pub async fn remind_deadlines(
                     user,
                     "deadline_approaching",
                     &title,
-                    &format!("Due {}. Status: {}.", when(deadline), job.status.label()),
+                    &format!(
+                        "Due {}. Status: {}.",
+                        when(deadline),
+                        job.status.client_label()
+                    ),
                     Some(format!("/client/jobs?job={}", job.id)),
                 )
                 .await?;

@@ -14,7 +14,10 @@ use crate::{
         },
         AppError, CurrentUser, Page, Role,
     },
-    rpc::jobs::{get_job, list_jobs, CancelJob, DelegateBulk, DelegateJob},
+    rpc::{
+        jobs::{get_job, list_jobs, CancelJob, DelegateBulk, DelegateJob},
+        questions::AnswerQuestion,
+    },
 };
 
 /// Created by its section, outside any Suspense (see `admin_clients::ClientsData`).
@@ -25,6 +28,7 @@ pub struct ClientJobsData {
     pub delegate: ServerAction<DelegateJob>,
     pub bulk: ServerAction<DelegateBulk>,
     pub cancel: ServerAction<CancelJob>,
+    pub answer: ServerAction<AnswerQuestion>,
 }
 
 fn query_from_url() -> Memo<(JobQuery, Option<Uuid>)> {
@@ -50,6 +54,7 @@ impl ClientJobsData {
         let delegate = ServerAction::<DelegateJob>::new();
         let bulk = ServerAction::<DelegateBulk>::new();
         let cancel = ServerAction::<CancelJob>::new();
+        let answer = ServerAction::<AnswerQuestion>::new();
         let query = query_from_url();
         let live = crate::ui::shared::live::use_live();
         let changes = move || {
@@ -58,6 +63,7 @@ impl ClientJobsData {
                 delegate.version().get(),
                 bulk.version().get(),
                 cancel.version().get(),
+                answer.version().get(),
             )
         };
         let list = Resource::new(
@@ -79,6 +85,7 @@ impl ClientJobsData {
             delegate,
             bulk,
             cancel,
+            answer,
         }
     }
 }
@@ -278,18 +285,24 @@ fn BulkResults(lines: Vec<BulkLine>) -> impl IntoView {
     }
 }
 
+/// The status as its client reads it ("Needs your answer").
 fn status_badge(s: JobStatus) -> impl IntoView {
-    view! { <span class=format!("badge status-{}", s.as_str()) data-testid="job-status">{s.label()}</span> }
+    view! { <span class=format!("badge status-{}", s.as_str()) data-testid="job-status">{s.client_label()}</span> }
 }
 
 #[component]
 fn JobDetailCard(data: ClientJobsData) -> impl IntoView {
-    let ClientJobsData { detail, cancel, .. } = data;
+    let ClientJobsData {
+        detail,
+        cancel,
+        answer,
+        ..
+    } = data;
     view! {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(Some(d)) => view! { <JobDetailView detail=d cancel=Some(cancel) /> }.into_any(),
+                    Ok(Some(d)) => view! { <JobDetailView detail=d cancel=Some(cancel) answer /> }.into_any(),
                     Ok(None) => ().into_any(),
                     Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                 }
@@ -298,22 +311,28 @@ fn JobDetailCard(data: ClientJobsData) -> impl IntoView {
     }
 }
 
-/// A job with its facts, how it ended and its timeline; `cancel` for its client while it is open.
+/// A job with its facts, its questions, how it ended and its timeline; `cancel` for its client while it is open,
+/// `answer` for its client to answer the questions (the status then reads as the client reads it).
 #[component]
 pub fn JobDetailView(
     detail: JobDetail,
     cancel: Option<ServerAction<CancelJob>>,
     #[prop(default = "/client/jobs")] back: &'static str,
+    #[prop(optional)] answer: Option<ServerAction<AnswerQuestion>>,
 ) -> impl IntoView {
     let job = detail.job.clone();
     let cancel = cancel.filter(|_| job.status.is_open());
+    let status = match answer {
+        Some(_) => status_badge(job.status).into_any(),
+        None => view! { <span class=format!("badge status-{}", job.status.as_str()) data-testid="job-status">{job.status.label()}</span> }.into_any(),
+    };
     view! {
         <section class="card" data-testid="job-detail">
             <p><a href=back>"← All jobs"</a></p>
             <h2>{job.heading()}</h2>
             <p class="job-url"><a href=job.job_url.clone() target="_blank" rel="noopener noreferrer">{job.job_url.clone()}</a></p>
             <dl class="facts">
-                <dt>"Status"</dt><dd>{status_badge(job.status)}</dd>
+                <dt>"Status"</dt><dd>{status}</dd>
                 <dt>"Assistant"</dt><dd data-testid="job-employee">{job.employee_name.clone().unwrap_or_else(|| "Not assigned yet".into())}</dd>
                 <dt>"Priority"</dt><dd>{job.priority.label()}</dd>
                 <dt>"Resume"</dt><dd>{job.resume_type_name.clone().unwrap_or_else(|| "—".into())}</dd>
@@ -322,6 +341,7 @@ pub fn JobDetailView(
                 <dt>"Delegated"</dt><dd>{when(job.delegated_at)}</dd>
             </dl>
             {(!detail.notes.is_empty()).then(|| view! { <p class="notes">{detail.notes.clone()}</p> })}
+            <super::questions::JobQuestions job_id=job.id questions=detail.questions.clone() answer=answer.filter(|_| job.status.is_open()) />
             <crate::ui::employee::work::Completion detail=detail.clone() />
             <h3>"Timeline"</h3>
             <ol class="timeline" data-testid="timeline">
@@ -375,7 +395,7 @@ fn JobList(data: ClientJobsData) -> impl IntoView {
                     <select id="jf-status" name="status">
                         <option value="">"Any"</option>
                         {JobStatus::ALL.into_iter().map(|s| view! {
-                            <option value=s.as_str() selected=move || query.get().0.status == Some(s)>{s.label()}</option>
+                            <option value=s.as_str() selected=move || query.get().0.status == Some(s)>{s.client_label()}</option>
                         }).collect_view()}
                     </select>
                 </div>

@@ -3,6 +3,7 @@
 
 pub mod jobs;
 pub mod profile;
+pub mod questions;
 pub mod resumes;
 
 use leptos::prelude::*;

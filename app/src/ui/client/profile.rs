@@ -64,6 +64,10 @@ fn describe_field(path: &str) -> String {
         ),
         ["contact", f] => format!("Contact: {f}"),
         ["answers", f] => format!("Answers: {f}"),
+        ["answers", "saved", i, f] => format!(
+            "Saved answer {}: {f}",
+            i.parse::<usize>().map(|n| n + 1).unwrap_or(0)
+        ),
         _ => path.to_string(),
     }
 }
@@ -72,6 +76,8 @@ fn describe_field(path: &str) -> String {
 fn ProfileForm(initial: ResumeProfile, save: ServerAction<SaveResumeProfile>) -> impl IntoView {
     let exp_init = StoredValue::new(initial.experience.clone());
     let edu_init = StoredValue::new(initial.education.clone());
+    let saved_init = StoredValue::new(initial.answers.saved.clone());
+    let saved_keys = RwSignal::new((0..initial.answers.saved.len()).collect::<Vec<_>>());
     let exp_keys = RwSignal::new((0..initial.experience.len()).collect::<Vec<_>>());
     let edu_keys = RwSignal::new((0..initial.education.len()).collect::<Vec<_>>());
     let next = StoredValue::new(1000usize);
@@ -101,8 +107,12 @@ fn ProfileForm(initial: ResumeProfile, save: ServerAction<SaveResumeProfile>) ->
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         #[cfg(feature = "hydrate")]
-        if let Some(profile) = read_form(&ev, &exp_keys.get_untracked(), &edu_keys.get_untracked())
-        {
+        if let Some(profile) = read_form(
+            &ev,
+            &exp_keys.get_untracked(),
+            &edu_keys.get_untracked(),
+            &saved_keys.get_untracked(),
+        ) {
             save.dispatch(SaveResumeProfile { profile });
         }
     };
@@ -196,10 +206,29 @@ fn ProfileForm(initial: ResumeProfile, save: ServerAction<SaveResumeProfile>) ->
                 <p class="field-error" role="alert">{move || err("answers.cover_letter").get().unwrap_or_default()}</p>
             </div>
 
+            <h3>"Saved answers"</h3>
+            <p class="muted small">"Answers you kept from your assistant's questions; they fill the same questions next time."</p>
+            <For each=move || saved_keys.get() key=|k| *k let:k>
+                {
+                    let a = saved_init.with_value(|v| v.get(k).cloned()).unwrap_or_default();
+                    view! {
+                        <fieldset class="entry" data-testid="saved-answer">
+                            <Input label="Question" name=format!("saved-{k}-question") value=a.question />
+                            <div class="field">
+                                <label for=format!("saved-{k}-answer")>"Answer"</label>
+                                <textarea id=format!("saved-{k}-answer") name=format!("saved-{k}-answer") rows="2" maxlength="2000">{a.answer}</textarea>
+                            </div>
+                            <button type="button" class="btn btn-ghost" data-testid="remove-saved-answer" on:click=move |_| saved_keys.update(|v| v.retain(|x| *x != k))>"Remove answer"</button>
+                        </fieldset>
+                    }
+                }
+            </For>
+            <button type="button" class="btn" data-testid="add-saved-answer" on:click=move |_| { let k = fresh(); saved_keys.update(|v| v.push(k)) }>"Add an answer"</button>
+
             <FormAlert error=general />
             <ul class="field-errors">
                 {move || errors.get().into_iter()
-                    .filter(|e| e.field.starts_with("experience") || e.field.starts_with("education"))
+                    .filter(|e| e.field.starts_with("experience") || e.field.starts_with("education") || e.field.starts_with("answers.saved"))
                     .map(|e| view! { <li>{format!("{}: {}", describe_field(&e.field), e.message)}</li> })
                     .collect_view()}
             </ul>
@@ -253,8 +282,15 @@ fn Input(
 
 /// The profile as typed. Entirely blank entries are left out so the server's positions match what is shown.
 #[cfg(feature = "hydrate")]
-fn read_form(ev: &leptos::ev::SubmitEvent, exp: &[usize], edu: &[usize]) -> Option<ResumeProfile> {
-    use crate::api::resumes::{ApplicationAnswers, ContactInfo, Education, Experience};
+fn read_form(
+    ev: &leptos::ev::SubmitEvent,
+    exp: &[usize],
+    edu: &[usize],
+    saved: &[usize],
+) -> Option<ResumeProfile> {
+    use crate::api::resumes::{
+        ApplicationAnswers, ContactInfo, Education, Experience, SavedAnswer,
+    };
     use wasm_bindgen::JsCast;
     let form = ev.target()?.dyn_into::<web_sys::HtmlFormElement>().ok()?;
     let data = web_sys::FormData::new_with_form(&form).ok()?;
@@ -325,6 +361,14 @@ fn read_form(ev: &leptos::ev::SubmitEvent, exp: &[usize], edu: &[usize]) -> Opti
             needs_sponsorship: get("answers-needs_sponsorship"),
             how_heard: get("answers-how_heard"),
             cover_letter: get("answers-cover_letter"),
+            saved: saved
+                .iter()
+                .map(|k| SavedAnswer {
+                    question: get(&format!("saved-{k}-question")),
+                    answer: get(&format!("saved-{k}-answer")),
+                })
+                .filter(|a| !(a.question.trim().is_empty() && a.answer.trim().is_empty()))
+                .collect(),
         },
     })
 }

@@ -1,6 +1,7 @@
 //! The employee's screens, nested under `/employee`: the live queue, the history and their own figures.
 
 mod proof;
+mod questions;
 pub mod work;
 
 use leptos::prelude::*;

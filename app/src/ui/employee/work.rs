@@ -19,6 +19,7 @@ use crate::{
     rpc::{
         assignments::SetAvailability,
         jobs::{get_job, list_jobs},
+        questions::AskClient,
         resumes::get_resumes,
         work::{employee_queue, my_stats, ReturnJob, StartJob},
     },
@@ -34,6 +35,7 @@ pub struct WorkData {
     pub start: ServerAction<StartJob>,
     pub give_back: ServerAction<ReturnJob>,
     pub availability: ServerAction<SetAvailability>,
+    pub ask: ServerAction<AskClient>,
     /// Bumped after each completion.
     pub completed: RwSignal<u32>,
 }
@@ -54,6 +56,7 @@ impl WorkData {
         let start = ServerAction::<StartJob>::new();
         let give_back = ServerAction::<ReturnJob>::new();
         let availability = ServerAction::<SetAvailability>::new();
+        let ask = ServerAction::<AskClient>::new();
         let completed = RwSignal::new(0u32);
         let q = use_query_map();
         let client = Memo::new(move |_| {
@@ -69,6 +72,7 @@ impl WorkData {
                 start.version().get(),
                 give_back.version().get(),
                 availability.version().get(),
+                ask.version().get(),
                 completed.get(),
             )
         };
@@ -128,6 +132,7 @@ impl WorkData {
             start,
             give_back,
             availability,
+            ask,
             completed,
         }
     }
@@ -282,6 +287,7 @@ fn WorkJob(
     let WorkData {
         start,
         give_back,
+        ask,
         completed,
         ..
     } = data;
@@ -340,6 +346,7 @@ fn WorkJob(
                     ].into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(" · ")}</p>
                 </div>
             </details>
+            <crate::ui::client::questions::JobQuestions job_id=job.id questions=detail.questions.clone() answer=None />
             {match job.status {
                 crate::api::jobs::JobStatus::Pending => view! {
                     <div class="row-actions">
@@ -352,6 +359,7 @@ fn WorkJob(
                     <FormAlert error=form_error(start.value()) />
                 }.into_any(),
                 crate::api::jobs::JobStatus::InProgress => view! {
+                    <super::questions::AskForm id=job.id ask />
                     <CompleteForm id=job.id completed />
                     <div class="row-actions"><GiveBack id=job.id action=give_back /></div>
                 }.into_any(),
