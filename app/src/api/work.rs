@@ -102,18 +102,3 @@ pub struct EmployeeStats {
     /// From start to completion, over every job they completed.
     pub average_minutes: Option<f64>,
 }
-
-/// `GET /api/v1/jobs/{id}/application`: what the assigned employee needs to fill the job's application form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct ApplicationPacket {
-    pub job: crate::api::jobs::JobSummary,
-    pub first_name: String,
-    pub last_name: String,
-    /// The profile's e-mail address, else the account's.
-    pub email: String,
-    #[cfg_attr(feature = "ssr", schema(value_type = Object))]
-    pub profile: crate::api::resumes::ResumeProfile,
-    /// The resume the client chose for this job, fetched from `/api/v1/jobs/{id}/resume`.
-    pub resume: Option<crate::api::resumes::ResumeTypeView>,
-}

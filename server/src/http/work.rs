@@ -209,7 +209,7 @@ pub async fn complete(
 #[utoipa::path(get, path = "/api/v1/jobs/{id}/application", tag = "work", security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "Job id")),
     responses(
-        (status = 200, body = app::api::work::ApplicationPacket),
+        (status = 200, body = app::api::resumes::ApplicationPacket),
         (status = 403, description = "Not the job's employee", body = ApiProblem),
         (status = 409, description = "The job is not open", body = ApiProblem),
     ))]
@@ -217,7 +217,7 @@ pub async fn application(
     State(state): State<AppState>,
     caller: Caller,
     Path(id): Path<String>,
-) -> ApiResult<Json<app::api::work::ApplicationPacket>> {
+) -> ApiResult<Json<app::api::resumes::ApplicationPacket>> {
     let id = uuid_of(&id, "job")?;
     Ok(Json(
         work::application(&state.db, &caller.actor, id, &caller.meta).await?,

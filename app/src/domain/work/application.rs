@@ -5,7 +5,7 @@ use sea_orm::{DatabaseConnection, EntityTrait};
 use uuid::Uuid;
 
 use super::{own_job, Actor, RequestMeta};
-use crate::api::{jobs::JobStatus, work::ApplicationPacket, AppError};
+use crate::api::{jobs::JobStatus, resumes::ApplicationPacket, AppError};
 use crate::domain::{
     entities::{clients, job_delegations as jobs, users},
     infra::storage::Storage,
