@@ -210,7 +210,7 @@ async fn main() {
                 let t = Instant::now();
                 match name {
                     "admin overview (all figures, tables)" => {
-                        analytics::for_admin(&db, &admin, &period, &meta)
+                        analytics::for_admin(&db, &db, &admin, &period, &meta)
                             .await
                             .unwrap();
                     }

@@ -6,7 +6,10 @@ use clap::Args;
 
 use crate::error::StartupError;
 
+mod scale;
 mod session_key;
+
+pub use scale::ScaleConfig;
 
 #[derive(Debug, Clone, Args)]
 pub struct Config {
@@ -322,6 +325,9 @@ pub struct Config {
     /// Path-style bucket addresses (needed by most self-hosted S3 servers).
     #[arg(long, env = "S3_PATH_STYLE", default_value_t = false, global = true)]
     pub s3_path_style: bool,
+
+    #[command(flatten)]
+    pub scale: ScaleConfig,
 }
 
 impl Config {
@@ -432,6 +438,7 @@ impl Config {
 
     pub fn rates(&self) -> app::domain::infra::limits::RateConfig {
         app::domain::infra::limits::RateConfig {
+            shared: None,
             signups_per_hour: self.rate_signups_per_hour,
             setups_per_hour: self.rate_setups_per_hour,
             logins_per_minute: self.rate_logins_per_minute,

@@ -37,6 +37,26 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, StartupError> {
     Ok(Database::connect(opts).await?)
 }
 
+/// A pool on the read replica, connected on first use (a replica that is down at start does not stop it), with short
+/// timeouts so that a replica that stops answering hands its reads to the primary quickly.
+pub async fn connect_replica(url: &str) -> Result<DatabaseConnection, StartupError> {
+    if !url.starts_with("postgres") {
+        return Err(StartupError::Config(
+            "DATABASE_READ_URL must be a PostgreSQL URL (a streaming replica of DATABASE_URL)"
+                .into(),
+        ));
+    }
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.max_connections(10)
+        .min_connections(0)
+        .connect_timeout(Duration::from_secs(1))
+        .acquire_timeout(Duration::from_secs(1))
+        .test_before_acquire_if_idle_for(Duration::from_secs(5))
+        .sqlx_logging(false)
+        .connect_lazy(true);
+    Ok(Database::connect(opts).await?)
+}
+
 /// Apply every pending migration. A failure stops startup: never serve on a half-migrated schema.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), StartupError> {
     Migrator::up(db, None).await?;

@@ -46,6 +46,10 @@ pub struct Settings {
     pub api: crate::http::api::ApiSettings,
     /// Lets non-loopback callers read `/metrics` (as a bearer token).
     pub metrics_token: Option<String>,
+    /// The read replica (`DATABASE_READ_URL`), connected lazily: a replica that is down at start is only skipped.
+    pub read_db: Option<DatabaseConnection>,
+    /// This process's name in `/metrics` and `/readyz`.
+    pub replica_name: String,
 }
 
 impl Settings {
@@ -53,6 +57,12 @@ impl Settings {
         let origin = config.public_origin(bound)?;
         let mailer = Arc::new(config.mailer(&origin)?);
         tracing::info!(mail = %mailer.describe(), "mail");
+        let mut rates = config.rates();
+        rates.shared = config.scale.shared_counts().await?;
+        let read_db = match config.scale.database_read_url.as_deref() {
+            Some(url) if !url.trim().is_empty() => Some(db::connect_replica(url).await?),
+            _ => None,
+        };
         let pusher = Arc::new(config.pusher(&origin)?);
         Ok(Settings {
             mailer,
@@ -64,12 +74,14 @@ impl Settings {
                 .clone()
                 .filter(|t| !t.trim().is_empty()),
             storage: storage(config).await?,
+            read_db,
+            replica_name: config.scale.replica_name(bound),
             auth: AuthConfig {
                 public_origin: config.public_origin(bound)?,
                 idle_timeout: config.idle_timeout(),
                 absolute_timeout: config.absolute_timeout(),
                 throttle: ThrottleConfig::default(),
-                rates: config.rates(),
+                rates,
                 signin_days: config.api_signin_days,
                 push_loopback: config.push_allow_loopback,
                 mfa_required: config.mfa_required_roles()?,
@@ -146,8 +158,13 @@ pub fn router(
     }
     let https = settings.auth.https();
     let idle = time::Duration::seconds(settings.auth.idle_timeout.as_secs() as i64);
+    let reads = match settings.read_db {
+        Some(replica) => app::domain::infra::reads::Reads::with_replica(db.clone(), replica),
+        None => app::domain::infra::reads::Reads::primary_only(db.clone()),
+    };
     let state = AppState {
         db: db.clone(),
+        reads,
         auth: Arc::new(settings.auth),
         leptos_options: settings.leptos_options.clone(),
         storage: settings.storage.clone(),
@@ -171,7 +188,8 @@ pub fn router(
 
     let events = state.events.clone();
     let ops = Arc::new(crate::http::ops::Ops {
-        metrics: crate::http::ops::Metrics::new(),
+        metrics: crate::http::ops::Metrics::new(&settings.replica_name),
+        replica: settings.replica_name.clone(),
         // Three missed heartbeats and the lane's worker is taken for dead (as the queue itself does).
         worker_grace: settings.queue.heartbeat * 3 + Duration::from_secs(5),
         metrics_token: settings.metrics_token.clone(),

@@ -39,6 +39,7 @@ fn day(field: &str, raw: &Option<String>, f: &mut Vec<FieldError>) -> Option<Nai
 
 pub async fn list(
     db: &DatabaseConnection,
+    reads: &DatabaseConnection,
     actor: &Actor,
     q: &ActivityQuery,
     meta: &RequestMeta,
@@ -56,6 +57,8 @@ pub async fn list(
         )
         .await);
     }
+    // Past the check: the log may be read from the read replica.
+    let db = reads;
     let mut f = Vec::new();
     let from = day("from", &q.from, &mut f);
     let to = day("to", &q.to, &mut f);

@@ -9,7 +9,13 @@ use crate::api::{activity::*, *};
 pub async fn list_activity(query: ActivityQuery) -> Result<Page<ActivityEntry>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
-        crate::domain::activity::list(&state.db, &actor, &query, &meta).await
+        let (db, actor, query, meta) = (&state.db, &actor, &query, &meta);
+        state
+            .reads
+            .run(|reads| async move {
+                crate::domain::activity::list(db, &reads, actor, query, meta).await
+            })
+            .await
     })
     .await
 }

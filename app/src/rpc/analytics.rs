@@ -10,7 +10,13 @@ pub async fn get_client_analytics(from: String, to: String) -> Result<ClientAnal
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
         let period = Period::parse(&from, &to, chrono::Utc::now().date_naive())?;
-        crate::domain::analytics::for_client(&state.db, &actor, &period, &meta).await
+        let (db, actor, period, meta) = (&state.db, &actor, &period, &meta);
+        state
+            .reads
+            .run(|reads| async move {
+                crate::domain::analytics::for_client(db, &reads, actor, period, meta).await
+            })
+            .await
     })
     .await
 }
@@ -24,7 +30,13 @@ pub async fn get_employee_analytics(
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
         let period = Period::parse(&from, &to, chrono::Utc::now().date_naive())?;
-        crate::domain::analytics::for_employee(&state.db, &actor, &period, &meta).await
+        let (db, actor, period, meta) = (&state.db, &actor, &period, &meta);
+        state
+            .reads
+            .run(|reads| async move {
+                crate::domain::analytics::for_employee(db, &reads, actor, period, meta).await
+            })
+            .await
     })
     .await
 }
@@ -35,7 +47,13 @@ pub async fn get_admin_analytics(from: String, to: String) -> Result<AdminAnalyt
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
         let period = Period::parse(&from, &to, chrono::Utc::now().date_naive())?;
-        crate::domain::analytics::for_admin(&state.db, &actor, &period, &meta).await
+        let (db, actor, period, meta) = (&state.db, &actor, &period, &meta);
+        state
+            .reads
+            .run(|reads| async move {
+                crate::domain::analytics::for_admin(db, &reads, actor, period, meta).await
+            })
+            .await
     })
     .await
 }

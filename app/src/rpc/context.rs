@@ -26,6 +26,8 @@ use crate::{
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
+    /// The heavy reads that may lag a little: the read replica while it answers, else `db`.
+    pub reads: crate::domain::infra::reads::Reads,
     pub auth: Arc<AuthConfig>,
     pub leptos_options: LeptosOptions,
     /// Uploaded files (resumes, proof screenshots).

@@ -66,6 +66,7 @@ pub fn routes(state: &AppState, settings: &ApiSettings) -> Router<AppState> {
     let limits = Arc::new(Limits::new(
         settings.rate_per_minute,
         settings.auth_rate_per_minute,
+        state.auth.rates.shared.clone(),
     ));
     let api = Router::new()
         .route("/auth/login", post(auth::login))

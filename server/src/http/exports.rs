@@ -128,9 +128,10 @@ async fn jobs_csv(
     .await?;
     let period = Period::parse(&q.from, &q.to, chrono::Utc::now().date_naive())?;
     let export = analytics::JobExport::authorize(&state.db, &actor, &period, &meta).await?;
-    let db = state.db.clone();
+    // The pages come from the read replica while it answers (the primary otherwise).
+    let reads = state.reads.clone();
     let pages = futures_util::stream::unfold(Progress::Start, move |progress| {
-        let (db, export) = (db.clone(), export.clone());
+        let (reads, export) = (reads.clone(), export.clone());
         async move {
             let after = match progress {
                 Progress::Start => {
@@ -142,7 +143,11 @@ async fn jobs_csv(
                 Progress::After(after) => after,
                 Progress::Done => return None,
             };
-            match export.page(&db, after).await {
+            let export = &export;
+            match reads
+                .run(|db| async move { export.page(&db, after).await })
+                .await
+            {
                 Ok((jobs, _)) if jobs.is_empty() => None,
                 Ok((jobs, next)) => {
                     let full = jobs.len() as u64 == analytics::JobExport::PAGE;
@@ -192,7 +197,13 @@ async fn employees_csv(
     )
     .await?;
     let period = Period::parse(&q.from, &q.to, chrono::Utc::now().date_naive())?;
-    let rows = analytics::export_employees(&state.db, &actor, &period, &meta).await?;
+    let (db, actor, period_ref, meta) = (&state.db, &actor, &period, &meta);
+    let rows = state
+        .reads
+        .run(|reads| async move {
+            analytics::export_employees(db, &reads, actor, period_ref, meta).await
+        })
+        .await?;
     let body = table(
         &[
             "employee",
@@ -231,7 +242,14 @@ async fn clients_csv(
     )
     .await?;
     let period = Period::parse(&q.from, &q.to, chrono::Utc::now().date_naive())?;
-    let rows = analytics::export_clients(&state.db, &actor, &period, &meta).await?;
+    let (db, actor, period_ref, meta) = (&state.db, &actor, &period, &meta);
+    let rows =
+        state
+            .reads
+            .run(|reads| async move {
+                analytics::export_clients(db, &reads, actor, period_ref, meta).await
+            })
+            .await?;
     let body = table(
         &[
             "client",

@@ -1,4 +1,5 @@
-//! Per-address rate limits of the REST API.
+//! Per-address flood limits of the REST API: counted in Redis when it is configured (one count for every replica),
+//! else in this process's memory.
 
 use std::{net::IpAddr, num::NonZeroU32, sync::Arc};
 
@@ -19,6 +20,35 @@ use super::error::ApiFail;
 pub struct Limits {
     all: DefaultKeyedRateLimiter<IpAddr>,
     auth: DefaultKeyedRateLimiter<IpAddr>,
+    per_minute: u32,
+    auth_per_minute: u32,
+    shared: Option<app::domain::infra::shared_counts::SharedCounts>,
+}
+
+/// Count one call of `ip` in Redis (fixed one-minute windows); `Some(verdict)` when Redis answered.
+async fn shared_verdict(
+    limits: &Limits,
+    ip: IpAddr,
+    is_auth: bool,
+) -> Option<Result<(), AppError>> {
+    let shared = limits.shared.as_ref()?;
+    let now = chrono::Utc::now().timestamp();
+    let start = now.div_euclid(60) * 60;
+    let refuse = AppError::TooManyRequests {
+        retry_after_secs: (start + 60 - now).max(1) as u64,
+    };
+    let mut checks = vec![("api", limits.per_minute)];
+    if is_auth {
+        checks.push(("api-auth", limits.auth_per_minute));
+    }
+    for (name, max) in checks {
+        // Redis not answering: counted in this process instead.
+        let n = shared.hit(&format!("{name}:{ip}"), start, 60).await?;
+        if n > i64::from(max.max(1)) {
+            return Some(Err(refuse));
+        }
+    }
+    Some(Ok(()))
 }
 
 fn quota(per_minute: u32) -> Quota {
@@ -36,6 +66,12 @@ pub async fn rate_limit(
         .and_then(|ip| ip.parse::<IpAddr>().ok())
         .unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let is_auth = parts.uri.path().contains("/auth/") && parts.method == Method::POST;
+    if let Some(verdict) = shared_verdict(&limits, ip, is_auth).await {
+        return match verdict {
+            Ok(()) => next.run(Request::from_parts(parts, body)).await,
+            Err(e) => ApiFail::from(e).into_response(),
+        };
+    }
     let mut verdict = limits.all.check_key(&ip);
     if verdict.is_ok() && is_auth {
         verdict = limits.auth.check_key(&ip);
@@ -52,10 +88,19 @@ pub async fn rate_limit(
 }
 
 impl Limits {
-    pub fn new(per_minute: u32, auth_per_minute: u32) -> Limits {
+    /// Limits of `per_minute` calls per address, `auth_per_minute` of them sign-ins; shared through Redis when
+    /// `shared` is set.
+    pub fn new(
+        per_minute: u32,
+        auth_per_minute: u32,
+        shared: Option<app::domain::infra::shared_counts::SharedCounts>,
+    ) -> Limits {
         Limits {
             all: RateLimiter::keyed(quota(per_minute)),
             auth: RateLimiter::keyed(quota(auth_per_minute)),
+            per_minute,
+            auth_per_minute,
+            shared,
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Operations: `/healthz` (the process answers), `/readyz` (the database answers and every queue lane has a live
-//! worker), `/metrics` (Prometheus/OpenMetrics text: request latency per route, error counts, queue depth per lane,
-//! jobs by state).
+//! worker; also whether the read replica and Redis answer), `/metrics` (Prometheus/OpenMetrics text: request latency
+//! per route, error counts, queue depth per lane, jobs by state; every series carries the replica's name).
 
 use std::{
     sync::{atomic::AtomicI64, Arc},
@@ -79,8 +79,15 @@ fn latency_histogram() -> Histogram {
 }
 
 impl Metrics {
-    pub fn new() -> Metrics {
-        let mut registry = Registry::default();
+    /// Metrics whose every series carries `replica="<name>"`, so that one scrape target tells its replicas apart.
+    pub fn new(replica: &str) -> Metrics {
+        let mut registry = Registry::with_labels(
+            [(
+                std::borrow::Cow::Borrowed("replica"),
+                std::borrow::Cow::Owned(replica.to_string()),
+            )]
+            .into_iter(),
+        );
         let requests = Family::<RequestLabels, Counter>::default();
         let errors = Family::<ErrorLabels, Counter>::default();
         let latency = Family::<RouteLabels, Histogram>::new_with_constructor(
@@ -156,12 +163,6 @@ impl Metrics {
     }
 }
 
-impl Default for Metrics {
-    fn default() -> Self {
-        Metrics::new()
-    }
-}
-
 /// What the ops endpoints need besides the app state.
 pub struct Ops {
     pub metrics: Metrics,
@@ -171,6 +172,8 @@ pub struct Ops {
     pub metrics_token: Option<String>,
     /// The lanes this process runs, if any (restarts and why they last stopped).
     pub lanes: Arc<crate::queue::LaneHealth>,
+    /// This process's name (`REPLICA_NAME`).
+    pub replica: String,
 }
 
 /// Middleware: time every request and count it by route pattern (never by raw path, so labels stay few).
@@ -267,6 +270,20 @@ async fn readyz(
             }),
         );
     }
+    // The read replica and Redis only help: without them the primary does their work, so neither makes a replica
+    // unready; they are reported so that every replica shows the same view of the layout.
+    let read_replica = match state.reads.state() {
+        app::domain::infra::reads::ReplicaState::None => "none",
+        app::domain::infra::reads::ReplicaState::Serving => "ok",
+        app::domain::infra::reads::ReplicaState::Down => "down: reading the primary",
+    };
+    let redis = match &state.auth.rates.shared {
+        None => "none".to_string(),
+        Some(counts) => match tokio::time::timeout(Duration::from_secs(1), counts.ping()).await {
+            Ok(Ok(())) => "ok".to_string(),
+            _ => "unreachable: counting in the database".to_string(),
+        },
+    };
     // The lanes this process runs (none in `serve --no-workers`): one waiting to be restarted is not ready.
     let here = ops.lanes.snapshot();
     ready &= here.values().all(|l| l.running);
@@ -281,6 +298,9 @@ async fn readyz(
             "status": if ready { "ready" } else { "not ready" },
             "database": database,
             "queue": queue,
+            "read_replica": read_replica,
+            "redis": redis,
+            "served_by": ops.replica,
             "workers_here": here,
         })),
     )

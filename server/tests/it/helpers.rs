@@ -196,6 +196,8 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
         },
         api: Default::default(),
         metrics_token: None,
+        read_db: None,
+        replica_name: format!("test:{}", addr.port()),
     }
 }
 

@@ -30,6 +30,7 @@ mod postings;
 mod push;
 mod questions;
 mod resumes;
+mod scale;
 mod schedule;
 mod security;
 mod sessions;

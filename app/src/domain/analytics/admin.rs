@@ -75,6 +75,7 @@ pub(super) struct Backlog {
 /// completion-rate alert.
 pub async fn for_admin(
     db: &DatabaseConnection,
+    reads: &DatabaseConnection,
     actor: &Actor,
     period: &Period,
     meta: &RequestMeta,
@@ -93,6 +94,8 @@ pub async fn for_admin(
         )
         .await);
     }
+    // Past the check: the figures may come from the read replica.
+    let db = reads;
     let backend = db.get_database_backend();
     let figures = figures(db, period, Scope::All).await?;
     // Jobs that ended in the period, per employee, client and status: both tables come from these few rows.

@@ -94,19 +94,21 @@ impl JobExport {
 /// The employee table, for the CSV export (admins).
 pub async fn export_employees(
     db: &DatabaseConnection,
+    reads: &DatabaseConnection,
     actor: &Actor,
     period: &Period,
     meta: &RequestMeta,
 ) -> Result<Vec<EmployeeRow>, AppError> {
-    Ok(for_admin(db, actor, period, meta).await?.employees)
+    Ok(for_admin(db, reads, actor, period, meta).await?.employees)
 }
 
 /// The client table, for the CSV export (admins).
 pub async fn export_clients(
     db: &DatabaseConnection,
+    reads: &DatabaseConnection,
     actor: &Actor,
     period: &Period,
     meta: &RequestMeta,
 ) -> Result<Vec<ClientRow>, AppError> {
-    Ok(for_admin(db, actor, period, meta).await?.clients)
+    Ok(for_admin(db, reads, actor, period, meta).await?.clients)
 }

@@ -249,11 +249,14 @@ pub async fn figures<C: ConnectionTrait>(
 /// A client's own figures, with their jobs per resume.
 pub async fn for_client(
     db: &DatabaseConnection,
+    reads: &DatabaseConnection,
     actor: &Actor,
     period: &Period,
     meta: &RequestMeta,
 ) -> Result<ClientAnalytics, AppError> {
     let client = access::require_client(db, actor, "analytics.view", "analytics", meta).await?;
+    // Past the check: the figures may come from the read replica.
+    let db = reads;
     let figures = figures(db, period, Scope::Client(client.id)).await?;
     let backend = db.get_database_backend();
     #[derive(FromQueryResult)]
@@ -312,6 +315,7 @@ async fn open_load<C: ConnectionTrait>(db: &C, employee: Uuid) -> Result<u64, Ap
 /// An employee's own figures and current load.
 pub async fn for_employee(
     db: &DatabaseConnection,
+    reads: &DatabaseConnection,
     actor: &Actor,
     period: &Period,
     meta: &RequestMeta,
@@ -328,7 +332,7 @@ pub async fn for_employee(
         )
         .await);
     };
-    let figures = figures(db, period, Scope::Employee(employee.id)).await?;
-    let open_load = open_load(db, employee.id).await?;
+    let figures = figures(reads, period, Scope::Employee(employee.id)).await?;
+    let open_load = open_load(reads, employee.id).await?;
     Ok(EmployeeAnalytics { figures, open_load })
 }

@@ -141,9 +141,12 @@ pub async fn clear<C: ConnectionTrait>(db: &C, key: &str) -> Result<(), AppError
 }
 
 /// Rate limits of the entries that cost work or need no account, counted in the database so that every replica
-/// shares one count per key. Each is "at most N per window"; 0 turns a limit off.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// shares one count per key (in Redis instead when `shared` is set). Each is "at most N per window"; 0 turns a limit
+/// off.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RateConfig {
+    /// Where the counts are shared when Redis is configured (`REDIS_URL`); the database otherwise.
+    pub shared: Option<super::shared_counts::SharedCounts>,
     /// Sign-ups per client address per hour.
     pub signups_per_hour: u32,
     /// First-run setup attempts per client address per hour.
@@ -176,6 +179,7 @@ pub struct RateConfig {
 impl Default for RateConfig {
     fn default() -> Self {
         Self {
+            shared: None,
             signups_per_hour: 10,
             setups_per_hour: 10,
             logins_per_minute: 60,
@@ -273,6 +277,17 @@ pub async fn hit<C: ConnectionTrait>(
     }
     let key = format!("{}:{who}", what.name());
     let start = now.timestamp().div_euclid(window) * window;
+    let refuse = |hits: i64| {
+        (hits > i64::from(max)).then(|| AppError::TooManyRequests {
+            retry_after_secs: (start + window - now.timestamp()).max(1) as u64,
+        })
+    };
+    if let Some(shared) = &cfg.shared {
+        // Redis not answering: counted in the database instead.
+        if let Some(hits) = shared.hit(&key, start, window).await {
+            return refuse(hits).map_or(Ok(()), Err);
+        }
+    }
     let backend = db.get_database_backend();
     let sql = match backend {
         sea_orm::DbBackend::Postgres => {
@@ -297,12 +312,7 @@ pub async fn hit<C: ConnectionTrait>(
         .await?
         .ok_or(AppError::Internal)?;
     let hits: i32 = row.try_get("", "hits")?;
-    if hits as i64 > i64::from(max) {
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: (start + window - now.timestamp()).max(1) as u64,
-        });
-    }
-    Ok(())
+    refuse(i64::from(hits)).map_or(Ok(()), Err)
 }
 
 /// Remove counters whose window ended before `now`. Returns how many.
