@@ -31,6 +31,7 @@ mod m20261201_000014_mfa;
 mod m20261201_000015_push;
 mod m20261201_000016_postings_proofs;
 mod m20261201_000017_job_questions;
+mod m20261201_000018_email_claims;
 mod schema;
 
 /// Applies the application's schema, one migration per table group.
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000015_push::Migration),
             Box::new(m20261201_000016_postings_proofs::Migration),
             Box::new(m20261201_000017_job_questions::Migration),
+            Box::new(m20261201_000018_email_claims::Migration),
         ]
     }
 }

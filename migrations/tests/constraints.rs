@@ -1489,6 +1489,7 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("email_pending", false),
                 ("shown", false),
                 ("push_pending", false),
+                ("email_claimed_until", true),
             ],
         ),
         (
@@ -1823,6 +1824,21 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
         "a job waiting for its client's answer",
     );
     insert_question(db, job, None).await;
+    Migrator::down(db, Some(1)).await.expect("one step down");
+    let claim_column = match db.get_database_backend() {
+        DbBackend::Sqlite => {
+            "SELECT COUNT(*) AS n FROM pragma_table_info('notifications') WHERE name = 'email_claimed_until'"
+        }
+        _ => {
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_name = 'notifications' AND column_name = 'email_claimed_until'"
+        }
+    };
+    assert_eq!(
+        count(db, claim_column, vec![]).await,
+        0,
+        "the email claims' column goes"
+    );
     Migrator::down(db, Some(1)).await.expect("one step down");
     let mut all = all;
     all.remove("job_questions");
@@ -2166,6 +2182,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261201_000015_push",
             "m20261201_000016_postings_proofs",
             "m20261201_000017_job_questions",
+            "m20261201_000018_email_claims",
         ]
     );
 }

@@ -14,6 +14,9 @@ pub enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
 }
 
+/// How long one SMTP exchange may take (connecting included) before it counts as failed.
+pub const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
 pub struct Mailer {
     transport: Transport,
     from: Mailbox,
@@ -37,6 +40,9 @@ impl Mailer {
     pub fn smtp(url: &str, from: Mailbox, origin: String) -> Result<Mailer, String> {
         let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
             .map_err(|e| format!("SMTP_URL: {e}"))?
+            // Well inside the claim a notification email holds on its news (notifications::EMAIL_CLAIM): a send that
+            // outlived its claim could be sent again by another digest.
+            .timeout(Some(SEND_TIMEOUT))
             .build();
         Ok(Mailer {
             transport: Transport::Smtp(transport),

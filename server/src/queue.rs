@@ -25,6 +25,7 @@ use sea_orm::{DatabaseConnection, DbBackend};
 
 use crate::{error::StartupError, mailer::Mailer};
 
+mod digest;
 mod wakeup;
 pub use wakeup::SAFETY_POLL;
 use wakeup::{listen_for_jobs, WakeUp};
@@ -131,22 +132,7 @@ async fn high(job: HighJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
             w.mailer.send(&e).await.map_err(|err| fail("email", err))?;
             tracing::info!(subject = %e.subject, "email sent");
         }
-        HighJob::Digest { user_id } => {
-            let pending = notifications::pending_email(&w.db, user_id)
-                .await
-                .map_err(|e| fail("notification email", e))?;
-            if let Some(p) = pending {
-                w.mailer
-                    .send(&p.email)
-                    .await
-                    .map_err(|err| fail("email", err))?;
-                // Marked after sending: a failure here sends the same news again, never none.
-                notifications::email_sent(&w.db, &p.takes)
-                    .await
-                    .map_err(|e| fail("notification email", e))?;
-                tracing::info!(subject = %p.email.subject, notifications = p.takes.len(), "email sent");
-            }
-        }
+        HighJob::Digest { user_id } => digest::send(&w, user_id).await?,
         HighJob::PasswordReset { email } => {
             // Made here, not when asked for: the link's token is never stored, only its hash.
             let message = recovery::reset_email(&w.db, &email)

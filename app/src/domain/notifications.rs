@@ -154,25 +154,40 @@ pub struct PendingEmail {
     pub takes: Vec<Uuid>,
 }
 
-/// The email that tells `user_id` their notifications waiting for one (`None` when nothing waits).
+/// How long an email being sent holds the notifications it tells (longer than a send may take); past it, a
+/// crashed sender's news is taken by the next email.
+/// (An SMTP send gives up after 20 s: `server::mailer::SEND_TIMEOUT`.)
+pub const EMAIL_CLAIM: chrono::TimeDelta = chrono::TimeDelta::seconds(45);
+
+/// The email that tells `user_id` their notifications waiting for one (`None` when nothing waits), with those
+/// notifications claimed: until the claim is released ([`email_not_sent`]), marked sent ([`email_sent`]) or lapses
+/// ([`EMAIL_CLAIM`]), no other email takes them. One statement claims them, so two digests for one person running
+/// at once (a backlog after an outage, two workers) tell each notification once between them.
 pub async fn pending_email(
     db: &DatabaseConnection,
     user_id: Uuid,
 ) -> Result<Option<PendingEmail>, AppError> {
-    let waiting = n::Entity::find()
+    // Everything that can fail comes before the claim: once claimed, the news is sent or handed back.
+    let user = super::entities::users::Entity::find_by_id(user_id)
+        .one(db)
+        .await?;
+    let at = now();
+    let mut waiting = n::Entity::update_many()
+        .col_expr(n::Column::EmailClaimedUntil, Expr::value(at + EMAIL_CLAIM))
         .filter(n::Column::UserId.eq(user_id))
         .filter(n::Column::EmailPending.eq(true))
-        .order_by_desc(n::Column::CreatedAt)
-        .order_by_desc(n::Column::Id)
-        .all(db)
+        .filter(
+            sea_orm::Condition::any()
+                .add(n::Column::EmailClaimedUntil.is_null())
+                .add(n::Column::EmailClaimedUntil.lt(at)),
+        )
+        .exec_with_returning(db)
         .await?;
     if waiting.is_empty() {
         return Ok(None);
     }
+    waiting.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     let takes: Vec<Uuid> = waiting.iter().map(|r| r.id).collect();
-    let user = super::entities::users::Entity::find_by_id(user_id)
-        .one(db)
-        .await?;
     let (Some(user), Some(newest)) = (user, waiting.first()) else {
         email_sent(db, &takes).await?;
         return Ok(None);
@@ -225,7 +240,27 @@ pub async fn email_sent(db: &DatabaseConnection, takes: &[Uuid]) -> Result<(), A
     for chunk in takes.chunks(500) {
         n::Entity::update_many()
             .col_expr(n::Column::EmailPending, Expr::value(false))
+            .col_expr(
+                n::Column::EmailClaimedUntil,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
             .filter(n::Column::Id.is_in(chunk.iter().copied()))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The email telling `takes` could not be sent: release them for the next try.
+pub async fn email_not_sent(db: &DatabaseConnection, takes: &[Uuid]) -> Result<(), AppError> {
+    for chunk in takes.chunks(500) {
+        n::Entity::update_many()
+            .col_expr(
+                n::Column::EmailClaimedUntil,
+                Expr::value(Option::<chrono::DateTime<Utc>>::None),
+            )
+            .filter(n::Column::Id.is_in(chunk.iter().copied()))
+            .filter(n::Column::EmailPending.eq(true))
             .exec(db)
             .await?;
     }

@@ -13,6 +13,7 @@ both!(
     failed_jobs_are_listed_for_admins_and_retried,
     a_person_gets_one_email_per_window,
     news_left_behind_is_swept_into_an_email,
+    two_emails_for_one_person_never_tell_the_same_news,
 );
 
 /// How many notifications still wait for their email.
@@ -104,6 +105,7 @@ async fn news_left_behind_is_swept_into_an_email(b: Backend) {
         email_pending: Set(true),
         shown: Set(true),
         push_pending: Set(false),
+        email_claimed_until: Set(None),
     }
     .insert(&app.db)
     .await
@@ -352,4 +354,123 @@ async fn a_rolled_back_change_sends_nothing(b: Backend) {
         .unwrap();
     let done: i64 = row.try_get("", "n").unwrap();
     assert_eq!(done, 2);
+}
+
+/// Two digests for one person at once (a backlog after an outage, two workers): the notifications are claimed by
+/// one statement, so each is told by exactly one email; an email that could not be sent gives its news back, and a
+/// claim whose sender died lapses.
+async fn two_emails_for_one_person_never_tell_the_same_news(b: Backend) {
+    use app::domain::{entities::notifications as n, notifications as news};
+    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    let app = TestApp::spawn_without_workers(b).await;
+    let (jo, _) = app.activated_client("jo@example.com").await;
+    let (sam, _) = app.activated_client("sam@example.com").await;
+    for i in 0..40 {
+        n::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            user_id: Set(jo.id),
+            notification_type: Set("test".into()),
+            title: Set(format!("News {i}")),
+            message: Set("m".into()),
+            is_read: Set(false),
+            metadata: Set(json!({ "link": null })),
+            created_at: Set(chrono::Utc::now()),
+            read_at: Set(None),
+            email_pending: Set(true),
+            shown: Set(true),
+            push_pending: Set(false),
+            email_claimed_until: Set(None),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    let pending: Vec<uuid::Uuid> = n::Entity::find()
+        .filter(n::Column::UserId.eq(jo.id))
+        .filter(n::Column::EmailPending.eq(true))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(pending.len() >= 40);
+    let (a, b2, c) = tokio::join!(
+        news::pending_email(&app.db, jo.id),
+        news::pending_email(&app.db, jo.id),
+        news::pending_email(&app.db, jo.id),
+    );
+    let takes: Vec<Vec<uuid::Uuid>> = [a, b2, c]
+        .into_iter()
+        .map(|p| p.unwrap().map(|p| p.takes).unwrap_or_default())
+        .collect();
+    let mut all: Vec<uuid::Uuid> = takes.iter().flatten().copied().collect();
+    all.sort();
+    let mut expected = pending.clone();
+    expected.sort();
+    assert_eq!(
+        all, expected,
+        "each waiting notification is in exactly one of the emails"
+    );
+    let first = takes.into_iter().find(|t| !t.is_empty()).unwrap();
+    assert!(
+        news::pending_email(&app.db, jo.id).await.unwrap().is_none(),
+        "nothing left to claim while the emails are being sent"
+    );
+    // Another person's news is theirs alone.
+    let sams = news::pending_email(&app.db, sam.id).await.unwrap().unwrap();
+    assert!(sams.takes.iter().all(|id| !pending.contains(id)));
+    assert_eq!(sams.email.to, "sam@example.com");
+
+    // An email that could not be sent gives its news back for the next try.
+    news::email_not_sent(&app.db, &first).await.unwrap();
+    let again = news::pending_email(&app.db, jo.id).await.unwrap().unwrap();
+    let (mut got, mut want) = (again.takes.clone(), first.clone());
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    news::email_sent(&app.db, &again.takes).await.unwrap();
+
+    // A sender that died holding a claim: once the claim lapses, the next email takes the news.
+    for i in 0..3 {
+        n::ActiveModel {
+            id: Set(uuid::Uuid::now_v7()),
+            user_id: Set(jo.id),
+            notification_type: Set("test".into()),
+            title: Set(format!("Later {i}")),
+            message: Set("m".into()),
+            is_read: Set(false),
+            metadata: Set(json!({ "link": null })),
+            created_at: Set(chrono::Utc::now()),
+            read_at: Set(None),
+            email_pending: Set(true),
+            shown: Set(true),
+            push_pending: Set(false),
+            email_claimed_until: Set(None),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+    let held = news::pending_email(&app.db, jo.id).await.unwrap().unwrap();
+    assert_eq!(held.takes.len(), 3);
+    assert!(news::pending_email(&app.db, jo.id).await.unwrap().is_none());
+    let stale = chrono::Utc::now() - chrono::Duration::seconds(1);
+    n::Entity::update_many()
+        .col_expr(
+            n::Column::EmailClaimedUntil,
+            sea_orm::sea_query::Expr::value(stale),
+        )
+        .filter(n::Column::UserId.eq(jo.id))
+        .filter(n::Column::EmailPending.eq(true))
+        .exec(&app.db)
+        .await
+        .unwrap();
+    let lapsed = news::pending_email(&app.db, jo.id).await.unwrap().unwrap();
+    let (mut got, mut want) = (lapsed.takes.clone(), held.takes.clone());
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+    news::email_sent(&app.db, &lapsed.takes).await.unwrap();
+    assert!(news::pending_email(&app.db, jo.id).await.unwrap().is_none());
 }

@@ -20,6 +20,8 @@ pub struct Model {
     pub shown: bool,
     /// Waits to be pushed to the person's subscribed browsers.
     pub push_pending: bool,
+    /// Claimed by the email being sent until then: no other email takes it meanwhile (migration 18).
+    pub email_claimed_until: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
