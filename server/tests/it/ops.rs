@@ -96,12 +96,22 @@ async fn metrics_count_requests_errors_queue_and_jobs(b: Backend) {
             .unwrap()
             .starts_with("application/openmetrics-text"));
         let text = res.text().await.unwrap();
-        if text.contains(r#"queue_jobs{lane="jobs.high",state="done"} 2"#) || Instant::now() > until
-        {
+        if text.contains(r#"lane="jobs.high",state="done"} 2"#) || Instant::now() > until {
             break text;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    // Every series names the replica first (`REPLICA_NAME`; the tests' is `test:<port>`); the checks below read the
+    // other labels.
+    let port = app.base.rsplit(':').next().unwrap();
+    let label = format!(r#"replica="test:{port}","#);
+    assert!(
+        text.lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty() && l.contains('{'))
+            .all(|l| l.contains(&label)),
+        "{text}"
+    );
+    let text = text.replace(&label, "");
     let line = |prefix: &str| -> Option<f64> {
         text.lines()
             .find(|l| l.starts_with(prefix))
