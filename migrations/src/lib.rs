@@ -32,6 +32,7 @@ mod m20261201_000015_push;
 mod m20261201_000016_postings_proofs;
 mod m20261201_000017_job_questions;
 mod m20261201_000018_email_claims;
+mod m20261201_000019_idempotency_keys;
 mod schema;
 
 /// Applies the application's schema, one migration per table group.
@@ -59,6 +60,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_postings_proofs::Migration),
             Box::new(m20261201_000017_job_questions::Migration),
             Box::new(m20261201_000018_email_claims::Migration),
+            Box::new(m20261201_000019_idempotency_keys::Migration),
         ]
     }
 }

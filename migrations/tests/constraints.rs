@@ -512,7 +512,7 @@ async fn application_tables(db: &DatabaseConnection) -> BTreeSet<String> {
         .collect()
 }
 
-const ALL_TABLES: [&str; 24] = [
+const ALL_TABLES: [&str; 25] = [
     "activity_logs",
     "api_tokens",
     "admins",
@@ -520,6 +520,7 @@ const ALL_TABLES: [&str; 24] = [
     "clients",
     "email_tokens",
     "employees",
+    "idempotency_keys",
     "instance_settings",
     "job_completions",
     "job_delegations",
@@ -1475,6 +1476,18 @@ async fn columns_match_schema(db: &DatabaseConnection) {
             ],
         ),
         (
+            "idempotency_keys",
+            &[
+                ("principal", false),
+                ("key", false),
+                ("request_hash", false),
+                ("status_code", true),
+                ("response_body", true),
+                ("created_at", false),
+                ("completed_at", true),
+            ],
+        ),
+        (
             "notifications",
             &[
                 ("id", false),
@@ -1825,6 +1838,14 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
     );
     insert_question(db, job, None).await;
     Migrator::down(db, Some(1)).await.expect("one step down");
+    let mut all = all;
+    all.remove("idempotency_keys");
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "the idempotency keys' table goes"
+    );
+    Migrator::down(db, Some(1)).await.expect("one step down");
     let claim_column = match db.get_database_backend() {
         DbBackend::Sqlite => {
             "SELECT COUNT(*) AS n FROM pragma_table_info('notifications') WHERE name = 'email_claimed_until'"
@@ -1840,7 +1861,6 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
         "the email claims' column goes"
     );
     Migrator::down(db, Some(1)).await.expect("one step down");
-    let mut all = all;
     all.remove("job_questions");
     assert_eq!(
         application_tables(db).await,
@@ -2183,6 +2203,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261201_000016_postings_proofs",
             "m20261201_000017_job_questions",
             "m20261201_000018_email_claims",
+            "m20261201_000019_idempotency_keys",
         ]
     );
 }

@@ -96,6 +96,7 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
         Command::Migrate => {
             let conn = db::connect(&cli.config.database_url()).await?;
             db::migrate(&conn).await?;
+            tracing::info!("migrations applied");
             println!("database is up to date");
             Ok(())
         }

@@ -41,7 +41,7 @@ pub enum AppError {
         message: String,
         existing_job_id: uuid::Uuid,
     },
-    #[error("Too many attempts. Try again in {} minute{}.", minutes(*retry_after_secs), plural(minutes(*retry_after_secs)))]
+    #[error("Too many attempts. Try again in {}.", wait(*retry_after_secs))]
     TooManyRequests { retry_after_secs: u64 },
     #[error("Something went wrong on our side. Please try again in a moment.")]
     Internal,
@@ -53,16 +53,16 @@ pub enum AppError {
     Transport { message: String },
 }
 
-fn minutes(secs: u64) -> u64 {
-    secs.div_ceil(60).max(1)
-}
-
-fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
+/// The real wait, as a person says it: seconds under a minute, else whole minutes rounded up (the same wait
+/// `Retry-After` and `retry_after_secs` carry).
+fn wait(secs: u64) -> String {
+    let secs = secs.max(1);
+    let (n, unit) = if secs < 60 {
+        (secs, "second")
     } else {
-        "s"
-    }
+        (secs.div_ceil(60), "minute")
+    };
+    format!("{n} {unit}{}", if n == 1 { "" } else { "s" })
 }
 
 impl AppError {
@@ -136,15 +136,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn throttling_message_rounds_up_to_whole_minutes() {
-        let e = AppError::TooManyRequests {
-            retry_after_secs: 61,
+    fn throttling_message_names_the_real_wait() {
+        let says = |secs| {
+            AppError::TooManyRequests {
+                retry_after_secs: secs,
+            }
+            .to_string()
         };
-        assert_eq!(e.to_string(), "Too many attempts. Try again in 2 minutes.");
-        let e = AppError::TooManyRequests {
-            retry_after_secs: 5,
-        };
-        assert_eq!(e.to_string(), "Too many attempts. Try again in 1 minute.");
+        assert_eq!(says(61), "Too many attempts. Try again in 2 minutes.");
+        assert_eq!(says(60), "Too many attempts. Try again in 1 minute.");
+        assert_eq!(says(12), "Too many attempts. Try again in 12 seconds.");
+        assert_eq!(says(1), "Too many attempts. Try again in 1 second.");
+        assert_eq!(says(900), "Too many attempts. Try again in 15 minutes.");
     }
 
     #[test]

@@ -4,8 +4,6 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-type Time = chrono::DateTime<chrono::Utc>;
-
 /// Where a job is in its life. Stored as text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -238,8 +236,9 @@ pub fn heading(title: &str, company: &str, url: &str) -> String {
 
 /// One entry of a job's timeline (from the activity log).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct TimelineEntry {
-    pub at: Time,
+    pub at: chrono::DateTime<chrono::Utc>,
     pub action: String,
     /// Who did it ("System" for automatic distribution).
     pub actor: String,
@@ -247,11 +246,12 @@ pub struct TimelineEntry {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct JobDetail {
     pub job: JobSummary,
     pub notes: String,
-    pub started_at: Option<Time>,
-    pub completed_at: Option<Time>,
+    pub started_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
     pub timeline: Vec<TimelineEntry>,
     /// How it ended, once the employee completed it.
     pub completion: Option<super::work::CompletionView>,

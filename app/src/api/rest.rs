@@ -203,3 +203,10 @@ mod tests {
         assert_eq!(p.message, "Please sign in to continue.");
     }
 }
+
+/// `POST /api/v1/jobs/{id}/reassign`: the employee (assigned to the job's client) who takes the job over.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ReassignForm {
+    pub employee_id: uuid::Uuid,
+}

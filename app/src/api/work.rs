@@ -29,6 +29,7 @@ pub fn correct_path(job_id: Uuid) -> String {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     /// The application was submitted.
@@ -56,6 +57,7 @@ impl Outcome {
 
 /// How a job ended, as its client and admins see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CompletionView {
     pub outcome: Outcome,
     pub notes: String,
@@ -73,6 +75,7 @@ pub struct CompletionView {
 
 /// One proof screenshot and what it shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProofView {
     /// Where the image is served.
     pub path: String,

@@ -224,8 +224,16 @@ pub async fn resume_types() -> Result<Vec<ResumeTypeView>, Failure> {
     call(get, "/resume-types").await
 }
 
-pub async fn delegate(form: &DelegateForm) -> Result<JobSummary, Failure> {
-    call(json_post(form), "/jobs").await
+/// Delegate, under an `Idempotency-Key` of the caller's: sent again with the same key (a retry after the answer was
+/// lost), the server answers what it answered the first time, and the job is written once.
+pub async fn delegate(form: &DelegateForm, key: &str) -> Result<JobSummary, Failure> {
+    let post = move |u: String| {
+        Request::post(&u)
+            .header("Idempotency-Key", key)
+            .json(form)
+            .map_err(|e| Failure::Offline(e.to_string()))
+    };
+    call(post, "/jobs").await
 }
 
 /// The client's live delegation of the posting at this address (compared by the posting's identity), if any.

@@ -1,5 +1,7 @@
 //! Delegations that could not reach the server wait in extension storage and are sent later, once: each is
-//! removed as soon as the server has it (a 409 "delegated before" counts as having it).
+//! removed as soon as the server has it (a 409 "delegated before" counts as having it). Each delegation keeps the
+//! `Idempotency-Key` of its first attempt, so a retry of one whose answer was lost (it did reach the server) gets
+//! the first answer again instead of a second job or a refusal.
 
 use app::api::{
     jobs::{DelegateForm, JobSummary},
@@ -20,14 +22,16 @@ pub enum Sent {
 }
 
 pub async fn delegate_or_queue(form: DelegateForm) -> Result<Sent, Failure> {
-    match api::delegate(&form).await {
+    let key = uuid::Uuid::new_v4().to_string();
+    match api::delegate(&form, &key).await {
         Ok(job) => Ok(Sent::Delegated(job)),
         Err(Failure::Api(AppError::Duplicate { .. })) => Ok(Sent::AlreadyThere),
         Err(Failure::Offline(_)) => {
             let mut items = store::outbox().await;
             if !items.iter().any(|p| p.form.job_url == form.job_url) {
                 items.push(store::Pending {
-                    id: uuid::Uuid::new_v4().to_string(),
+                    // The key of the first attempt, sent again with every retry.
+                    id: key,
                     form,
                     queued_at: js_sys::Date::new_0().to_iso_string().into(),
                     error: None,
@@ -55,7 +59,7 @@ pub async fn flush() -> usize {
             keep.push(p);
             continue;
         }
-        match api::delegate(&p.form).await {
+        match api::delegate(&p.form, &p.id).await {
             Ok(_) | Err(Failure::Api(AppError::Duplicate { .. })) => sent += 1,
             Err(Failure::Offline(_)) | Err(Failure::Api(AppError::Unauthenticated)) => {
                 stopped = true;

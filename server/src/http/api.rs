@@ -16,7 +16,7 @@ use axum::{
 use super::{
     auth,
     error::ApiFail,
-    files, jobs,
+    files, idempotency, jobs,
     limits::{self, Limits},
     notifications, openapi, work,
 };
@@ -56,8 +56,8 @@ async fn not_found() -> ApiFail {
 async fn method_not_allowed() -> ApiFail {
     ApiFail::new(
         StatusCode::METHOD_NOT_ALLOWED,
-        "bad_request",
-        "This endpoint does not take this method.",
+        "method_not_allowed",
+        "This endpoint does not take this method; see /api/v1/docs for the ones it takes.",
     )
 }
 
@@ -77,6 +77,10 @@ pub fn routes(state: &AppState, settings: &ApiSettings) -> Router<AppState> {
         .route("/resume-types", get(jobs::resume_types))
         .route("/jobs", post(jobs::delegate).get(jobs::my_jobs))
         .route("/jobs/lookup", get(jobs::lookup))
+        .route("/jobs/{id}", get(jobs::job))
+        .route("/jobs/{id}/timeline", get(jobs::timeline))
+        .route("/jobs/{id}/cancel", post(jobs::cancel))
+        .route("/jobs/{id}/reassign", post(jobs::reassign))
         .route("/queue", get(work::queue))
         .route("/jobs/{id}/start", post(work::start))
         .route("/jobs/{id}/questions", post(work::ask))
@@ -100,6 +104,10 @@ pub fn routes(state: &AppState, settings: &ApiSettings) -> Router<AppState> {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(JSON_BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            idempotency::idempotent,
+        ))
         .layer(middleware::from_fn_with_state(
             (state.clone(), limits),
             limits::rate_limit,
@@ -126,7 +134,11 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
         tower_http::cors::CorsLayer::new()
             .allow_origin(tower_http::cors::AllowOrigin::list(list))
             .allow_methods([Method::GET, Method::POST])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::HeaderName::from_static(idempotency::HEADER),
+            ])
             .max_age(std::time::Duration::from_secs(3600)),
     )
 }

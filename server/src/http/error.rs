@@ -54,31 +54,55 @@ impl IntoResponse for ApiFail {
 
 pub type ApiResult<T> = Result<T, ApiFail>;
 
-/// A serde error as a problem: a missing or mistyped field is named; broken JSON is a 400.
-pub(crate) fn json_error(e: &serde_json::Error) -> ApiFail {
+/// A serde error as a problem: a missing, mistyped or out-of-range field is named (its path, as `items[0].url`)
+/// with what it should be; broken JSON is a 400.
+/// `path` is where in the body the error is (`.` for the body itself).
+pub(crate) fn json_error(path: &str, inner: &serde_json::Error) -> ApiFail {
     use serde_json::error::Category;
-    match e.classify() {
+    match inner.classify() {
         Category::Data => {
-            let text = e.to_string();
-            let field = text
+            let full = inner.to_string();
+            // serde appends where in the text it was ("at line 1 column 13"); the field's name says more.
+            let text = full
+                .rsplit_once(" at line ")
+                .map_or(full.as_str(), |(t, _)| t);
+            let within = |name: &str| {
+                if path == "." {
+                    name.to_string()
+                } else {
+                    format!("{path}.{name}")
+                }
+            };
+            if let Some(f) = text
                 .strip_prefix("missing field `")
                 .and_then(|rest| rest.split('`').next())
-                .map(str::to_string);
-            match field {
-                Some(f) => AppError::field(&f, "This field is required.").into(),
-                None => ApiFail {
-                    status: StatusCode::UNPROCESSABLE_ENTITY,
-                    problem: ApiProblem {
-                        kind: "validation".into(),
-                        message: format!(
-                            "The request body does not have the expected shape: {text}."
-                        ),
-                        fields: Vec::new(),
-                        existing_job_id: None,
-                        retry_after_secs: None,
-                    },
-                },
+            {
+                return AppError::field(&within(f), "This field is required.").into();
             }
+            let message = match text
+                .strip_prefix("invalid type: ")
+                .or_else(|| text.strip_prefix("invalid value: "))
+                .or_else(|| text.strip_prefix("invalid length "))
+                .and_then(|rest| rest.split_once(", expected "))
+            {
+                Some((got, expected)) => format!("Expected {expected}, got {got}."),
+                None => match text.strip_prefix("unknown variant ") {
+                    Some(rest) => format!(
+                        "Unknown value {}.",
+                        rest.replacen(", expected", "; expected", 1)
+                    ),
+                    None => {
+                        let mut m = text.to_string();
+                        if let Some(first) = m.get(0..1) {
+                            let upper = first.to_uppercase();
+                            m.replace_range(0..1, &upper);
+                        }
+                        format!("{m}.")
+                    }
+                },
+            };
+            let field = if path == "." { "body" } else { path };
+            AppError::field(field, message).into()
         }
         _ => ApiFail::new(
             StatusCode::BAD_REQUEST,

@@ -50,7 +50,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
             if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiFail::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    "bad_request",
+                    "payload_too_large",
                     "The request body is too large.",
                 )
             } else {
@@ -61,9 +61,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 )
             }
         })?;
-        serde_json::from_slice(&bytes)
-            .map(ApiJson)
-            .map_err(|e| json_error(&e))
+        let mut de = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| json_error(&e.path().to_string(), e.inner()))?;
+        // Nothing but whitespace may follow the value.
+        de.end().map_err(|e| json_error(".", &e))?;
+        Ok(ApiJson(value))
     }
 }
 

@@ -1,19 +1,26 @@
-//! REST `/api/v1/jobs` and `/api/v1/resume-types`: a client delegates and lists; an employee lists their jobs.
+//! REST `/api/v1/jobs` and `/api/v1/resume-types`: a client delegates and lists; an employee lists their jobs; whoever
+//! may see a job gets it whole and its timeline; its client cancels it, an admin reassigns it.
 
 use app::{
     api::{AppError, Page},
     domain::{jobs, resumes},
     rpc::AppState,
 };
-use axum::{extract::State, http::StatusCode, Json};
+use axum::{
+    extract::{Path, State},
+    http::StatusCode,
+    Json,
+};
 
 use super::{
     error::ApiResult,
-    extract::{ApiJson, Caller},
+    extract::{uuid_of, ApiJson, Caller},
 };
 use app::api::{
-    jobs::{DelegateForm, DelegatedBefore, JobQuery, JobStatus, JobSummary},
-    rest::ApiProblem,
+    jobs::{
+        DelegateForm, DelegatedBefore, JobDetail, JobQuery, JobStatus, JobSummary, TimelineEntry,
+    },
+    rest::{ApiProblem, ReassignForm},
     resumes::ResumeTypeView,
 };
 
@@ -137,5 +144,93 @@ pub async fn my_jobs(
     };
     Ok(Json(
         jobs::list(&state.db, &caller.actor, &q, &caller.meta).await?,
+    ))
+}
+
+/// One job with its timeline, its completion and its questions: a client's own, an employee's assigned one, any
+/// for admins. Anyone else's answers 403 (and is logged), an unknown id 404.
+#[utoipa::path(get, path = "/api/v1/jobs/{id}", tag = "jobs", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Job id")),
+    responses(
+        (status = 200, body = JobDetail),
+        (status = 403, body = ApiProblem),
+        (status = 404, body = ApiProblem),
+    ))]
+pub async fn job(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<JobDetail>> {
+    let id = uuid_of(&id, "job")?;
+    Ok(Json(
+        jobs::detail(&state.db, &caller.actor, id, &caller.meta).await?,
+    ))
+}
+
+/// A job's timeline, oldest first (whoever may see the job).
+#[utoipa::path(get, path = "/api/v1/jobs/{id}/timeline", tag = "jobs", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Job id")),
+    responses(
+        (status = 200, body = Vec<TimelineEntry>),
+        (status = 403, body = ApiProblem),
+        (status = 404, body = ApiProblem),
+    ))]
+pub async fn timeline(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<TimelineEntry>>> {
+    let id = uuid_of(&id, "job")?;
+    let detail = jobs::detail(&state.db, &caller.actor, id, &caller.meta).await?;
+    Ok(Json(detail.timeline))
+}
+
+/// Cancel a job that is not finished (its client).
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/cancel", tag = "jobs", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Job id")),
+    responses(
+        (status = 200, body = JobSummary),
+        (status = 403, body = ApiProblem),
+        (status = 404, body = ApiProblem),
+        (status = 409, description = "Already finished", body = ApiProblem),
+    ))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Json<JobSummary>> {
+    let id = uuid_of(&id, "job")?;
+    Ok(Json(
+        jobs::cancel(&state.db, &state.events, &caller.actor, id, &caller.meta).await?,
+    ))
+}
+
+/// Give an open job to another employee assigned to its client (admins).
+#[utoipa::path(post, path = "/api/v1/jobs/{id}/reassign", tag = "jobs", security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Job id")),
+    request_body = ReassignForm,
+    responses(
+        (status = 200, body = JobSummary),
+        (status = 403, body = ApiProblem),
+        (status = 404, body = ApiProblem),
+        (status = 409, description = "Finished, or the employee does not serve its client", body = ApiProblem),
+    ))]
+pub async fn reassign(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<ReassignForm>,
+) -> ApiResult<Json<JobSummary>> {
+    let id = uuid_of(&id, "job")?;
+    Ok(Json(
+        jobs::reassign(
+            &state.db,
+            &state.events,
+            &caller.actor,
+            id,
+            form.employee_id,
+            &caller.meta,
+        )
+        .await?,
     ))
 }

@@ -35,6 +35,10 @@ use super::{auth, jobs, notifications, work};
         jobs::delegate,
         jobs::my_jobs,
         jobs::lookup,
+        jobs::job,
+        jobs::timeline,
+        jobs::cancel,
+        jobs::reassign,
         work::queue,
         work::start,
         work::complete,
@@ -76,7 +80,8 @@ impl Modify for BearerAuth {
 /// Declares on every operation the error statuses it can answer besides its own: 400 (a query or body that cannot be
 /// read), 401 and 403 (signed-in operations), 404 (operations on one resource), 409, 413, 415 and 422 (operations
 /// with a body), 429 (every operation is rate limited) and 503 (the database is busy or down; retry later). Each is
-/// an `ApiProblem`.
+/// an `ApiProblem`. Every signed-in POST also takes an optional `Idempotency-Key` header (and may answer 409 while a
+/// request with the same key is in progress, 422 when the key was used with another request).
 struct StandardErrors;
 
 impl Modify for StandardErrors {
@@ -100,18 +105,24 @@ impl Modify for StandardErrors {
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
             let one_resource = path.contains('{');
-            for op in [
-                item.get.as_mut(),
-                item.post.as_mut(),
-                item.put.as_mut(),
-                item.delete.as_mut(),
-                item.patch.as_mut(),
+            for (is_post, op) in [
+                (false, item.get.as_mut()),
+                (true, item.post.as_mut()),
+                (false, item.put.as_mut()),
+                (false, item.delete.as_mut()),
+                (false, item.patch.as_mut()),
             ]
             .into_iter()
-            .flatten()
+            .filter_map(|(is_post, op)| op.map(|op| (is_post, op)))
             {
                 let signed_in = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 let with_body = op.request_body.is_some();
+                let idempotent = signed_in && is_post;
+                if idempotent {
+                    op.parameters
+                        .get_or_insert_with(Vec::new)
+                        .push(idempotency_key());
+                }
                 let mut add = |status: &str, description: &str| {
                     op.responses
                         .responses
@@ -129,6 +140,10 @@ impl Modify for StandardErrors {
                 if one_resource {
                     add("404", "No such resource (or not yours).");
                 }
+                if idempotent {
+                    add("409", "The request conflicts with the resource's state, or a request with the same Idempotency-Key is in progress.");
+                    add("422", "Invalid input (`fields` names each field at fault), or an Idempotency-Key used with another request.");
+                }
                 if with_body {
                     add("409", "The request conflicts with the resource's state.");
                     add("413", "The body is too large.");
@@ -140,6 +155,31 @@ impl Modify for StandardErrors {
             }
         }
     }
+}
+
+/// The optional `Idempotency-Key` header of a signed-in POST.
+fn idempotency_key() -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::{
+        path::{ParameterBuilder, ParameterIn},
+        schema::{ObjectBuilder, Type},
+        Required,
+    };
+    ParameterBuilder::new()
+        .name("Idempotency-Key")
+        .parameter_in(ParameterIn::Header)
+        .required(Required::False)
+        .description(Some(
+            "A key of the caller's choosing (a UUID) that makes a retry safe: a request with a key used before \
+             answers what the first one answered (`Idempotent-Replayed: true`), the work done once. Keys are kept \
+             24 hours.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(255)),
+        ))
+        .build()
 }
 
 /// `GET /api/v1/openapi.json`.

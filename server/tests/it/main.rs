@@ -11,6 +11,7 @@ mod accounts;
 mod addresses;
 mod analytics;
 mod api;
+mod api_v1;
 mod assets;
 mod assignments;
 mod auth;

@@ -10,6 +10,7 @@ pub mod client_employee_assignments;
 pub mod clients;
 pub mod email_tokens;
 pub mod employees;
+pub mod idempotency_keys;
 pub mod instance_settings;
 pub mod job_completions;
 pub mod job_delegations;

@@ -3,6 +3,7 @@
 //! what; nothing here imports a rule.
 
 pub mod events;
+pub mod idempotency;
 pub mod limits;
 pub mod password;
 pub mod proxies;

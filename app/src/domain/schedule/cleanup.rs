@@ -1,4 +1,4 @@
-//! Expired sessions, tokens and throttles, old queue rows, and orphaned files.
+//! Expired sessions, tokens, throttles and idempotency keys, old queue rows, and orphaned files.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -46,7 +46,8 @@ pub async fn clean_up(
         .exec(db)
         .await?
         .rows_affected
-        + crate::domain::infra::limits::prune_rates(db, now).await?;
+        + crate::domain::infra::limits::prune_rates(db, now).await?
+        + crate::domain::infra::idempotency::prune(db, now).await?;
     let cutoff = (now - rules.keep_queue_history).timestamp();
     let backend = db.get_database_backend();
     let sql = match backend {
