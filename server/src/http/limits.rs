@@ -32,20 +32,17 @@ async fn shared_verdict(
     is_auth: bool,
 ) -> Option<Result<(), AppError>> {
     let shared = limits.shared.as_ref()?;
-    let now = chrono::Utc::now().timestamp();
-    let start = now.div_euclid(60) * 60;
-    let refuse = AppError::TooManyRequests {
-        retry_after_secs: (start + 60 - now).max(1) as u64,
-    };
+    let now = chrono::Utc::now();
     let mut checks = vec![("api", limits.per_minute)];
     if is_auth {
         checks.push(("api-auth", limits.auth_per_minute));
     }
     for (name, max) in checks {
         // Redis not answering: counted in this process instead.
-        let n = shared.hit(&format!("{name}:{ip}"), start, 60).await?;
-        if n > i64::from(max.max(1)) {
-            return Some(Err(refuse));
+        let key = format!("{name}:{ip}");
+        let verdict = app::domain::infra::limits::hit_shared(shared, &key, max.max(1), 60, now);
+        if let Err(refused) = verdict.await? {
+            return Some(Err(refused));
         }
     }
     Some(Ok(()))

@@ -16,6 +16,36 @@ both!(
     two_emails_for_one_person_never_tell_the_same_news,
 );
 
+/// A notification for `user_id`, written at `at`, waiting for its email (as if its email had not gone yet).
+async fn waiting_news(
+    app: &TestApp,
+    user_id: uuid::Uuid,
+    title: impl Into<String>,
+    message: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) {
+    use app::domain::entities::notifications as n;
+    use sea_orm::{ActiveModelTrait, Set};
+    n::ActiveModel {
+        id: Set(uuid::Uuid::now_v7()),
+        user_id: Set(user_id),
+        notification_type: Set("test".into()),
+        title: Set(title.into()),
+        message: Set(message.into()),
+        is_read: Set(false),
+        metadata: Set(json!({ "link": null })),
+        created_at: Set(at),
+        read_at: Set(None),
+        email_pending: Set(true),
+        shown: Set(true),
+        push_pending: Set(false),
+        email_claimed_until: Set(None),
+    }
+    .insert(&app.db)
+    .await
+    .unwrap();
+}
+
 /// How many notifications still wait for their email.
 async fn waiting(app: &TestApp) -> i64 {
     app.db
@@ -85,31 +115,12 @@ async fn a_person_gets_one_email_per_window(b: Backend) {
 }
 
 async fn news_left_behind_is_swept_into_an_email(b: Backend) {
-    use app::domain::entities::notifications as n;
-    use sea_orm::{ActiveModelTrait, Set};
     let app = TestApp::spawn(b).await;
     let (jo, _) = app.activated_client("jo@example.com").await;
     wait_for_mail(&app.outbox, 1, 10).await;
     // A notification whose transaction committed after its window's email had gone: it waits, with no email queued.
     let written = chrono::Utc::now() - chrono::Duration::minutes(10);
-    n::ActiveModel {
-        id: Set(uuid::Uuid::now_v7()),
-        user_id: Set(jo.id),
-        notification_type: Set("test".into()),
-        title: Set("Left behind".into()),
-        message: Set("Committed late".into()),
-        is_read: Set(false),
-        metadata: Set(json!({ "link": null })),
-        created_at: Set(written),
-        read_at: Set(None),
-        email_pending: Set(true),
-        shown: Set(true),
-        push_pending: Set(false),
-        email_claimed_until: Set(None),
-    }
-    .insert(&app.db)
-    .await
-    .unwrap();
+    waiting_news(&app, jo.id, "Left behind", "Committed late", written).await;
     // The sweep (run with the scheduled reminders) queues an email for it, once per window.
     let now = chrono::Utc::now();
     let queued = app::domain::notifications::sweep_email(&app.db, now)
@@ -361,29 +372,12 @@ async fn a_rolled_back_change_sends_nothing(b: Backend) {
 /// claim whose sender died lapses.
 async fn two_emails_for_one_person_never_tell_the_same_news(b: Backend) {
     use app::domain::{entities::notifications as n, notifications as news};
-    use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     let app = TestApp::spawn_without_workers(b).await;
     let (jo, _) = app.activated_client("jo@example.com").await;
     let (sam, _) = app.activated_client("sam@example.com").await;
     for i in 0..40 {
-        n::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            user_id: Set(jo.id),
-            notification_type: Set("test".into()),
-            title: Set(format!("News {i}")),
-            message: Set("m".into()),
-            is_read: Set(false),
-            metadata: Set(json!({ "link": null })),
-            created_at: Set(chrono::Utc::now()),
-            read_at: Set(None),
-            email_pending: Set(true),
-            shown: Set(true),
-            push_pending: Set(false),
-            email_claimed_until: Set(None),
-        }
-        .insert(&app.db)
-        .await
-        .unwrap();
+        waiting_news(&app, jo.id, format!("News {i}"), "m", chrono::Utc::now()).await;
     }
     let pending: Vec<uuid::Uuid> = n::Entity::find()
         .filter(n::Column::UserId.eq(jo.id))
@@ -433,24 +427,7 @@ async fn two_emails_for_one_person_never_tell_the_same_news(b: Backend) {
 
     // A sender that died holding a claim: once the claim lapses, the next email takes the news.
     for i in 0..3 {
-        n::ActiveModel {
-            id: Set(uuid::Uuid::now_v7()),
-            user_id: Set(jo.id),
-            notification_type: Set("test".into()),
-            title: Set(format!("Later {i}")),
-            message: Set("m".into()),
-            is_read: Set(false),
-            metadata: Set(json!({ "link": null })),
-            created_at: Set(chrono::Utc::now()),
-            read_at: Set(None),
-            email_pending: Set(true),
-            shown: Set(true),
-            push_pending: Set(false),
-            email_claimed_until: Set(None),
-        }
-        .insert(&app.db)
-        .await
-        .unwrap();
+        waiting_news(&app, jo.id, format!("Later {i}"), "m", chrono::Utc::now()).await;
     }
     let held = news::pending_email(&app.db, jo.id).await.unwrap().unwrap();
     assert_eq!(held.takes.len(), 3);

@@ -276,18 +276,13 @@ pub async fn hit<C: ConnectionTrait>(
         return Ok(());
     }
     let key = format!("{}:{who}", what.name());
-    let start = now.timestamp().div_euclid(window) * window;
-    let refuse = |hits: i64| {
-        (hits > i64::from(max)).then(|| AppError::TooManyRequests {
-            retry_after_secs: (start + window - now.timestamp()).max(1) as u64,
-        })
-    };
     if let Some(shared) = &cfg.shared {
         // Redis not answering: counted in the database instead.
-        if let Some(hits) = shared.hit(&key, start, window).await {
-            return refuse(hits).map_or(Ok(()), Err);
+        if let Some(verdict) = hit_shared(shared, &key, max, window, now).await {
+            return verdict;
         }
     }
+    let start = window_start(now, window);
     let backend = db.get_database_backend();
     let sql = match backend {
         sea_orm::DbBackend::Postgres => {
@@ -312,7 +307,35 @@ pub async fn hit<C: ConnectionTrait>(
         .await?
         .ok_or(AppError::Internal)?;
     let hits: i32 = row.try_get("", "hits")?;
-    refuse(i64::from(hits)).map_or(Ok(()), Err)
+    verdict(i64::from(hits), max, window, now)
+}
+
+/// Where the fixed window of `window` seconds that holds `now` started (unix seconds).
+fn window_start(now: DateTime<Utc>, window: i64) -> i64 {
+    now.timestamp().div_euclid(window) * window
+}
+
+/// `hits` so far in the window of `now`, against at most `max`: past it, 429 with the seconds until the window ends.
+fn verdict(hits: i64, max: u32, window: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+    if hits > i64::from(max) {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: (window_start(now, window) + window - now.timestamp()).max(1) as u64,
+        });
+    }
+    Ok(())
+}
+
+/// Count one hit of `key` in Redis, at most `max` per fixed window of `window` seconds; `None` when Redis did not
+/// answer (the caller counts elsewhere).
+pub async fn hit_shared(
+    shared: &super::shared_counts::SharedCounts,
+    key: &str,
+    max: u32,
+    window: i64,
+    now: DateTime<Utc>,
+) -> Option<Result<(), AppError>> {
+    let hits = shared.hit(key, window_start(now, window), window).await?;
+    Some(verdict(hits, max, window, now))
 }
 
 /// Remove counters whose window ended before `now`. Returns how many.

@@ -55,12 +55,9 @@ impl Reads {
         };
         let up = Arc::downgrade(&reads.up);
         tokio::spawn(async move {
-            let mut was = false;
-            let mut first = true;
+            // What the last ping found (none yet): only a change is logged.
+            let mut was: Option<bool> = None;
             loop {
-                if !first {
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
                 let Some(up) = up.upgrade() else { return };
                 let ok = matches!(
                     tokio::time::timeout(
@@ -70,18 +67,19 @@ impl Reads {
                     .await,
                     Ok(Ok(_))
                 );
-                if ok != was || (first && !ok) {
-                    if ok {
-                        tracing::info!("read replica answers again: heavy reads go back to it");
-                    } else {
-                        tracing::warn!(
-                            "read replica does not answer: heavy reads go to the primary"
-                        );
+                match (was, ok) {
+                    (Some(false), true) => {
+                        tracing::info!("read replica answers again: heavy reads go back to it")
                     }
-                    was = ok;
+                    (None | Some(true), false) => tracing::warn!(
+                        "read replica does not answer: heavy reads go to the primary"
+                    ),
+                    _ => {}
                 }
-                first = false;
+                was = Some(ok);
                 up.store(ok, Ordering::Relaxed);
+                drop(up);
+                tokio::time::sleep(Duration::from_millis(500)).await;
             }
         });
         reads
