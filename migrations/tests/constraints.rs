@@ -512,8 +512,9 @@ async fn application_tables(db: &DatabaseConnection) -> BTreeSet<String> {
         .collect()
 }
 
-const ALL_TABLES: [&str; 25] = [
+const ALL_TABLES: [&str; 29] = [
     "activity_logs",
+    "api_keys",
     "api_tokens",
     "admins",
     "client_employee_assignments",
@@ -538,6 +539,9 @@ const ALL_TABLES: [&str; 25] = [
     "sessions",
     "user_profiles",
     "users",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1533,6 +1537,65 @@ async fn columns_match_schema(db: &DatabaseConnection) {
             ],
         ),
         ("instance_settings", &[("key", false), ("value", false)]),
+        (
+            "api_keys",
+            &[
+                ("id", false),
+                ("name", false),
+                ("scope", false),
+                ("key_hash", false),
+                ("prefix", false),
+                ("created_by", false),
+                ("created_at", false),
+                ("last_used_at", true),
+                ("revoked_at", true),
+            ],
+        ),
+        (
+            "webhook_endpoints",
+            &[
+                ("id", false),
+                ("url", false),
+                ("description", false),
+                ("events", false),
+                ("secret_sealed", false),
+                ("enabled", false),
+                ("allow_private", false),
+                ("consecutive_failures", false),
+                ("disabled_reason", true),
+                ("created_by", true),
+                ("created_at", false),
+            ],
+        ),
+        (
+            "webhook_deliveries",
+            &[
+                ("id", false),
+                ("endpoint_id", false),
+                ("event_id", false),
+                ("event_type", false),
+                ("payload", false),
+                ("status", false),
+                ("attempts", false),
+                ("last_status", true),
+                ("last_error", true),
+                ("created_at", false),
+                ("next_attempt_at", true),
+                ("delivered_at", true),
+            ],
+        ),
+        (
+            "webhook_attempts",
+            &[
+                ("id", false),
+                ("delivery_id", false),
+                ("attempted_at", false),
+                ("status_code", true),
+                ("response", true),
+                ("error", true),
+                ("duration_ms", false),
+            ],
+        ),
     ];
     assert_eq!(expected.len(), ALL_TABLES.len());
 
@@ -1839,6 +1902,20 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
     insert_question(db, job, None).await;
     Migrator::down(db, Some(1)).await.expect("one step down");
     let mut all = all;
+    for table in [
+        "api_keys",
+        "webhook_endpoints",
+        "webhook_deliveries",
+        "webhook_attempts",
+    ] {
+        all.remove(table);
+    }
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "the integrations' tables go"
+    );
+    Migrator::down(db, Some(1)).await.expect("one step down");
     all.remove("idempotency_keys");
     assert_eq!(
         application_tables(db).await,
@@ -2204,6 +2281,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261201_000017_job_questions",
             "m20261201_000018_email_claims",
             "m20261201_000019_idempotency_keys",
+            "m20261201_000020_integrations",
         ]
     );
 }

@@ -88,6 +88,10 @@ pub async fn run(cli: Cli) -> Result<(), StartupError> {
                 storage,
                 events,
                 settings: cli.config.queue_settings(),
+                tokens: std::sync::Arc::new(app::domain::infra::tokens::TokenKeys::from_secret(
+                    &cli.config.session_key()?,
+                )),
+                webhooks: std::sync::Arc::new(crate::webhooks::Sender::new()?),
             });
             crate::startup::shutdown_signal().await;
             workers.abort();

@@ -8,6 +8,7 @@ use crate::error::StartupError;
 
 mod scale;
 mod session_key;
+pub mod webhooks;
 
 pub use scale::ScaleConfig;
 
@@ -327,6 +328,9 @@ pub struct Config {
     pub s3_path_style: bool,
 
     #[command(flatten)]
+    pub webhooks: webhooks::WebhookConfig,
+
+    #[command(flatten)]
     pub scale: ScaleConfig,
 }
 
@@ -467,6 +471,7 @@ impl Config {
             },
             health: Default::default(),
             email_batch: Duration::from_secs(self.email_batch_secs.max(1)),
+            webhooks: self.webhooks.policy(),
         }
     }
 

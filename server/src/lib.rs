@@ -12,3 +12,4 @@ pub mod seed;
 pub mod startup;
 pub mod storage_s3;
 pub mod telemetry;
+pub mod webhooks;

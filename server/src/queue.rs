@@ -79,6 +79,8 @@ pub struct QueueSettings {
     pub health: Arc<LaneHealth>,
     /// How long notification emails are gathered ([`notifications::email_batch`]).
     pub email_batch: Duration,
+    /// How webhook deliveries are retried, and when an endpoint is turned off.
+    pub webhooks: app::domain::integrations::deliveries::RetryPolicy,
 }
 
 /// One lane as this process runs it.
@@ -119,6 +121,9 @@ pub struct Workers {
     pub storage: Arc<dyn Storage>,
     pub events: EventBus,
     pub settings: QueueSettings,
+    /// Opens the webhooks' sealed secrets.
+    pub tokens: Arc<app::domain::infra::tokens::TokenKeys>,
+    pub webhooks: Arc<crate::webhooks::Sender>,
 }
 
 fn fail(what: &str, e: impl std::fmt::Display) -> BoxDynError {
@@ -228,6 +233,15 @@ async fn normal(job: NormalJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError
                 tracing::info!(jobs = expired, "expired jobs past their deadline");
             }
         }
+        NormalJob::Webhook { delivery_id } => crate::webhooks::deliver(
+            &w.db,
+            &w.tokens,
+            &w.webhooks,
+            &w.settings.webhooks,
+            delivery_id,
+        )
+        .await
+        .map_err(|e| fail("webhook delivery", e))?,
     }
     Ok(())
 }

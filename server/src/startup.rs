@@ -252,6 +252,7 @@ pub struct Application {
     events: app::domain::infra::events::EventBus,
     workers: bool,
     queue: crate::queue::QueueSettings,
+    tokens: Arc<app::domain::infra::tokens::TokenKeys>,
 }
 
 impl Application {
@@ -276,6 +277,9 @@ impl Application {
         let pusher = settings.pusher.clone();
         let storage = settings.storage.clone();
         let queue = settings.queue.clone();
+        let tokens = Arc::new(app::domain::infra::tokens::TokenKeys::from_secret(
+            &settings.session_key,
+        ));
         // Requests queue the notification emails, whether or not this process runs the workers.
         app::domain::notifications::set_email_batch(queue.email_batch);
         let (router, events) = router(db.clone(), settings)?;
@@ -289,6 +293,7 @@ impl Application {
             events,
             workers: true,
             queue,
+            tokens,
         })
     }
 
@@ -318,6 +323,7 @@ impl Application {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), StartupError> {
+        let webhooks = Arc::new(crate::webhooks::Sender::new()?);
         let workers = self.workers.then(|| {
             crate::queue::spawn_workers(crate::queue::Workers {
                 db: self.db.clone(),
@@ -326,6 +332,8 @@ impl Application {
                 storage: self.storage.clone(),
                 events: self.events.clone(),
                 settings: self.queue.clone(),
+                tokens: self.tokens.clone(),
+                webhooks,
             })
         });
         tracing::info!(addr = %self.listener.local_addr()?, "listening");

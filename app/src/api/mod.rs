@@ -6,6 +6,7 @@ pub mod activity;
 pub mod analytics;
 pub mod assignments;
 pub mod error;
+pub mod integrations;
 pub mod jobs;
 pub mod notifications;
 pub mod push;
@@ -18,7 +19,9 @@ pub mod validate;
 pub mod work;
 
 pub use error::{AppError, FieldError};
-pub use types::{ClientSummary, CurrentUser, Page, PaymentStatus, Role, UserQuery, UserSummary};
+pub use types::{
+    ClientSummary, CurrentUser, CursorPage, Page, PaymentStatus, Role, UserQuery, UserSummary,
+};
 
 /// URL prefix of every server function. Kept apart from `/api/v1` (REST) so each has its own middleware.
 pub const RPC_PREFIX: &str = "/rpc";

@@ -3,7 +3,7 @@
 use sea_orm::{ConnectionTrait, EntityTrait, Set};
 use uuid::Uuid;
 
-use super::{entities::activity_logs, now, RequestMeta};
+use super::{entities::activity_logs, integrations::outbox, now, RequestMeta};
 use crate::api::AppError;
 
 /// Record one action. Call it inside the transaction of the change it describes.
@@ -48,6 +48,19 @@ pub async fn record_all<C: ConnectionTrait>(
     if entries.is_empty() {
         return Ok(());
     }
+    // The ones other tools hear of through their webhooks, in the same transaction.
+    let events: Vec<outbox::Event> = entries
+        .iter()
+        .filter_map(|e| {
+            Some(outbox::Event {
+                event_type: outbox::event_of(e.action, &e.data)?,
+                entity_type: e.entity_type.to_string(),
+                entity_id: e.entity_id,
+                actor: e.actor,
+                data: e.data.clone(),
+            })
+        })
+        .collect();
     let t = now();
     let ip = meta.ip.as_ref().map(|s| truncate(s, 45));
     let agent = meta.user_agent.as_ref().map(|s| truncate(s, 512));
@@ -64,7 +77,7 @@ pub async fn record_all<C: ConnectionTrait>(
     }))
     .exec_without_returning(db)
     .await?;
-    Ok(())
+    outbox::emit(db, events).await
 }
 
 fn truncate(s: &str, max: usize) -> String {

@@ -64,8 +64,10 @@ fn summary(
             }
         };
     }
-    if let Ok(NormalJob::ExpireOverdue) = serde_json::from_str::<NormalJob>(job) {
-        return "Expiring jobs past their deadline".into();
+    match serde_json::from_str::<NormalJob>(job) {
+        Ok(NormalJob::ExpireOverdue) => return "Expiring jobs past their deadline".into(),
+        Ok(NormalJob::Webhook { delivery_id }) => return format!("Webhook delivery {delivery_id}"),
+        Err(_) => {}
     }
     match serde_json::from_str::<LowJob>(job) {
         Ok(LowJob::CleanUp) => "Cleaning expired sessions and old queue entries".into(),

@@ -15,6 +15,7 @@ pub mod background;
 pub mod clients;
 pub mod devices;
 pub mod distribution;
+pub mod integrations;
 pub mod jobs;
 pub mod mfa;
 pub mod notifications;

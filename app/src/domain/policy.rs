@@ -28,6 +28,8 @@ pub enum Resource {
     ResumeManagement,
     Analytics,
     SystemSettings,
+    /// API keys and webhooks for other tools.
+    Integrations,
 }
 
 /// What a role may do with a resource.
@@ -66,6 +68,7 @@ pub fn access(role: Role, resource: Resource) -> Access {
         (Role::Admin, R::JobDelegation | R::JobProcessing | R::ResumeManagement) => A::View,
         (Role::Admin, R::Analytics) => A::Basic,
         (Role::Admin, R::SystemSettings) => A::None,
+        (Role::Admin, R::Integrations) => A::Full,
 
         (Role::Client, R::JobDelegation) => A::Create,
         (Role::Client, R::ResumeManagement) => A::Full,
@@ -147,6 +150,9 @@ mod tests {
     cell!(admin_resume_management_view: Admin, ResumeManagement => View);
     cell!(admin_analytics_basic: Admin, Analytics => Basic);
     cell!(admin_system_settings_none: Admin, SystemSettings => None);
+    cell!(admin_integrations_full: Admin, Integrations => Full);
+    cell!(client_integrations_none: Client, Integrations => None);
+    cell!(employee_integrations_none: Employee, Integrations => None);
 
     cell!(client_user_management_none: Client, UserManagement => None);
     cell!(client_client_activation_none: Client, ClientActivation => None);

@@ -9,6 +9,7 @@ pub mod assignments;
 pub mod auth;
 pub mod clients;
 mod error;
+pub mod integrations;
 pub mod jobs;
 pub mod mfa;
 pub mod notifications;

@@ -157,6 +157,7 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/admin/jobs") view={Lazy::<routes::AdminJobs>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/admin/activity") view={Lazy::<routes::AdminActivity>::new()} ssr=SsrMode::Async />
                 <Route path=path!("/admin/queue") view={Lazy::<routes::AdminQueue>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/admin/integrations") view={Lazy::<routes::AdminIntegrations>::new()} ssr=SsrMode::Async />
             </FlatRoutes>
         </Router>
     }

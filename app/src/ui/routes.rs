@@ -64,6 +64,7 @@ role_screens!(admin_screen, admin, AdminScreen {
     AdminJobs => Jobs,
     AdminActivity => Activity,
     AdminQueue => Queue,
+    AdminIntegrations => Integrations,
 });
 
 // Every role's settings and the way back in after a forgotten password: rarely opened, so in a chunk of their own.

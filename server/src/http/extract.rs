@@ -4,13 +4,13 @@
 
 use app::{
     api::AppError,
-    domain::{infra::session::require_actor, signins, Actor, RequestMeta},
+    domain::{infra::session::require_actor, integrations::keys, signins, Actor, RequestMeta},
     rpc::{meta_of, AppState},
 };
 use axum::{
     body::Bytes,
     extract::{FromRequest, FromRequestParts, Request},
-    http::{header, request::Parts, HeaderMap, StatusCode},
+    http::{header, request::Parts, HeaderMap, Method, StatusCode},
 };
 use serde::de::DeserializeOwned;
 use tower_sessions::Session;
@@ -99,7 +99,8 @@ pub fn whole_number_in(
     }
 }
 
-/// The caller, from `Authorization: Bearer <access token>`.
+/// The caller, from `Authorization: Bearer <access token>` or `Authorization: Bearer <API key>` (`jdk_…`; it acts as
+/// the admin who made it, and a read-only key only reads).
 pub struct Caller {
     pub actor: Actor,
     pub user: app::domain::entities::users::Model,
@@ -125,8 +126,12 @@ impl FromRequestParts<AppState> for Caller {
             })
             .filter(|t| !t.is_empty())
             .ok_or(AppError::Unauthenticated)?;
-        let (actor, user) =
-            signins::authenticate(&state.db, &state.auth, &state.tokens, &token).await?;
+        let (actor, user) = if token.starts_with(keys::KEY_PREFIX) {
+            let writes = !matches!(parts.method, Method::GET | Method::HEAD);
+            keys::authenticate(&state.db, &token, writes).await?
+        } else {
+            signins::authenticate(&state.db, &state.auth, &state.tokens, &token).await?
+        };
         Ok(Caller {
             actor,
             user,

@@ -30,8 +30,8 @@ fn key_problem(message: &str) -> Response {
     ApiFail::from(AppError::field("Idempotency-Key", message)).into_response()
 }
 
-/// Whose keys these are: the user of a valid access token (a request without one is answered 401 by its handler,
-/// and keeps no key).
+/// Whose keys these are: the user of a valid access token, or an API key (a request without either is answered 401
+/// by its handler, and keeps no key).
 fn principal(state: &AppState, req: &Request) -> Option<String> {
     let token = req
         .headers()
@@ -43,6 +43,11 @@ fn principal(state: &AppState, req: &Request) -> Option<String> {
         .1
         .trim()
         .to_string();
+    if token.starts_with(app::domain::integrations::keys::KEY_PREFIX) {
+        // An API key (checked by the handler): its keys are its own.
+        let hash = app::domain::infra::tokens::hash(&token);
+        return Some(format!("key:{}", &hash[..32]));
+    }
     let claims = state.tokens.verify(&token).ok()?;
     Some(format!("user:{}", claims.sub))
 }

@@ -193,6 +193,7 @@ pub fn test_settings(addr: SocketAddr) -> Settings {
             rules: Default::default(),
             health: Default::default(),
             email_batch: EMAIL_BATCH,
+            webhooks: Default::default(),
         },
         api: Default::default(),
         metrics_token: None,

@@ -22,6 +22,7 @@ mod enums;
 mod faults;
 mod faults_mid_write;
 mod fill;
+mod integrations;
 mod jobs;
 mod live;
 mod mail;

@@ -5,6 +5,7 @@
 
 pub mod activity_logs;
 pub mod admins;
+pub mod api_keys;
 pub mod api_tokens;
 pub mod client_employee_assignments;
 pub mod clients;
@@ -27,6 +28,9 @@ pub mod resume_types;
 pub mod sessions;
 pub mod user_profiles;
 pub mod users;
+pub mod webhook_attempts;
+pub mod webhook_deliveries;
+pub mod webhook_endpoints;
 
 use crate::api::{jobs::JobStatus, jobs::Priority, work::Outcome, PaymentStatus, Role};
 

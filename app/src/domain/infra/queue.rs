@@ -75,6 +75,8 @@ pub enum HighJob {
 pub enum NormalJob {
     /// Scheduled: open jobs whose deadline passed become expired.
     ExpireOverdue,
+    /// Send webhook delivery `delivery_id` (see [`crate::domain::integrations::deliveries`]).
+    Webhook { delivery_id: uuid::Uuid },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

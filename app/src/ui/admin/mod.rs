@@ -1,9 +1,10 @@
 //! The admins' screens, nested under `/admin`: the overview (figures), users, clients, assignments, jobs, the
-//! activity log and the failed background jobs.
+//! activity log, the failed background jobs, and integrations (API keys and webhooks).
 
 pub mod activity;
 pub mod assignments;
 pub mod clients;
+pub mod integrations;
 pub mod jobs;
 pub mod queue;
 pub mod users;
@@ -120,6 +121,18 @@ pub fn Queue() -> impl IntoView {
     view! {
         <Frame title="Queue">
             <queue::FailedJobsSection data />
+        </Frame>
+    }
+}
+
+/// `/admin/integrations`: API keys and webhooks for other tools.
+#[component]
+pub fn Integrations() -> impl IntoView {
+    let data = integrations::IntegrationsData::new(use_auth().user);
+    view! {
+        <Frame title="Integrations">
+            <integrations::KeysSection data />
+            <integrations::WebhooksSection data />
         </Frame>
     }
 }

@@ -99,6 +99,7 @@ pub fn sections(role: Role) -> &'static [(&'static str, &'static str)] {
             ("/admin/jobs", "Jobs"),
             ("/admin/activity", "Activity"),
             ("/admin/queue", "Queue"),
+            ("/admin/integrations", "Integrations"),
         ],
     }
 }
