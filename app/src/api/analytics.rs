@@ -16,6 +16,7 @@ pub const CRITICAL_BELOW: f64 = 0.70;
 
 /// From `from` to `to`, both included (UTC days).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Period {
     pub from: NaiveDate,
     pub to: NaiveDate,
@@ -83,18 +84,21 @@ impl Period {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DayCount {
     pub day: NaiveDate,
     pub count: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StatusCount {
     pub status: JobStatus,
     pub count: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NamedCount {
     pub name: String,
     pub count: u64,
@@ -109,6 +113,7 @@ pub struct NamedCount {
 /// - `avg_minutes_working`: the employee's start to submission, same jobs.
 /// - `on_time_rate`: of the jobs submitted in the period that had a deadline, the share submitted by it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Figures {
     pub period: Period,
     pub delegated: u64,
@@ -125,6 +130,7 @@ pub struct Figures {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClientAnalytics {
     pub figures: Figures,
     /// Jobs delegated in the period per resume ("No resume" for none).
@@ -132,6 +138,7 @@ pub struct ClientAnalytics {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EmployeeAnalytics {
     pub figures: Figures,
     /// Open jobs assigned now (assigned or in progress).
@@ -140,6 +147,7 @@ pub struct EmployeeAnalytics {
 
 /// One line of the admin's employee table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EmployeeRow {
     pub employee_id: Uuid,
     pub name: String,
@@ -153,6 +161,7 @@ pub struct EmployeeRow {
 
 /// One line of the admin's client table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClientRow {
     pub client_id: Uuid,
     pub name: String,
@@ -165,12 +174,14 @@ pub struct ClientRow {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum AlertLevel {
     Warning,
     Critical,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RateAlert {
     pub level: AlertLevel,
     pub message: String,
@@ -198,6 +209,7 @@ impl RateAlert {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AdminAnalytics {
     pub figures: Figures,
     pub employees: Vec<EmployeeRow>,

@@ -3,18 +3,18 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-type Time = chrono::DateTime<chrono::Utc>;
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssignedClient {
     pub client_id: Uuid,
     pub name: String,
     pub email: String,
-    pub assigned_at: Time,
+    pub assigned_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// One employee with availability, open load and the clients assigned to them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct EmployeeLoad {
     pub employee_id: Uuid,
     pub user_id: Uuid,
@@ -26,12 +26,13 @@ pub struct EmployeeLoad {
     pub is_available: bool,
     /// Jobs assigned and not finished.
     pub open_jobs: u64,
-    pub last_assigned_at: Option<Time>,
+    pub last_assigned_at: Option<chrono::DateTime<chrono::Utc>>,
     pub clients: Vec<AssignedClient>,
 }
 
 /// A client as the assignment screen offers them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClientOption {
     pub client_id: Uuid,
     pub name: String,
@@ -42,6 +43,7 @@ pub struct ClientOption {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AssignmentOverview {
     pub employees: Vec<EmployeeLoad>,
     pub clients: Vec<ClientOption>,

@@ -210,3 +210,22 @@ mod tests {
 pub struct ReassignForm {
     pub employee_id: uuid::Uuid,
 }
+
+/// `POST /api/v1/clients/{id}/activation`: activate or deactivate a client, with their payment status and notes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ActivationForm {
+    pub activate: bool,
+    pub payment_status: super::PaymentStatus,
+    /// At most 2,000 characters.
+    #[serde(default)]
+    pub subscription_notes: String,
+}
+
+/// `POST /api/v1/assignments` and `/api/v1/assignments/end`: which employee serves which client.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AssignmentForm {
+    pub client_id: uuid::Uuid,
+    pub employee_id: uuid::Uuid,
+}

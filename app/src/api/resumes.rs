@@ -15,6 +15,7 @@ pub fn resume_download_path(id: Uuid) -> String {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Experience {
     pub title: String,
     pub company: String,
@@ -31,6 +32,7 @@ pub struct Experience {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Education {
     pub school: String,
     #[serde(default)]
@@ -44,6 +46,7 @@ pub struct Education {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ContactInfo {
     #[serde(default)]
     pub email: String,
@@ -72,6 +75,7 @@ pub struct ContactInfo {
 
 /// The answers application forms commonly ask for, as the client gave them (filled into forms by the extension).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ApplicationAnswers {
     /// The name they like to be called by.
     #[serde(default)]
@@ -118,6 +122,7 @@ impl ApplicationAnswers {
 pub const YES_NO: [&str; 3] = ["", "yes", "no"];
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ResumeProfile {
     #[serde(default)]
     pub summary: String,
@@ -145,6 +150,7 @@ pub struct ResumeTypeView {
 
 /// A client's resumes as they (or an employee assigned to them, or an admin) see them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Resumes {
     pub client_id: Uuid,
     pub profile: ResumeProfile,

@@ -91,6 +91,7 @@ impl CurrentUser {
 /// A client's billing state, set by the admin who activates them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum PaymentStatus {
     Pending,
     Active,
@@ -131,6 +132,7 @@ impl PaymentStatus {
 
 /// One client as the admin screens list them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ClientSummary {
     pub client_id: Uuid,
     pub user_id: Uuid,
@@ -173,6 +175,7 @@ pub struct UserQuery {
 
 /// One user in the admin's list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub id: Uuid,
     pub email: String,
@@ -184,6 +187,15 @@ pub struct UserSummary {
     /// Whether they sign in with a second step (a code).
     #[serde(default)]
     pub mfa_enabled: bool,
+}
+
+/// A page of a list read with a cursor: the items, and the cursor of the next page (`None` on the last).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CursorPage<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next: Option<String>,
 }
 
 /// A page of results.

@@ -9,7 +9,7 @@ use app::api::{
         API_PREFIX,
     },
     resumes::ResumeTypeView,
-    AppError, CurrentUser, Page,
+    AppError, CurrentUser, CursorPage,
 };
 use gloo_net::http::{Request, Response};
 use serde::de::DeserializeOwned;
@@ -245,8 +245,9 @@ pub async fn lookup(url: &str) -> Result<Option<JobSummary>, Failure> {
     call::<DelegatedBefore>(get, &path).await.map(|d| d.job)
 }
 
-pub async fn my_jobs() -> Result<Page<JobSummary>, Failure> {
-    call(get, "/jobs").await
+/// The newest jobs (the first page is enough for the popup's recent list).
+pub async fn my_jobs() -> Result<CursorPage<JobSummary>, Failure> {
+    call(get, "/jobs?limit=5").await
 }
 
 pub async fn queue() -> Result<Vec<JobSummary>, Failure> {

@@ -9,7 +9,7 @@ use axum::{
     extract::DefaultBodyLimit,
     http::{header, HeaderValue, Method, StatusCode},
     middleware,
-    routing::{get, post},
+    routing::{delete, get, post},
     Router,
 };
 
@@ -18,7 +18,7 @@ use super::{
     error::ApiFail,
     files, idempotency, jobs,
     limits::{self, Limits},
-    notifications, openapi, work,
+    manage, notifications, openapi, resumes, work,
 };
 
 /// Limits and origins of the REST API.
@@ -74,7 +74,12 @@ pub fn routes(state: &AppState, settings: &ApiSettings) -> Router<AppState> {
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
-        .route("/resume-types", get(jobs::resume_types))
+        .route(
+            "/resume-types",
+            get(jobs::resume_types)
+                .post(resumes::upload)
+                .layer(DefaultBodyLimit::max(files::UPLOAD_BODY_LIMIT)),
+        )
         .route("/jobs", post(jobs::delegate).get(jobs::my_jobs))
         .route("/jobs/lookup", get(jobs::lookup))
         .route("/jobs/{id}", get(jobs::job))
@@ -91,6 +96,22 @@ pub fn routes(state: &AppState, settings: &ApiSettings) -> Router<AppState> {
             post(work::complete).layer(DefaultBodyLimit::max(files::COMPLETE_BODY_LIMIT)),
         )
         .route("/notifications", get(notifications::list_notifications))
+        .route("/resumes", get(resumes::get_resumes))
+        .route("/resumes/profile", post(resumes::save_profile))
+        .route("/resume-types/{id}", delete(resumes::delete))
+        .route("/resume-types/{id}/file", get(resumes::download))
+        .route("/jobs/{id}/proof", get(resumes::proof))
+        .route("/clients", get(manage::list_clients))
+        .route("/clients/{id}/activation", post(manage::set_activation))
+        .route("/users", get(manage::list_users))
+        .route(
+            "/assignments",
+            get(manage::list_assignments).post(manage::assign),
+        )
+        .route("/assignments/end", post(manage::unassign))
+        .route("/analytics/client", get(manage::client_analytics))
+        .route("/analytics/employee", get(manage::employee_analytics))
+        .route("/analytics/admin", get(manage::admin_analytics))
         .route(
             "/notifications/read-all",
             post(notifications::read_all_notifications),
@@ -133,7 +154,7 @@ fn cors(origins: &[String]) -> Option<tower_http::cors::CorsLayer> {
     Some(
         tower_http::cors::CorsLayer::new()
             .allow_origin(tower_http::cors::AllowOrigin::list(list))
-            .allow_methods([Method::GET, Method::POST])
+            .allow_methods([Method::GET, Method::POST, Method::DELETE])
             .allow_headers([
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,

@@ -21,7 +21,7 @@ use super::{
 };
 
 /// Room for the PDF plus the form's other fields and multipart framing.
-const UPLOAD_BODY_LIMIT: usize = RESUME_MAX_BYTES + 64 * 1024;
+pub(crate) const UPLOAD_BODY_LIMIT: usize = RESUME_MAX_BYTES + 64 * 1024;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -206,7 +206,7 @@ async fn download_correction(
     Ok(image_response(content_type, bytes))
 }
 
-fn image_response(content_type: &'static str, bytes: Vec<u8>) -> Response {
+pub(crate) fn image_response(content_type: &'static str, bytes: Vec<u8>) -> Response {
     let mut res = bytes.into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -239,10 +239,22 @@ fn bad_form() -> AppError {
 async fn upload_resume(
     State(state): State<AppState>,
     SameOriginCaller(SessionCaller { actor, meta }): SameOriginCaller,
-    mut form: Multipart,
+    form: Multipart,
 ) -> ApiResult<Response> {
+    let view = read_and_upload_resume(&state, &actor, &meta, form).await?;
+    Ok((StatusCode::CREATED, Json(view)).into_response())
+}
+
+/// A resume upload (multipart: `name`, `file`, optional `replace`), counted against the upload limit, stored. Shared
+/// by the dashboard's upload and the REST API.
+pub(crate) async fn read_and_upload_resume(
+    state: &AppState,
+    actor: &app::domain::Actor,
+    meta: &app::domain::RequestMeta,
+    mut form: Multipart,
+) -> Result<app::api::resumes::ResumeTypeView, AppError> {
     super::limits::spend(
-        &state,
+        state,
         app::domain::infra::limits::Limited::Upload,
         actor.user_id,
     )
@@ -277,21 +289,20 @@ async fn upload_resume(
             _ => {}
         }
     }
-    let view = resumes::upload(
+    resumes::upload(
         &state.db,
         &*state.storage,
         &state.auth.rates,
-        &actor,
+        actor,
         resumes::Upload {
             name,
             file_name,
             bytes,
             replace,
         },
-        &meta,
+        meta,
     )
-    .await?;
-    Ok((StatusCode::CREATED, Json(view)).into_response())
+    .await
 }
 
 /// `GET /files/resumes/{id}`: the PDF, to its client, admins and employees assigned to the client.

@@ -2,7 +2,7 @@
 //! may see a job gets it whole and its timeline; its client cancels it, an admin reassigns it.
 
 use app::{
-    api::{AppError, Page},
+    api::{AppError, CursorPage},
     domain::{jobs, resumes},
     rpc::AppState,
 };
@@ -101,49 +101,105 @@ pub async fn lookup(
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct JobsParams {
-    /// `unassigned`, `pending`, `in_progress`, `completed`, `failed`, `cancelled` or `expired`.
+    /// `unassigned`, `pending`, `in_progress`, `needs_answer`, `completed`, `failed`, `cancelled` or `expired`.
     pub status: Option<String>,
     /// Matches title, company or address.
     pub search: Option<String>,
-    /// From 1 to 20000.
-    #[serde(default, deserialize_with = "page_number")]
-    #[param(value_type = Option<u64>, minimum = 1, maximum = 20000)]
-    pub page: Option<u64>,
+    /// Only this client's jobs (admins and employees; a client's own are theirs anyway).
+    #[param(value_type = Option<Uuid>)]
+    pub client_id: Option<String>,
+    /// Only the jobs assigned to this employee (admins).
+    #[param(value_type = Option<Uuid>)]
+    pub employee_id: Option<String>,
+    /// Delegated on or after this day (`YYYY-MM-DD`, UTC) or time (RFC 3339).
+    pub from: Option<String>,
+    /// Delegated on or before this day (`YYYY-MM-DD`, UTC, the whole day) or before this time (RFC 3339).
+    pub to: Option<String>,
+    /// Jobs per page, 1 to 200 (default 50).
+    #[serde(default, deserialize_with = "limit_number")]
+    #[param(value_type = Option<u64>, minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    /// The `next` of the page before; leave it out for the first page.
+    pub cursor: Option<String>,
 }
 
-/// A page number from 1 to [`app::domain::jobs::PAGE_MAX`]; anything else is refused naming the field.
-fn page_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+/// A page size from 1 to [`jobs::FEED_LIMIT_MAX`]; anything else is refused naming the field.
+fn limit_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
     let raw: Option<String> = serde::Deserialize::deserialize(d)?;
-    let Some(raw) = raw.filter(|r| !r.trim().is_empty()) else {
+    let Some(raw) = raw else {
         return Ok(None);
     };
-    super::extract::whole_number_in(&raw, "page", 1..=app::domain::jobs::PAGE_MAX)
+    super::extract::whole_number_in(&raw, "limit", 1..=jobs::FEED_LIMIT_MAX)
         .map(Some)
         .map_err(serde::de::Error::custom)
 }
 
-/// The caller's jobs, newest first: a client's own, an employee's assigned ones (20 per page).
+/// A day or a time of a filter; a day `to` ends at the day's end.
+fn when(
+    raw: Option<&str>,
+    field: &str,
+    end_of_day: bool,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, AppError> {
+    let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(None);
+    };
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(raw) {
+        return Ok(Some(t.with_timezone(&chrono::Utc)));
+    }
+    let day = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d").map_err(|_| {
+        AppError::field(
+            field,
+            "Use a day as YYYY-MM-DD or a time as RFC 3339 (2026-12-01T09:00:00Z).",
+        )
+    })?;
+    let day = if end_of_day {
+        day.succ_opt().unwrap_or(day)
+    } else {
+        day
+    };
+    Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
+}
+
+/// An id filter: a UUID, else 422 naming the field.
+fn id_filter(raw: Option<&str>, field: &str) -> Result<Option<uuid::Uuid>, AppError> {
+    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+        None => Ok(None),
+        Some(r) => uuid::Uuid::parse_str(r)
+            .map(Some)
+            .map_err(|_| AppError::field(field, "Use an id (a UUID).")),
+    }
+}
+
+/// The jobs the caller may see, newest first, a page at a time: a client's own, an employee's assigned ones, every
+/// job for admins. Filter by status, client, employee, delegation dates and text; follow `next` for the next page.
 #[utoipa::path(get, path = "/api/v1/jobs", tag = "jobs", security(("bearer" = [])), params(JobsParams),
-    responses((status = 200, body = Page<JobSummary>), (status = 422, body = ApiProblem)))]
+    responses((status = 200, body = CursorPage<JobSummary>), (status = 422, body = ApiProblem)))]
 pub async fn my_jobs(
     State(state): State<AppState>,
     caller: Caller,
     super::extract::ApiQuery(p): super::extract::ApiQuery<JobsParams>,
-) -> ApiResult<Json<Page<JobSummary>>> {
+) -> ApiResult<Json<CursorPage<JobSummary>>> {
     let status = match p.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => None,
         Some(s) => {
             Some(JobStatus::parse(s).ok_or_else(|| AppError::field("status", "Unknown status."))?)
         }
     };
-    let q = JobQuery {
-        status,
-        search: p.search,
-        page: p.page,
-        ..Default::default()
+    let feed = jobs::Feed {
+        query: JobQuery {
+            status,
+            search: p.search,
+            client_id: id_filter(p.client_id.as_deref(), "client_id")?,
+            employee_id: id_filter(p.employee_id.as_deref(), "employee_id")?,
+            ..Default::default()
+        },
+        from: when(p.from.as_deref(), "from", false)?,
+        until: when(p.to.as_deref(), "to", true)?,
+        cursor: p.cursor,
+        limit: p.limit,
     };
     Ok(Json(
-        jobs::list(&state.db, &caller.actor, &q, &caller.meta).await?,
+        jobs::feed(&state.db, &caller.actor, &feed, &caller.meta).await?,
     ))
 }
 

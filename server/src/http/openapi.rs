@@ -13,7 +13,7 @@ use utoipa::{
     Modify, OpenApi,
 };
 
-use super::{auth, jobs, notifications, work};
+use super::{auth, jobs, manage, notifications, resumes, work};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,7 +23,9 @@ use super::{auth, jobs, notifications, work};
         description = "Delegate job applications and file proof of them. Sign in at /api/v1/auth/login (an account \
                        with two-step sign-in answers 202 with a challenge: post it with the code to \
                        /api/v1/auth/login/code), then send the access token as `Authorization: Bearer …`; trade the refresh token at /api/v1/auth/refresh \
-                       when the access token expires (each refresh token works once). Errors are `ApiProblem` JSON."
+                       when the access token expires (each refresh token works once). Tools send an API key instead (`jdk_…`, made by \
+                       an admin under Integrations): it acts as that admin, and a read-only key may only GET. Lists \
+                       are read a page at a time: pass a page's `next` as `cursor`. Errors are `ApiProblem` JSON."
     ),
     paths(
         auth::login,
@@ -48,6 +50,21 @@ use super::{auth, jobs, notifications, work};
         notifications::list_notifications,
         notifications::read_notification,
         notifications::read_all_notifications,
+        resumes::get_resumes,
+        resumes::save_profile,
+        resumes::upload,
+        resumes::delete,
+        resumes::download,
+        resumes::proof,
+        manage::list_clients,
+        manage::set_activation,
+        manage::list_users,
+        manage::list_assignments,
+        manage::assign,
+        manage::unassign,
+        manage::client_analytics,
+        manage::employee_analytics,
+        manage::admin_analytics,
     ),
     modifiers(&BearerAuth, &StandardErrors),
     tags(
@@ -55,6 +72,9 @@ use super::{auth, jobs, notifications, work};
         (name = "account", description = "The signed-in user and their notifications"),
         (name = "jobs", description = "Delegating jobs (clients) and listing them"),
         (name = "work", description = "The employee's queue, start, ask the client, and complete with proof"),
+        (name = "resumes", description = "A client's resume profile and resumes"),
+        (name = "admin", description = "Clients, users and assignments (admins)"),
+        (name = "analytics", description = "Each role's figures over a period"),
     )
 )]
 pub struct ApiDoc;

@@ -200,40 +200,52 @@ async fn refreshes_uploads_exports_and_streams_are_limited(b: Backend) {
     drop(open);
 }
 
-/// Paging far past any page, below the first, or not a number: a 400 problem naming `page`, never a dropped
-/// connection or a server error.
+/// A page size out of range or not a number, or a cursor this API never gave: a 400 or 422 problem naming the field,
+/// never a dropped connection or a server error.
 async fn paging_out_of_range_is_a_400_naming_the_field(b: Backend) {
     let app = TestApp::spawn(b).await;
     app.activated_client("jo@example.com").await;
     let token = api_token(&app, "jo@example.com").await;
     let http = reqwest::Client::new();
-    for page in [
+    for limit in [
         "9223372036854775808",
         "18446744073709551616",
         "0",
         "-1",
         "abc",
-        "20001",
+        "201",
+        "",
     ] {
         let res = http
-            .get(format!("{}/api/v1/jobs?page={page}", app.base))
+            .get(format!("{}/api/v1/jobs?limit={limit}", app.base))
             .bearer_auth(&token)
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), 400, "page={page}");
+        assert_eq!(res.status(), 400, "limit={limit}");
         let p: Value = res.json().await.unwrap();
-        assert_eq!(p["kind"], "bad_request", "page={page}");
-        assert_eq!(p["fields"][0]["field"], "page", "page={page}: {p}");
+        assert_eq!(p["kind"], "bad_request", "limit={limit}");
+        assert_eq!(p["fields"][0]["field"], "limit", "limit={limit}: {p}");
     }
-    for page in ["1", "20000", ""] {
+    for limit in ["1", "200"] {
         let res = http
-            .get(format!("{}/api/v1/jobs?page={page}", app.base))
+            .get(format!("{}/api/v1/jobs?limit={limit}", app.base))
             .bearer_auth(&token)
             .send()
             .await
             .unwrap();
-        assert_eq!(res.status(), 200, "page={page}");
+        assert_eq!(res.status(), 200, "limit={limit}");
+    }
+    for cursor in ["nonsense", "MTIz", "%00"] {
+        let res = http
+            .get(format!("{}/api/v1/jobs?cursor={cursor}", app.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "cursor={cursor}");
+        let p: Value = res.json().await.unwrap();
+        assert_eq!(p["fields"][0]["field"], "cursor", "cursor={cursor}: {p}");
     }
     // The dashboard's server function refuses it too, naming the field.
     let c = app.signed_in("jo@example.com").await;

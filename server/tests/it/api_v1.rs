@@ -12,6 +12,9 @@ both!(
     every_problem_names_its_fields_and_its_kind_matches_its_status,
     a_rate_limited_call_names_the_wait_retry_after_gives,
     a_retried_write_with_its_key_is_done_once,
+    lists_page_with_a_cursor_and_filter,
+    admins_run_the_agency_through_the_api,
+    resumes_and_proofs_through_the_api,
 );
 
 async fn call(
@@ -430,4 +433,380 @@ async fn a_retried_write_with_its_key_is_done_once(b: Backend) {
         .unwrap();
     assert!(pruned >= 3, "{pruned}");
     assert_eq!(app.count("idempotency_keys").await, 0);
+}
+
+async fn lists_page_with_a_cursor_and_filter(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (_, jo_id) = app.activated_client("jo@example.com").await;
+    let (_, sam_id) = app.activated_client("sam@example.com").await;
+    let (_, e1) = app.employee("e1@example.com").await;
+    app.assign(jo_id, e1).await;
+    app.fixture_admin().await;
+    let jo = api_token(&app, "jo@example.com").await;
+    let sam = api_token(&app, "sam@example.com").await;
+    let admin = api_token(&app, "fixture-admin@example.com").await;
+    let mut made = Vec::new();
+    for i in 0..5 {
+        let res = post(
+            &app,
+            "/jobs",
+            &jo,
+            json!({"job_url": format!("https://jobs.example.com/p{i}"), "job_title": format!("Role {i}")}),
+        )
+        .await;
+        assert_eq!(res.status(), 201);
+        made.push(
+            res.json::<Value>().await.unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+    }
+    post(
+        &app,
+        "/jobs",
+        &sam,
+        json!({"job_url": "https://jobs.example.com/sam"}),
+    )
+    .await;
+
+    // Two at a time, newest first; a job delegated while paging is neither skipped into nor seen twice.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for round in 0..10 {
+        let path = match &cursor {
+            Some(c) => format!("/jobs?limit=2&cursor={c}"),
+            None => "/jobs?limit=2".to_string(),
+        };
+        let page: Value = get(&app, &path, &jo).await.json().await.unwrap();
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 2);
+        seen.extend(items.iter().map(|j| j["id"].as_str().unwrap().to_string()));
+        if round == 0 {
+            post(
+                &app,
+                "/jobs",
+                &jo,
+                json!({"job_url": "https://jobs.example.com/late"}),
+            )
+            .await;
+        }
+        match page["next"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => break,
+        }
+    }
+    let mut newest_first = made.clone();
+    newest_first.reverse();
+    assert_eq!(seen, newest_first, "every job once, newest first");
+
+    // Filters: status, text, dates; an admin by client and by employee.
+    let page: Value = get(&app, "/jobs?search=role%203", &jo)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    assert_eq!(page["items"][0]["id"], made[3].as_str());
+    let page: Value = get(&app, "/jobs?status=completed", &jo)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"], json!([]));
+    let today = chrono::Utc::now().date_naive();
+    let tomorrow = today.succ_opt().unwrap();
+    let page: Value = get(&app, &format!("/jobs?from={today}&to={today}"), &jo)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 6);
+    let page: Value = get(&app, &format!("/jobs?from={tomorrow}"), &jo)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"], json!([]));
+    let res = get(&app, "/jobs?from=yesterday", &jo).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["fields"][0]["field"],
+        "from"
+    );
+    let page: Value = get(&app, &format!("/jobs?client_id={sam_id}&limit=200"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+    let page: Value = get(&app, &format!("/jobs?employee_id={e1}&limit=200"), &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 6);
+    let e1_token = api_token(&app, "e1@example.com").await;
+    let page: Value = get(&app, "/jobs?limit=200", &e1_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 6);
+
+    // Another client's id is refused (and logged), never answered with their jobs.
+    let res = get(&app, &format!("/jobs?client_id={jo_id}"), &sam).await;
+    assert_eq!(res.status(), 403);
+    assert!(res.json::<Value>().await.unwrap().get("items").is_none());
+    let page: Value = get(&app, "/jobs?limit=200", &sam)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["items"].as_array().unwrap().len(), 1);
+}
+
+async fn admins_run_the_agency_through_the_api(b: Backend) {
+    let app = TestApp::spawn(b).await;
+    let (_, jo_id) = app.activated_client("jo@example.com").await;
+    let (_, sam_id) = app.activated_client("sam@example.com").await;
+    let (_, e1) = app.employee("e1@example.com").await;
+    app.fixture_admin().await;
+    let admin = api_token(&app, "fixture-admin@example.com").await;
+    let jo = api_token(&app, "jo@example.com").await;
+    let emp = api_token(&app, "e1@example.com").await;
+
+    let list: Value = get(&app, "/clients", &admin).await.json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+    let res = post(
+        &app,
+        &format!("/clients/{sam_id}/activation"),
+        &admin,
+        json!({"activate": false, "payment_status": "past_due", "subscription_notes": "card expired"}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let c: Value = res.json().await.unwrap();
+    assert_eq!(
+        (c["is_activated"].clone(), c["payment_status"].clone()),
+        (json!(false), json!("past_due"))
+    );
+    let res = post(
+        &app,
+        &format!("/clients/{sam_id}/activation"),
+        &admin,
+        json!({"activate": true}),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(field_names(&res.json().await.unwrap()), ["payment_status"]);
+
+    let users: Value = get(&app, "/users?role=client", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(users["total"], 2, "{users}");
+    assert_eq!(get(&app, "/users?role=wizard", &admin).await.status(), 422);
+
+    let res = post(
+        &app,
+        "/assignments",
+        &admin,
+        json!({"client_id": jo_id, "employee_id": e1}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let overview: Value = get(&app, "/assignments", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let load = overview["employees"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["employee_id"] == e1.to_string())
+        .unwrap()
+        .clone();
+    assert_eq!(load["clients"][0]["client_id"], jo_id.to_string(), "{load}");
+    let res = post(
+        &app,
+        "/assignments/end",
+        &admin,
+        json!({"client_id": jo_id, "employee_id": e1}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+
+    // Each role reads its own figures, and only its own.
+    assert_eq!(
+        get(
+            &app,
+            "/analytics/admin?from=2026-01-01&to=2026-01-31",
+            &admin
+        )
+        .await
+        .status(),
+        200
+    );
+    assert_eq!(get(&app, "/analytics/client", &jo).await.status(), 200);
+    assert_eq!(get(&app, "/analytics/employee", &emp).await.status(), 200);
+    assert_eq!(get(&app, "/analytics/admin", &jo).await.status(), 403);
+    assert_eq!(get(&app, "/analytics/client", &emp).await.status(), 403);
+    let res = get(&app, "/analytics/client?from=2026-02-30", &jo).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(field_names(&res.json().await.unwrap()), ["from"]);
+
+    // A client reaches none of it: not the client list, not another client's activation, not the assignments.
+    assert_eq!(get(&app, "/clients", &jo).await.status(), 403);
+    assert_eq!(get(&app, "/users", &jo).await.status(), 403);
+    assert_eq!(get(&app, "/assignments", &jo).await.status(), 403);
+    let res = post(
+        &app,
+        &format!("/clients/{sam_id}/activation"),
+        &jo,
+        json!({"activate": true, "payment_status": "active"}),
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    let res = post(
+        &app,
+        "/assignments",
+        &jo,
+        json!({"client_id": sam_id, "employee_id": e1}),
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+    let sam: Value = get(&app, "/clients", &admin).await.json().await.unwrap();
+    let sam = sam
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_id"] == sam_id.to_string())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        sam["is_activated"], false,
+        "a refused activation changed nothing"
+    );
+}
+
+async fn resumes_and_proofs_through_the_api(b: Backend) {
+    use reqwest::multipart;
+    let app = TestApp::spawn(b).await;
+    let (_, jo_id) = app.activated_client("jo@example.com").await;
+    app.activated_client("sam@example.com").await;
+    let (_, e1) = app.employee("e1@example.com").await;
+    app.assign(jo_id, e1).await;
+    let jo = api_token(&app, "jo@example.com").await;
+    let sam = api_token(&app, "sam@example.com").await;
+    let emp = api_token(&app, "e1@example.com").await;
+    let upload = |token: String, name: &'static str, bytes: Vec<u8>| {
+        let url = format!("{}/api/v1/resume-types", app.base);
+        async move {
+            let form = multipart::Form::new()
+                .text("name", name)
+                .part("file", multipart::Part::bytes(bytes).file_name("cv.pdf"));
+            Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .multipart(form)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let cv = pdf(2048);
+    let res = upload(jo.clone(), "Backend roles", cv.clone()).await;
+    assert_eq!(res.status(), 201);
+    let resume: Value = res.json().await.unwrap();
+    let rid = resume["id"].as_str().unwrap().to_string();
+    let res = upload(jo.clone(), "Not a PDF", b"hello".to_vec()).await;
+    assert_eq!(res.status(), 422);
+    assert_eq!(field_names(&res.json().await.unwrap()), ["file"]);
+
+    let res = post(
+        &app,
+        "/resumes/profile",
+        &jo,
+        json!({"summary": "Ten years of Rust", "skills": ["Rust"]}),
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let mine: Value = get(&app, "/resumes", &jo).await.json().await.unwrap();
+    assert_eq!(mine["profile"]["summary"], "Ten years of Rust");
+    assert_eq!(mine["types"][0]["id"], rid.as_str());
+    // The client's employee reads them; another client does not, by either way in.
+    let theirs = get(&app, &format!("/resumes?client_id={jo_id}"), &emp).await;
+    assert_eq!(theirs.status(), 200);
+    assert_eq!(
+        get(&app, &format!("/resumes?client_id={jo_id}"), &sam)
+            .await
+            .status(),
+        403
+    );
+    let file = get(&app, &format!("/resume-types/{rid}/file"), &jo).await;
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.headers()["content-type"], "application/pdf");
+    assert_eq!(file.bytes().await.unwrap(), cv);
+    assert_eq!(
+        get(&app, &format!("/resume-types/{rid}/file"), &sam)
+            .await
+            .status(),
+        403
+    );
+    let del = |token: String| {
+        let url = format!("{}/api/v1/resume-types/{rid}", app.base);
+        async move {
+            Client::new()
+                .delete(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(del(sam.clone()).await.status(), 403);
+    assert_eq!(del(jo.clone()).await.status(), 200);
+    assert_eq!(del(jo.clone()).await.status(), 404);
+
+    // A proof screenshot, for the job's client and employee only.
+    let res = post(
+        &app,
+        "/jobs",
+        &jo,
+        json!({"job_url": "https://jobs.example.com/proof"}),
+    )
+    .await;
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        get(&app, &format!("/jobs/{id}/proof"), &jo).await.status(),
+        404
+    );
+    post(&app, &format!("/jobs/{id}/start"), &emp, json!({})).await;
+    let form = multipart::Form::new().text("outcome", "submitted").part(
+        "screenshot",
+        multipart::Part::bytes(crate::work::png(64, 48)).file_name("proof.png"),
+    );
+    let res = Client::new()
+        .post(format!("{}/api/v1/jobs/{id}/complete", app.base))
+        .bearer_auth(&emp)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    for token in [&jo, &emp] {
+        let shot = get(&app, &format!("/jobs/{id}/proof"), token).await;
+        assert_eq!(shot.status(), 200);
+        assert_eq!(shot.headers()["content-type"], "image/png");
+        assert!(shot.bytes().await.unwrap().starts_with(b"\x89PNG"));
+    }
+    let res = get(&app, &format!("/jobs/{id}/proof"), &sam).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.headers()["content-type"], "application/json");
 }

@@ -40,8 +40,25 @@ async fn the_api_conforms_to_its_openapi_document() {
     assert_eq!(res.status(), 201);
 
     let employee_token = api_token(&app, "sam@example.com").await;
-    // Once as the client, once as their employee (the work operations answer only 403 to a client).
-    for (who, token) in [("client", token), ("employee", employee_token)] {
+    // The admin's operations answer only 403 to those two: an admin's read-write API key runs them for real, last
+    // (it may deactivate the client and end the assignment).
+    let admin = app.fixture_admin().await;
+    let admin_key = app::domain::integrations::keys::create(
+        &app.db,
+        &admin,
+        "conformance",
+        app::api::integrations::KeyScope::ReadWrite,
+        &Default::default(),
+    )
+    .await
+    .unwrap()
+    .key;
+    // Once as the client, once as their employee (the work operations answer only 403 to a client), once as an admin.
+    for (who, token) in [
+        ("client", token),
+        ("employee", employee_token),
+        ("admin", admin_key),
+    ] {
         let report =
             std::env::temp_dir().join(format!("jd-schemathesis-{}", uuid::Uuid::new_v4().simple()));
         let schema = format!("{}/api/v1/openapi.json", app.base);

@@ -7,6 +7,7 @@
 //! - `questions`: the questions asked on a job, as its page shows them;
 //! - `posting`: one identity per posting (site and job id), and keying rows written before it existed.
 
+mod cursor;
 mod delegate;
 mod input;
 mod lifecycle;
@@ -14,6 +15,7 @@ mod posting;
 mod query;
 mod questions;
 
+pub use cursor::{feed, Feed, FEED_LIMIT_DEFAULT, FEED_LIMIT_MAX};
 pub use delegate::{delegate, delegate_bulk};
 pub use input::{normalize_url, parse_deadline};
 pub use lifecycle::{cancel, lock_and_reload, reassign};

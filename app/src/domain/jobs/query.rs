@@ -31,6 +31,17 @@ pub async fn list(
     q: &JobQuery,
     meta: &RequestMeta,
 ) -> Result<Page<JobSummary>, AppError> {
+    let select = filtered(db, actor, q, meta).await?;
+    paged(db, select, q).await
+}
+
+/// The jobs the actor may see that match the query's filters (people, search, status), in no order yet.
+pub(super) async fn filtered(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    q: &JobQuery,
+    meta: &RequestMeta,
+) -> Result<sea_orm::Select<jobs::Entity>, AppError> {
     let mut select = jobs::Entity::find();
     match actor.role {
         Role::Client => {
@@ -88,7 +99,15 @@ pub async fn list(
     } else if let Some(s) = q.status {
         select = select.filter(jobs::Column::Status.eq(s.as_str()));
     }
-    select = match q.sort.unwrap_or_default() {
+    Ok(select)
+}
+
+async fn paged(
+    db: &DatabaseConnection,
+    select: sea_orm::Select<jobs::Entity>,
+    q: &JobQuery,
+) -> Result<Page<JobSummary>, AppError> {
+    let select = match q.sort.unwrap_or_default() {
         JobSort::Newest => select.order_by_desc(jobs::Column::DelegatedAt),
         JobSort::Oldest => select.order_by_asc(jobs::Column::DelegatedAt),
         JobSort::Deadline => select
