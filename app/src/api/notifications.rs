@@ -21,6 +21,9 @@ pub struct NotificationView {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Notifications {
     pub unread: u64,
-    /// The newest first (at most 20).
+    /// The newest first (20 on the dashboard; `limit` of the REST API).
     pub items: Vec<NotificationView>,
+    /// The REST API's cursor of the next page, when there are more.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
 }

@@ -295,19 +295,51 @@ pub async fn sweep_email(db: &DatabaseConnection, at: DateTime<Utc>) -> Result<u
     Ok(queued)
 }
 
+/// The actor's newest 20 notifications and how many are unread (the bell).
 pub async fn list(db: &DatabaseConnection, actor: &Actor) -> Result<Notifications, AppError> {
+    list_page(db, actor, None, 20).await
+}
+
+/// A page of the actor's notifications, newest first, after `cursor` (see [`super::infra::cursor`]).
+pub async fn list_page(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    cursor: Option<&str>,
+    limit: u64,
+) -> Result<Notifications, AppError> {
+    let after = super::infra::cursor::decode(cursor)?;
     let mine = || {
         n::Entity::find()
             .filter(n::Column::UserId.eq(actor.user_id))
             .filter(n::Column::Shown.eq(true))
     };
     let unread = mine().filter(n::Column::IsRead.eq(false)).count(db).await?;
-    let items = mine()
+    let mut page = mine();
+    if let Some((t, id)) = after {
+        page = page.filter(
+            sea_orm::Condition::any()
+                .add(n::Column::CreatedAt.lt(t))
+                .add(
+                    sea_orm::Condition::all()
+                        .add(n::Column::CreatedAt.eq(t))
+                        .add(n::Column::Id.lt(id)),
+                ),
+        );
+    }
+    let mut rows = page
         .order_by_desc(n::Column::CreatedAt)
         .order_by_desc(n::Column::Id)
-        .limit(20)
+        .limit(limit + 1)
         .all(db)
-        .await?
+        .await?;
+    let next = (rows.len() as u64 > limit)
+        .then(|| {
+            rows.truncate(limit as usize);
+            rows.last()
+                .map(|r| super::infra::cursor::encode(r.created_at, r.id))
+        })
+        .flatten();
+    let items = rows
         .into_iter()
         .map(|r| NotificationView {
             link: r
@@ -323,7 +355,11 @@ pub async fn list(db: &DatabaseConnection, actor: &Actor) -> Result<Notification
             created_at: r.created_at,
         })
         .collect();
-    Ok(Notifications { unread, items })
+    Ok(Notifications {
+        unread,
+        items,
+        next,
+    })
 }
 
 pub async fn mark_read(

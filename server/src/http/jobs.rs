@@ -160,11 +160,11 @@ fn when(
     Ok(day.and_hms_opt(0, 0, 0).map(|t| t.and_utc()))
 }
 
-/// An id filter: a UUID, else 422 naming the field.
-fn id_filter(raw: Option<&str>, field: &str) -> Result<Option<uuid::Uuid>, AppError> {
-    match raw.map(str::trim).filter(|r| !r.is_empty()) {
+/// An id filter: absent, or a UUID (an empty value too is refused), else 422 naming the field.
+pub(crate) fn id_filter(raw: Option<&str>, field: &str) -> Result<Option<uuid::Uuid>, AppError> {
+    match raw {
         None => Ok(None),
-        Some(r) => uuid::Uuid::parse_str(r)
+        Some(r) => uuid::Uuid::parse_str(r.trim())
             .map(Some)
             .map_err(|_| AppError::field(field, "Use an id (a UUID).")),
     }

@@ -8,21 +8,37 @@ use axum::{
 
 use super::{
     error::ApiResult,
-    extract::{uuid_of, Caller},
+    extract::{uuid_of, ApiQuery, Caller},
 };
 use app::api::{
     notifications::Notifications,
     rest::{ApiProblem, Done},
 };
 
-/// The caller's notifications (newest 20) and unread count.
+/// Query of `GET /api/v1/notifications`.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationsParams {
+    /// Notifications per page, 1 to 200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u64>,
+    /// The `next` of the page before; leave it out for the first page.
+    pub cursor: Option<String>,
+}
+
+/// The caller's notifications, newest first a page at a time, and how many are unread.
 #[utoipa::path(get, path = "/api/v1/notifications", tag = "account", security(("bearer" = [])),
-    responses((status = 200, body = Notifications)))]
+    params(NotificationsParams),
+    responses((status = 200, body = Notifications), (status = 422, body = ApiProblem)))]
 pub async fn list_notifications(
     State(state): State<AppState>,
     caller: Caller,
+    ApiQuery(p): ApiQuery<NotificationsParams>,
 ) -> ApiResult<Json<Notifications>> {
-    Ok(Json(notifications::list(&state.db, &caller.actor).await?))
+    let limit = app::domain::infra::cursor::limit(p.limit, 50, 200)?;
+    Ok(Json(
+        notifications::list_page(&state.db, &caller.actor, p.cursor.as_deref(), limit).await?,
+    ))
 }
 
 /// Mark one of the caller's notifications read.

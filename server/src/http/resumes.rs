@@ -6,7 +6,6 @@ use app::{
     api::{
         rest::{ApiProblem, Done},
         resumes::{ResumeProfile, ResumeTypeView, Resumes},
-        AppError,
     },
     domain::{resumes, work},
     rpc::AppState,
@@ -40,18 +39,7 @@ pub async fn get_resumes(
     caller: Caller,
     ApiQuery(p): ApiQuery<ResumesParams>,
 ) -> ApiResult<Json<Resumes>> {
-    let client_id = match p
-        .client_id
-        .as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => None,
-        Some(raw) => Some(
-            uuid::Uuid::parse_str(raw)
-                .map_err(|_| AppError::field("client_id", "Use an id (a UUID)."))?,
-        ),
-    };
+    let client_id = super::jobs::id_filter(p.client_id.as_deref(), "client_id")?;
     Ok(Json(
         resumes::get(&state.db, &caller.actor, client_id, &caller.meta).await?,
     ))
@@ -91,6 +79,7 @@ pub struct ResumeUpload {
     responses(
         (status = 201, body = ResumeTypeView),
         (status = 403, body = ApiProblem),
+        (status = 404, description = "The resume to replace is not one of the client's", body = ApiProblem),
         (status = 415, description = "Not multipart/form-data", body = ApiProblem),
         (status = 422, description = "No name, not a PDF, or too large", body = ApiProblem),
     ))]

@@ -564,6 +564,47 @@ async fn lists_page_with_a_cursor_and_filter(b: Backend) {
         .await
         .unwrap();
     assert_eq!(page["items"].as_array().unwrap().len(), 1);
+
+    // Notifications page the same way: the employee was told of each of the six jobs.
+    let ids = |v: &Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let all: Value = get(&app, "/notifications?limit=200", &e1_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let all = ids(&all);
+    assert!(all.len() >= 6, "{all:?}");
+    let mut paged = Vec::new();
+    let mut path = "/notifications?limit=4".to_string();
+    loop {
+        let page: Value = get(&app, &path, &e1_token).await.json().await.unwrap();
+        assert!(page["unread"].as_u64().unwrap() >= 6);
+        paged.extend(ids(&page));
+        match page["next"].as_str() {
+            Some(c) => path = format!("/notifications?limit=4&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(paged, all);
+    assert_eq!(
+        get(&app, "/notifications?limit=0", &e1_token)
+            .await
+            .status(),
+        422
+    );
+    assert_eq!(
+        get(&app, "/notifications?cursor=zzz", &e1_token)
+            .await
+            .status(),
+        422
+    );
 }
 
 async fn admins_run_the_agency_through_the_api(b: Backend) {

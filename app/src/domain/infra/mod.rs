@@ -2,6 +2,7 @@
 //! store, limits (login throttling), password hashing and the API's token material. Nothing here decides who may do
 //! what; nothing here imports a rule.
 
+pub mod cursor;
 pub mod events;
 pub mod idempotency;
 pub mod limits;

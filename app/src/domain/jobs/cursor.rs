@@ -2,17 +2,15 @@
 //! continuing after the last job of the one before (a cursor), so a job delegated while someone pages is neither
 //! skipped nor seen twice. A cursor past the end gives an empty page.
 
-use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine as _};
 use chrono::{DateTime, Utc};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, QueryFilter, QueryOrder, QuerySelect};
-use uuid::Uuid;
 
 use super::query::{filtered, summaries};
 use crate::api::{
     jobs::{JobQuery, JobSummary},
     AppError, CursorPage,
 };
-use crate::domain::{entities::job_delegations as jobs, Actor, RequestMeta};
+use crate::domain::{entities::job_delegations as jobs, infra::cursor, Actor, RequestMeta};
 
 /// Jobs per page unless the caller asks for another number.
 pub const FEED_LIMIT_DEFAULT: u64 = 50;
@@ -33,19 +31,6 @@ pub struct Feed {
     pub limit: Option<u64>,
 }
 
-fn encode(t: DateTime<Utc>, id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(format!("{}:{id}", t.timestamp_micros()))
-}
-
-fn decode(cursor: &str) -> Option<(DateTime<Utc>, Uuid)> {
-    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor.trim()).ok()?).ok()?;
-    let (micros, id) = text.split_once(':')?;
-    Some((
-        DateTime::from_timestamp_micros(micros.parse().ok()?)?,
-        Uuid::parse_str(id).ok()?,
-    ))
-}
-
 /// One page of the jobs the actor may see (see [`super::list`] for who sees what).
 pub async fn feed(
     db: &DatabaseConnection,
@@ -53,22 +38,8 @@ pub async fn feed(
     feed: &Feed,
     meta: &RequestMeta,
 ) -> Result<CursorPage<JobSummary>, AppError> {
-    let limit = feed.limit.unwrap_or(FEED_LIMIT_DEFAULT);
-    if !(1..=FEED_LIMIT_MAX).contains(&limit) {
-        return Err(AppError::field(
-            "limit",
-            format!("Use a whole number from 1 to {FEED_LIMIT_MAX}."),
-        ));
-    }
-    let after = match feed.cursor.as_deref().filter(|c| !c.trim().is_empty()) {
-        None => None,
-        Some(c) => Some(decode(c).ok_or_else(|| {
-            AppError::field(
-                "cursor",
-                "This is not a cursor this API gave out: pass a page's `next` as it is, or leave it out to start.",
-            )
-        })?),
-    };
+    let limit = cursor::limit(feed.limit, FEED_LIMIT_DEFAULT, FEED_LIMIT_MAX)?;
+    let after = cursor::decode(feed.cursor.as_deref())?;
     let mut select = filtered(db, actor, &feed.query, meta).await?;
     if let Some(from) = feed.from {
         select = select.filter(jobs::Column::DelegatedAt.gte(from));
@@ -94,25 +65,10 @@ pub async fn feed(
     let more = rows.len() as u64 > limit;
     rows.truncate(limit as usize);
     let next = more
-        .then(|| rows.last().map(|j| encode(j.delegated_at, j.id)))
+        .then(|| rows.last().map(|j| cursor::encode(j.delegated_at, j.id)))
         .flatten();
     Ok(CursorPage {
         items: summaries(db, rows).await?,
         next,
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursors_round_trip_and_strangers_are_refused() {
-        let t = DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap();
-        let id = Uuid::now_v7();
-        assert_eq!(decode(&encode(t, id)), Some((t, id)));
-        for bad in ["", "abc", "MTIz", &URL_SAFE_NO_PAD.encode("12:not-a-uuid")] {
-            assert_eq!(decode(bad), None, "{bad}");
-        }
-    }
 }
