@@ -176,7 +176,7 @@ async fn delegations_dropped_at_any_point_leave_nothing_half_done(b: Backend) {
         .json()
         .await
         .unwrap();
-    assert_eq!(theirs["total"], 0);
+    assert_eq!(theirs["items"], json!([]));
 }
 
 both!(transactions_cut_short_at_any_point_leave_no_connection_inside_one);
@@ -506,7 +506,7 @@ async fn concurrent_writers_never_fail_for_being_concurrent(b: Backend) {
     );
     for token in &tokens {
         let mine: Value = http
-            .get(format!("{}/api/v1/jobs", app.base))
+            .get(format!("{}/api/v1/jobs?limit=200", app.base))
             .bearer_auth(token)
             .send()
             .await
@@ -514,6 +514,6 @@ async fn concurrent_writers_never_fail_for_being_concurrent(b: Backend) {
             .json()
             .await
             .unwrap();
-        assert_eq!(mine["total"], 20);
+        assert_eq!(mine["items"].as_array().map(Vec::len), Some(20));
     }
 }
