@@ -12,7 +12,7 @@ test('an admin makes an API key and a webhook under Integrations', async ({ page
   await hydrated(page);
 
   const keys = page.getByTestId('api-keys');
-  await keys.getByLabel('Name').fill(name);
+  await keys.getByLabel('Name', { exact: true }).fill(name);
   await keys.getByLabel('Access').selectOption('read_write');
   await keys.getByRole('button', { name: 'Make a key' }).click();
   const shown = keys.getByTestId('new-api-key');
@@ -26,7 +26,7 @@ test('an admin makes an API key and a webhook under Integrations', async ({ page
   await expect(row).toContainText('last used');
 
   const hooks = page.getByTestId('webhooks');
-  await hooks.getByLabel('Address').fill('http://127.0.0.1:9/hook');
+  await hooks.getByLabel('Address', { exact: true }).fill('http://127.0.0.1:9/hook');
   await hooks.getByLabel('job.completed').check();
   await hooks.getByRole('button', { name: 'Add the webhook' }).click();
   await expect(hooks.getByText('private network')).toBeVisible();
