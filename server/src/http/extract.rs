@@ -99,6 +99,18 @@ pub fn whole_number_in(
     }
 }
 
+/// A whole number in `range` named `field`; anything else, an empty value included, is refused naming the field.
+pub fn number_in<'de, D: serde::Deserializer<'de>>(
+    d: D,
+    field: &str,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Option<u64>, D::Error> {
+    let raw: String = serde::Deserialize::deserialize(d)?;
+    whole_number_in(&raw, field, range)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
+}
+
 /// The caller, from `Authorization: Bearer <access token>` or `Authorization: Bearer <API key>` (`jdk_…`; it acts as
 /// the admin who made it, and a read-only key only reads).
 pub struct Caller {

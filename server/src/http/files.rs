@@ -16,7 +16,7 @@ use axum::{
 use uuid::Uuid;
 
 use super::{
-    error::ApiResult,
+    error::{ApiFail, ApiResult},
     extract::{uuid_of, SameOriginCaller, SessionCaller},
 };
 
@@ -43,6 +43,38 @@ pub fn routes() -> Router<AppState> {
 }
 
 pub(crate) const COMPLETE_BODY_LIMIT: usize = SCREENSHOT_MAX_BYTES + 64 * 1024;
+
+/// A REST upload must be `multipart/form-data`: else 415, naming what to send (`what`: "the completion").
+pub(crate) fn require_multipart(req: &axum::extract::Request, what: &str) -> Result<(), ApiFail> {
+    let multipart = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
+    if multipart {
+        return Ok(());
+    }
+    Err(ApiFail::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        format!("Send the {what} as multipart/form-data."),
+    ))
+}
+
+/// The multipart body of a REST upload, or 400.
+pub(crate) async fn multipart_of(
+    req: axum::extract::Request,
+    state: &AppState,
+) -> Result<Multipart, ApiFail> {
+    use axum::extract::FromRequest;
+    Multipart::from_request(req, state).await.map_err(|_| {
+        ApiFail::new(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "The upload could not be read.",
+        )
+    })
+}
 
 /// Read one multipart file field in chunks, refusing (as a field error) as soon as it passes `max` bytes.
 async fn read_limited(

@@ -125,13 +125,7 @@ pub struct JobsParams {
 
 /// A page size from 1 to [`jobs::FEED_LIMIT_MAX`]; anything else is refused naming the field.
 fn limit_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let raw: Option<String> = serde::Deserialize::deserialize(d)?;
-    let Some(raw) = raw else {
-        return Ok(None);
-    };
-    super::extract::whole_number_in(&raw, "limit", 1..=jobs::FEED_LIMIT_MAX)
-        .map(Some)
-        .map_err(serde::de::Error::custom)
+    super::extract::number_in(d, "limit", 1..=jobs::FEED_LIMIT_MAX)
 }
 
 /// A day or a time of a filter; a day `to` ends at the day's end.

@@ -11,14 +11,14 @@ use app::{
     rpc::AppState,
 };
 use axum::{
-    extract::{FromRequest, Multipart, Path, Request, State},
-    http::{header, StatusCode},
+    extract::{Path, Request, State},
+    http::StatusCode,
     response::{IntoResponse, Response},
     Json,
 };
 
 use super::{
-    error::{ApiFail, ApiResult},
+    error::ApiResult,
     extract::{uuid_of, ApiJson, ApiQuery, Caller},
 };
 
@@ -88,25 +88,8 @@ pub async fn upload(
     caller: Caller,
     req: Request,
 ) -> ApiResult<Response> {
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
-        return Err(ApiFail::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the resume as multipart/form-data.",
-        ));
-    }
-    let form = Multipart::from_request(req, &state).await.map_err(|_| {
-        ApiFail::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "The upload could not be read.",
-        )
-    })?;
+    super::files::require_multipart(&req, "resume")?;
+    let form = super::files::multipart_of(req, &state).await?;
     let view: ResumeTypeView =
         super::files::read_and_upload_resume(&state, &caller.actor, &caller.meta, form).await?;
     Ok((StatusCode::CREATED, Json(view)).into_response())

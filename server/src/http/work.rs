@@ -2,13 +2,13 @@
 
 use app::{domain::work, rpc::AppState};
 use axum::{
-    extract::{FromRequest, Multipart, Path, Request, State},
-    http::{header, StatusCode},
+    extract::{Path, Request, State},
+    http::StatusCode,
     Json,
 };
 
 use super::{
-    error::{ApiFail, ApiResult},
+    error::ApiResult,
     extract::{uuid_of, ApiJson, ApiQuery, Caller},
 };
 use app::api::{
@@ -31,26 +31,14 @@ pub struct QueueParams {
     pub page: Option<u64>,
 }
 
-/// A whole number in `range` named `field`; anything else, an empty value included, is refused naming the field.
-fn number_in<'de, D: serde::Deserializer<'de>>(
-    d: D,
-    field: &str,
-    range: std::ops::RangeInclusive<u64>,
-) -> Result<Option<u64>, D::Error> {
-    let raw: String = serde::Deserialize::deserialize(d)?;
-    super::extract::whole_number_in(&raw, field, range)
-        .map(Some)
-        .map_err(serde::de::Error::custom)
-}
-
 /// A page size from 1 to [`work::QUEUE_LIMIT_MAX`].
 fn limit_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    number_in(d, "limit", 1..=work::QUEUE_LIMIT_MAX)
+    super::extract::number_in(d, "limit", 1..=work::QUEUE_LIMIT_MAX)
 }
 
 /// A page number from 1 to [`app::domain::jobs::PAGE_MAX`].
 fn page_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    number_in(d, "page", 1..=app::domain::jobs::PAGE_MAX)
+    super::extract::number_in(d, "page", 1..=app::domain::jobs::PAGE_MAX)
 }
 
 /// The employee's open jobs: most urgent first, then nearest deadline; 50 per page unless `limit` says otherwise.
@@ -163,18 +151,7 @@ pub async fn complete(
     Path(id): Path<String>,
     req: Request,
 ) -> ApiResult<Json<JobSummary>> {
-    let multipart = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"));
-    if !multipart {
-        return Err(ApiFail::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "Send the completion as multipart/form-data.",
-        ));
-    }
+    super::files::require_multipart(&req, "completion")?;
     let id = uuid_of(&id, "job")?;
     super::limits::spend(
         &state,
@@ -182,13 +159,7 @@ pub async fn complete(
         caller.actor.user_id,
     )
     .await?;
-    let form = Multipart::from_request(req, &state).await.map_err(|_| {
-        ApiFail::new(
-            StatusCode::BAD_REQUEST,
-            "bad_request",
-            "The upload could not be read.",
-        )
-    })?;
+    let form = super::files::multipart_of(req, &state).await?;
     let c = super::files::read_completion(form).await?;
     let job = work::complete(
         &state.db,

@@ -17,7 +17,7 @@ both!(
     resumes_and_proofs_through_the_api,
 );
 
-async fn call(
+pub(crate) async fn call(
     app: &TestApp,
     method: reqwest::Method,
     path: &str,

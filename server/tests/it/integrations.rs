@@ -19,7 +19,7 @@ use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use sha2::Sha256;
 
-use crate::{both, helpers::*};
+use crate::{api_v1::call, both, helpers::*};
 
 both!(
     api_keys_read_write_and_revoke,
@@ -27,22 +27,6 @@ both!(
     a_webhook_that_keeps_failing_is_turned_off_and_admins_are_told,
     private_targets_are_refused_unless_allowed,
 );
-
-async fn call(
-    app: &TestApp,
-    method: reqwest::Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> Response {
-    let mut req = Client::new()
-        .request(method, format!("{}/api/v1{path}", app.base))
-        .bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    req.send().await.unwrap()
-}
 
 /// The admin's browser, signed in.
 async fn admin_browser(app: &TestApp) -> Client {
