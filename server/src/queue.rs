@@ -137,7 +137,7 @@ async fn high(job: HighJob, w: Data<Arc<Workers>>) -> Result<(), BoxDynError> {
             w.mailer.send(&e).await.map_err(|err| fail("email", err))?;
             tracing::info!(subject = %e.subject, "email sent");
         }
-        HighJob::Digest { user_id } => digest::send(&w, user_id).await?,
+        HighJob::Digest { user_id } => digest::send(Arc::clone(&w), user_id).await?,
         HighJob::PasswordReset { email } => {
             // Made here, not when asked for: the link's token is never stored, only its hash.
             let message = recovery::reset_email(&w.db, &email)

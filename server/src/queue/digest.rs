@@ -1,7 +1,7 @@
 //! A person's notification email (the digest of one window): claimed, sent, marked sent, each step safe against a
 //! second digest for the same person and against the database restarting in between.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use apalis::prelude::BoxDynError;
 use app::domain::notifications;
@@ -10,7 +10,18 @@ use uuid::Uuid;
 use super::{fail, Workers};
 
 /// Send `user_id` the email of their waiting notifications, if any wait.
-pub(super) async fn send(w: &Workers, user_id: Uuid) -> Result<(), BoxDynError> {
+///
+/// The claim, the send and the mark run as a task of their own: when the queue's worker stops with this job in
+/// hand (its storage lost the database, as in a restart), the job's future is dropped, and a send whose mark was
+/// dropped with it would tell the same news again once the claim lapsed. The task finishes what it started.
+pub(super) async fn send(w: Arc<Workers>, user_id: Uuid) -> Result<(), BoxDynError> {
+    match tokio::spawn(async move { claim_send_mark(&w, user_id).await }).await {
+        Ok(done) => done,
+        Err(e) => Err(fail("notification email", e)),
+    }
+}
+
+async fn claim_send_mark(w: &Workers, user_id: Uuid) -> Result<(), BoxDynError> {
     let pending = notifications::pending_email(&w.db, user_id)
         .await
         .map_err(|e| fail("notification email", e))?;
