@@ -8,17 +8,24 @@ cd "$(dirname "$0")/.."
 profile=wasm-release
 [ "${1:-}" = "--debug" ] && profile=dev
 target_dir="${CARGO_TARGET_DIR:-target}"
-cargo build -p extension --lib --target wasm32-unknown-unknown --profile "$profile"
 dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
 out=extension/dist
 rm -rf "$out"
 mkdir -p "$out/pkg"
-wasm-bindgen --target web --no-typescript --out-dir "$out/pkg" \
-  "$target_dir/wasm32-unknown-unknown/$dir/extension.wasm"
-if [ "$profile" != dev ] && command -v wasm-opt >/dev/null; then
-  wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
-    --enable-sign-ext --enable-mutable-globals --enable-multivalue \
-    -o "$out/pkg/extension_bg.wasm" "$out/pkg/extension_bg.wasm"
-fi
+# Two modules from the one crate: `extension` (popup, options, background, form filling) and `page`, the small
+# content script that runs on every page (built without the `full` feature).
+for module in extension page; do
+  features=()
+  [ "$module" = page ] && features=(--no-default-features)
+  cargo build -p extension --lib --target wasm32-unknown-unknown --profile "$profile" "${features[@]}"
+  wasm-bindgen --target web --no-typescript --out-dir "$out/pkg" --out-name "$module" \
+    "$target_dir/wasm32-unknown-unknown/$dir/extension.wasm"
+  if [ "$profile" != dev ] && command -v wasm-opt >/dev/null; then
+    wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-reference-types \
+      --enable-sign-ext --enable-mutable-globals --enable-multivalue \
+      -o "$out/pkg/${module}_bg.wasm" "$out/pkg/${module}_bg.wasm"
+  fi
+done
 cp extension/static/* "$out/"
-echo "extension built: $out ($(du -sh "$out/pkg/extension_bg.wasm" | cut -f1) of wasm); load it unpacked in Chrome"
+echo "extension built: $out (wasm: $(du -h "$out/pkg/extension_bg.wasm" | cut -f1) for the popup and form filling," \
+  "$(du -h "$out/pkg/page_bg.wasm" | cut -f1) for every page's content script); load it unpacked in Chrome"

@@ -104,9 +104,16 @@ test('a client delegates the job on the current page from the popup', async () =
 
 test('the page button opens the extension to confirm, and page scripts cannot use it', async () => {
   const job = await context.newPage();
+  const wasm: string[] = [];
+  job.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('.wasm')) wasm.push(path);
+  });
   await job.goto(JOB_URL);
   const host = job.locator('#jobdelegate-host');
   await expect(host).toBeVisible();
+  // Every page gets the small content module; the popup's and form filling's one is not loaded on a page.
+  expect(wasm).toEqual(['/pkg/page_bg.wasm']);
   // A page script cannot reach the button (closed shadow root), and a click it dispatches does nothing.
   expect(await job.evaluate(() => document.getElementById('jobdelegate-host')?.shadowRoot ?? null)).toBeNull();
   const pages = context.pages().length;

@@ -111,6 +111,11 @@ test('set up: a client with a profile, a resume and a job per form; an employee 
 /** Open the form, let the popup pick its job, fill; returns the page and the popup. */
 async function fill(file: string): Promise<{ form: Page; popup: Page }> {
   const form = await context.newPage();
+  const wasm: string[] = [];
+  form.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('.wasm')) wasm.push(path);
+  });
   await form.goto(url(file));
   // The content script is running once the page's controls can be read.
   await form.waitForLoadState('load');
@@ -126,6 +131,8 @@ async function fill(file: string): Promise<{ form: Page; popup: Page }> {
   }).toPass({ timeout: 40000 });
   // The time the content script took to read the live form and plan the fill (printed, not asserted).
   const ms = await popup.locator('#fill-status').getAttribute('data-read-ms');
+  // Filling is in the full module, which the page's content script loaded only for it.
+  expect(wasm).toContain('/pkg/extension_bg.wasm');
   console.log(`fill ${file}: read and planned in ${ms} ms in Chromium`);
   return { form, popup };
 }

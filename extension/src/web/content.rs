@@ -1,6 +1,7 @@
 //! The content script: reads a cheap snapshot of the page (no full-HTML copy), answers the popup's "what job is
-//! this?", fills application forms when the employee asks ([`super::fill`]) and, on job pages, adds a small
-//! "Delegate" button that delegates through the background worker.
+//! this?" and "what does the page say?" (for a proof) and, on job pages, adds a small "Delegate" button that
+//! delegates through the background worker. It is the small build (`pkg/page*`) that runs on every page; filling
+//! a form is in the full module, which `static/content.js` loads only when the employee asks for it.
 
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use web_sys::{Document, Element};
@@ -111,19 +112,6 @@ pub fn main() {
             match prop(&msg, "type").as_string().as_deref() {
                 Some("job") => {
                     let _ = reply.call1(&JsValue::NULL, &to_js(&current_job()));
-                }
-                Some("fill") => {
-                    // Answered when the first round is done: keep the channel open.
-                    let request = from_js::<super::fill::FillRequest>(&prop(&msg, "request"))
-                        .unwrap_or_default();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let report = super::fill::start(request).await;
-                        let _ = reply.call1(&JsValue::NULL, &to_js(&report));
-                    });
-                    return JsValue::TRUE;
-                }
-                Some("fill_report") => {
-                    let _ = reply.call1(&JsValue::NULL, &to_js(&super::fill::report()));
                 }
                 Some("page_text") => {
                     let text = super::dom::doc()
