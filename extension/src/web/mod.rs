@@ -8,76 +8,70 @@ mod content;
 mod dom;
 mod page_text;
 
-// The popup, options page, background worker and form filling (the `full` build, `pkg/extension*`).
-#[cfg(feature = "full")]
-mod api;
-#[cfg(feature = "full")]
-mod background;
-#[cfg(feature = "full")]
-mod fill;
-#[cfg(feature = "full")]
-mod fill_controls;
-#[cfg(feature = "full")]
-mod fill_panel;
-#[cfg(feature = "full")]
-mod fill_popup;
-#[cfg(feature = "full")]
-mod options;
-#[cfg(feature = "full")]
-mod outbox;
-#[cfg(feature = "full")]
-mod popup;
-#[cfg(feature = "full")]
-mod signin;
-#[cfg(feature = "full")]
-mod store;
-#[cfg(feature = "full")]
-mod work;
+/// Items of the `full` build only (`pkg/extension*`).
+macro_rules! full_only {
+    ($($item:item)*) => { $(#[cfg(feature = "full")] $item)* };
+}
+
+// The popup, options page, background worker and form filling.
+full_only! {
+    mod api;
+    mod background;
+    mod fill;
+    mod fill_controls;
+    mod fill_panel;
+    mod fill_popup;
+    mod options;
+    mod outbox;
+    mod popup;
+    mod signin;
+    mod store;
+    mod work;
+}
 
 use wasm_bindgen::prelude::*;
 
-#[cfg(feature = "full")]
-#[wasm_bindgen]
-pub fn popup_main() {
-    wasm_bindgen_futures::spawn_local(popup::main());
-}
-
-#[cfg(feature = "full")]
-#[wasm_bindgen]
-pub fn options_main() {
-    wasm_bindgen_futures::spawn_local(options::main());
+/// A bug shows in the page's console rather than as a silent stop.
+fn log_panics() {
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("JobDelegate: {info}").into());
+    }));
 }
 
 #[wasm_bindgen]
 pub fn content_main() {
-    // A bug shows in the page's console rather than as a silent stop.
-    std::panic::set_hook(Box::new(|info| {
-        web_sys::console::error_1(&format!("JobDelegate: {info}").into());
-    }));
+    log_panics();
     content::main();
 }
 
-#[cfg(feature = "full")]
-#[wasm_bindgen]
-pub async fn background_alarm(name: String) {
-    background::alarm(name).await
-}
+full_only! {
+    #[wasm_bindgen]
+    pub fn popup_main() {
+        wasm_bindgen_futures::spawn_local(popup::main());
+    }
 
-/// Fill the form on this page (the popup's "Fill for <client>"): called by the content script's glue, which loads
-/// this module only then. Answers the first round's report.
-#[cfg(feature = "full")]
-#[wasm_bindgen]
-pub async fn fill_start(request: JsValue) -> JsValue {
-    std::panic::set_hook(Box::new(|info| {
-        web_sys::console::error_1(&format!("JobDelegate: {info}").into());
-    }));
-    let request = chrome::from_js::<fill::FillRequest>(&request).unwrap_or_default();
-    chrome::to_js(&fill::start(request).await)
-}
+    #[wasm_bindgen]
+    pub fn options_main() {
+        wasm_bindgen_futures::spawn_local(options::main());
+    }
 
-/// What the form filling on this page has done so far (null before it started).
-#[cfg(feature = "full")]
-#[wasm_bindgen]
-pub fn fill_report() -> JsValue {
-    chrome::to_js(&fill::report())
+    #[wasm_bindgen]
+    pub async fn background_alarm(name: String) {
+        background::alarm(name).await
+    }
+
+    /// Fill the form on this page (the popup's "Fill for <client>"): called by the content script's glue, which loads
+    /// this module only then. Answers the first round's report.
+    #[wasm_bindgen]
+    pub async fn fill_start(request: JsValue) -> JsValue {
+        log_panics();
+        let request = chrome::from_js::<fill::FillRequest>(&request).unwrap_or_default();
+        chrome::to_js(&fill::start(request).await)
+    }
+
+    /// What the form filling on this page has done so far (null before it started).
+    #[wasm_bindgen]
+    pub fn fill_report() -> JsValue {
+        chrome::to_js(&fill::report())
+    }
 }
