@@ -26,7 +26,7 @@ async fn here() -> Result<
 }
 
 /// Change the signed-in user's name.
-#[server(prefix = "/rpc", endpoint = "account/name")]
+#[server(prefix = "/rpc", endpoint = "account/name", output = crate::rpc::codec::JsonOut)]
 pub async fn update_name(first_name: String, last_name: String) -> Result<CurrentUser, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -37,7 +37,7 @@ pub async fn update_name(first_name: String, last_name: String) -> Result<Curren
 }
 
 /// Change the signed-in user's password; every other device is signed out. Answers how many were.
-#[server(prefix = "/rpc", endpoint = "account/password")]
+#[server(prefix = "/rpc", endpoint = "account/password", output = crate::rpc::codec::JsonOut)]
 pub async fn change_password(
     current_password: String,
     new_password: String,
@@ -64,7 +64,7 @@ pub async fn change_password(
 }
 
 /// Where the signed-in user is signed in.
-#[server(prefix = "/rpc", endpoint = "account/devices")]
+#[server(prefix = "/rpc", endpoint = "account/devices", output = crate::rpc::codec::JsonOut)]
 pub async fn get_devices() -> Result<Vec<Device>, AppError> {
     super::run(async {
         let (state, actor, _, current) = here().await?;
@@ -74,7 +74,7 @@ pub async fn get_devices() -> Result<Vec<Device>, AppError> {
 }
 
 /// Sign one of the user's devices out.
-#[server(prefix = "/rpc", endpoint = "account/end_device")]
+#[server(prefix = "/rpc", endpoint = "account/end_device", output = crate::rpc::codec::JsonOut)]
 pub async fn end_device(id: String) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -84,7 +84,7 @@ pub async fn end_device(id: String) -> Result<(), AppError> {
 }
 
 /// Sign every other device of the user out. Answers how many were.
-#[server(prefix = "/rpc", endpoint = "account/end_other_devices")]
+#[server(prefix = "/rpc", endpoint = "account/end_other_devices", output = crate::rpc::codec::JsonOut)]
 pub async fn end_other_devices() -> Result<u64, AppError> {
     super::run(async {
         let (state, actor, meta, current) = here().await?;
@@ -94,7 +94,7 @@ pub async fn end_other_devices() -> Result<u64, AppError> {
 }
 
 /// "Forgot password": send a reset link to the address, if an account uses it. The answer is the same either way.
-#[server(prefix = "/rpc", endpoint = "forgot_password")]
+#[server(prefix = "/rpc", endpoint = "forgot_password", output = crate::rpc::codec::JsonOut)]
 pub async fn forgot_password(email: String) -> Result<String, AppError> {
     super::run(async {
         let state = super::state()?;
@@ -106,7 +106,7 @@ pub async fn forgot_password(email: String) -> Result<String, AppError> {
 }
 
 /// Whether a reset link still works.
-#[server(prefix = "/rpc", endpoint = "reset_link")]
+#[server(prefix = "/rpc", endpoint = "reset_link", output = crate::rpc::codec::JsonOut)]
 pub async fn reset_link_works(token: String) -> Result<bool, AppError> {
     super::run(async {
         let state = super::state()?;
@@ -116,7 +116,7 @@ pub async fn reset_link_works(token: String) -> Result<bool, AppError> {
 }
 
 /// Choose a new password with a reset link, then sign in with it.
-#[server(prefix = "/rpc", endpoint = "reset_password")]
+#[server(prefix = "/rpc", endpoint = "reset_password", output = crate::rpc::codec::JsonOut)]
 pub async fn reset_password(
     token: String,
     password: String,
@@ -145,7 +145,7 @@ pub async fn reset_password(
 }
 
 /// Send the signed-in user's email confirmation link again.
-#[server(prefix = "/rpc", endpoint = "account/resend_verification")]
+#[server(prefix = "/rpc", endpoint = "account/resend_verification", output = crate::rpc::codec::JsonOut)]
 pub async fn resend_verification() -> Result<String, AppError> {
     super::run(async {
         let (state, actor, _) = super::actor().await?;
@@ -155,7 +155,7 @@ pub async fn resend_verification() -> Result<String, AppError> {
 }
 
 /// Move the signed-in user's account to a new address (once a link sent there is opened).
-#[server(prefix = "/rpc", endpoint = "account/email")]
+#[server(prefix = "/rpc", endpoint = "account/email", output = crate::rpc::codec::JsonOut)]
 pub async fn change_email(new_email: String, password: String) -> Result<String, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -173,7 +173,7 @@ pub async fn change_email(new_email: String, password: String) -> Result<String,
 }
 
 /// What an email confirmation link would confirm (`None`: it no longer works).
-#[server(prefix = "/rpc", endpoint = "email_link")]
+#[server(prefix = "/rpc", endpoint = "email_link", output = crate::rpc::codec::JsonOut)]
 pub async fn email_link(token: String) -> Result<Option<crate::api::account::LinkInfo>, AppError> {
     super::run(async {
         let state = super::state()?;
@@ -183,7 +183,7 @@ pub async fn email_link(token: String) -> Result<Option<crate::api::account::Lin
 }
 
 /// Use an email confirmation link.
-#[server(prefix = "/rpc", endpoint = "confirm_email")]
+#[server(prefix = "/rpc", endpoint = "confirm_email", output = crate::rpc::codec::JsonOut)]
 pub async fn confirm_email(token: String) -> Result<String, AppError> {
     super::run(async {
         let state = super::state()?;
@@ -194,7 +194,7 @@ pub async fn confirm_email(token: String) -> Result<String, AppError> {
 }
 
 /// Where the signed-in user wants each kind of news.
-#[server(prefix = "/rpc", endpoint = "account/notifications")]
+#[server(prefix = "/rpc", endpoint = "account/notifications", output = crate::rpc::codec::JsonOut)]
 pub async fn get_notification_prefs() -> Result<Vec<crate::api::account::NotificationPref>, AppError>
 {
     super::run(async {
@@ -205,7 +205,7 @@ pub async fn get_notification_prefs() -> Result<Vec<crate::api::account::Notific
 }
 
 /// Save where the signed-in user wants each kind of news (a checkbox per kind and channel).
-#[server(prefix = "/rpc", endpoint = "account/save_notifications")]
+#[server(prefix = "/rpc", endpoint = "account/save_notifications", output = crate::rpc::codec::JsonOut)]
 pub async fn save_notification_prefs(
     // A form with nothing ticked sends no field at all.
     #[server(default)] prefs: crate::api::account::NotificationChoices,

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::api::{analytics::*, *};
 
 /// The caller's own figures (clients). `from`/`to`: `YYYY-MM-DD`, empty for the last 30 days.
-#[server(prefix = "/rpc", endpoint = "analytics/client")]
+#[server(prefix = "/rpc", endpoint = "analytics/client", output = crate::rpc::codec::JsonOut)]
 pub async fn get_client_analytics(from: String, to: String) -> Result<ClientAnalytics, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -22,7 +22,7 @@ pub async fn get_client_analytics(from: String, to: String) -> Result<ClientAnal
 }
 
 /// The caller's own figures (employees).
-#[server(prefix = "/rpc", endpoint = "analytics/employee")]
+#[server(prefix = "/rpc", endpoint = "analytics/employee", output = crate::rpc::codec::JsonOut)]
 pub async fn get_employee_analytics(
     from: String,
     to: String,
@@ -42,7 +42,7 @@ pub async fn get_employee_analytics(
 }
 
 /// Everything (admins).
-#[server(prefix = "/rpc", endpoint = "analytics/admin")]
+#[server(prefix = "/rpc", endpoint = "analytics/admin", output = crate::rpc::codec::JsonOut)]
 pub async fn get_admin_analytics(from: String, to: String) -> Result<AdminAnalytics, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;

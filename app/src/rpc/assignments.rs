@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::api::{assignments::*, *};
 
 /// Every employee with load and clients, and every client (admins).
-#[server(prefix = "/rpc", endpoint = "admin/assignments")]
+#[server(prefix = "/rpc", endpoint = "admin/assignments", output = crate::rpc::codec::JsonOut)]
 pub async fn get_assignments() -> Result<AssignmentOverview, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -16,7 +16,7 @@ pub async fn get_assignments() -> Result<AssignmentOverview, AppError> {
 }
 
 /// Assign an employee to a client; the client's waiting jobs are distributed at once (admins).
-#[server(prefix = "/rpc", endpoint = "admin/assign")]
+#[server(prefix = "/rpc", endpoint = "admin/assign", output = crate::rpc::codec::JsonOut)]
 pub async fn assign_employee(client_id: Uuid, employee_id: Uuid) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -34,7 +34,7 @@ pub async fn assign_employee(client_id: Uuid, employee_id: Uuid) -> Result<(), A
 }
 
 /// End an assignment; the employee's open jobs for that client go back to distribution (admins).
-#[server(prefix = "/rpc", endpoint = "admin/unassign")]
+#[server(prefix = "/rpc", endpoint = "admin/unassign", output = crate::rpc::codec::JsonOut)]
 pub async fn unassign_employee(client_id: Uuid, employee_id: Uuid) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -52,7 +52,7 @@ pub async fn unassign_employee(client_id: Uuid, employee_id: Uuid) -> Result<(),
 }
 
 /// Mark an employee available (receives jobs; waiting ones are distributed) or not (admins, or the employee).
-#[server(prefix = "/rpc", endpoint = "employee/availability")]
+#[server(prefix = "/rpc", endpoint = "employee/availability", output = crate::rpc::codec::JsonOut)]
 pub async fn set_availability(employee_id: Uuid, available: bool) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::api::{AppError, CurrentUser};
 
 /// The signed-in user, or `None`.
-#[server(prefix = "/rpc", endpoint = "me")]
+#[server(prefix = "/rpc", endpoint = "me", output = crate::rpc::codec::JsonOut)]
 pub async fn me() -> Result<Option<CurrentUser>, AppError> {
     super::run(async {
         let (state, session) = super::context().await?;
@@ -23,7 +23,7 @@ pub async fn me() -> Result<Option<CurrentUser>, AppError> {
 }
 
 /// Whether the one-time setup page is open (no super admin exists yet).
-#[server(prefix = "/rpc", endpoint = "needs_setup")]
+#[server(prefix = "/rpc", endpoint = "needs_setup", output = crate::rpc::codec::JsonOut)]
 pub async fn needs_setup() -> Result<bool, AppError> {
     super::run(async {
         let state = super::state()?;
@@ -33,7 +33,7 @@ pub async fn needs_setup() -> Result<bool, AppError> {
 }
 
 /// First run: create the super admin and sign them in.
-#[server(prefix = "/rpc", endpoint = "setup")]
+#[server(prefix = "/rpc", endpoint = "setup", output = crate::rpc::codec::JsonOut)]
 pub async fn setup(
     setup_token: String,
     email: String,
@@ -62,7 +62,7 @@ pub async fn setup(
 }
 
 /// A job seeker creates a client account and is signed in to await activation.
-#[server(prefix = "/rpc", endpoint = "signup")]
+#[server(prefix = "/rpc", endpoint = "signup", output = crate::rpc::codec::JsonOut)]
 pub async fn signup(
     email: String,
     password: String,
@@ -85,7 +85,7 @@ pub async fn signup(
 }
 
 /// Sign in and land on the role's own dashboard.
-#[server(prefix = "/rpc", endpoint = "login")]
+#[server(prefix = "/rpc", endpoint = "login", output = crate::rpc::codec::JsonOut)]
 pub async fn login(email: String, password: String) -> Result<(), AppError> {
     super::run(async {
         let (state, session) = super::context().await?;
@@ -117,7 +117,7 @@ fn landing(state: &super::AppState, user: &crate::domain::entities::users::Model
 }
 
 /// Sign out and go back to the login page.
-#[server(prefix = "/rpc", endpoint = "logout")]
+#[server(prefix = "/rpc", endpoint = "logout", output = crate::rpc::codec::JsonOut)]
 pub async fn logout() -> Result<(), AppError> {
     super::run(async {
         let (state, session) = super::context().await?;

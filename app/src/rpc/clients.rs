@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::api::*;
 
 /// Every client with activation and payment state (admins).
-#[server(prefix = "/rpc", endpoint = "admin/clients")]
+#[server(prefix = "/rpc", endpoint = "admin/clients", output = crate::rpc::codec::JsonOut)]
 pub async fn list_clients() -> Result<Vec<ClientSummary>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -17,7 +17,7 @@ pub async fn list_clients() -> Result<Vec<ClientSummary>, AppError> {
 }
 
 /// Activate or deactivate a client with payment status and subscription notes (admins).
-#[server(prefix = "/rpc", endpoint = "admin/client_activation")]
+#[server(prefix = "/rpc", endpoint = "admin/client_activation", output = crate::rpc::codec::JsonOut)]
 pub async fn set_client_activation(
     client_id: Uuid,
     activate: bool,

@@ -1,10 +1,9 @@
 //! How the server-function framework's own failures (malformed arguments, an unreachable server) become an
 //! [`AppError`]. Lives here, not in the contract, so that `api` compiles without Leptos.
 
-use leptos::server_fn::{
-    codec::JsonEncoding,
-    error::{FromServerFnError, ServerFnErrorErr},
-};
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+use super::codec::JsonText;
 
 use crate::api::AppError;
 
@@ -12,7 +11,7 @@ const MALFORMED: &str =
     "The form was incomplete or malformed. Please reload the page and try again.";
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    type Encoder = JsonText;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         // Malformed arguments are the caller's fault: answer 400, not the framework's default 500. On the server a

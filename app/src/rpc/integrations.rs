@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::api::{integrations::*, *};
 
 /// Every API key, live ones first (admins).
-#[server(prefix = "/rpc", endpoint = "admin/api_keys")]
+#[server(prefix = "/rpc", endpoint = "admin/api_keys", output = crate::rpc::codec::JsonOut)]
 pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -18,7 +18,7 @@ pub async fn list_api_keys() -> Result<Vec<ApiKeyView>, AppError> {
 }
 
 /// Make an API key; the answer holds the key, shown this once (admins).
-#[server(prefix = "/rpc", endpoint = "admin/api_keys/create")]
+#[server(prefix = "/rpc", endpoint = "admin/api_keys/create", output = crate::rpc::codec::JsonOut)]
 pub async fn create_api_key(name: String, scope: String) -> Result<NewApiKey, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -30,7 +30,7 @@ pub async fn create_api_key(name: String, scope: String) -> Result<NewApiKey, Ap
 }
 
 /// Revoke an API key (admins).
-#[server(prefix = "/rpc", endpoint = "admin/api_keys/revoke")]
+#[server(prefix = "/rpc", endpoint = "admin/api_keys/revoke", output = crate::rpc::codec::JsonOut)]
 pub async fn revoke_api_key(id: Uuid) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -40,7 +40,7 @@ pub async fn revoke_api_key(id: Uuid) -> Result<(), AppError> {
 }
 
 /// Every webhook endpoint (admins).
-#[server(prefix = "/rpc", endpoint = "admin/webhooks")]
+#[server(prefix = "/rpc", endpoint = "admin/webhooks", output = crate::rpc::codec::JsonOut)]
 pub async fn list_webhooks() -> Result<Vec<WebhookView>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -51,7 +51,7 @@ pub async fn list_webhooks() -> Result<Vec<WebhookView>, AppError> {
 
 /// Register an endpoint; the answer holds its signing secret, shown this once (admins). The form posts a checkbox
 /// per event, named after it with `_` for `.` (`events[job_completed]=on`).
-#[server(prefix = "/rpc", endpoint = "admin/webhooks/create")]
+#[server(prefix = "/rpc", endpoint = "admin/webhooks/create", output = crate::rpc::codec::JsonOut)]
 pub async fn create_webhook(
     url: String,
     #[server(default)] description: String,
@@ -87,7 +87,7 @@ pub async fn create_webhook(
 }
 
 /// Turn an endpoint on or off (admins).
-#[server(prefix = "/rpc", endpoint = "admin/webhooks/enabled")]
+#[server(prefix = "/rpc", endpoint = "admin/webhooks/enabled", output = crate::rpc::codec::JsonOut)]
 pub async fn set_webhook_enabled(id: Uuid, enabled: bool) -> Result<WebhookView, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -98,7 +98,7 @@ pub async fn set_webhook_enabled(id: Uuid, enabled: bool) -> Result<WebhookView,
 }
 
 /// Delete an endpoint and its deliveries (admins).
-#[server(prefix = "/rpc", endpoint = "admin/webhooks/delete")]
+#[server(prefix = "/rpc", endpoint = "admin/webhooks/delete", output = crate::rpc::codec::JsonOut)]
 pub async fn delete_webhook(id: Uuid) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -108,7 +108,7 @@ pub async fn delete_webhook(id: Uuid) -> Result<(), AppError> {
 }
 
 /// The latest 20 deliveries of an endpoint, with their tries (admins).
-#[server(prefix = "/rpc", endpoint = "admin/webhooks/deliveries")]
+#[server(prefix = "/rpc", endpoint = "admin/webhooks/deliveries", output = crate::rpc::codec::JsonOut)]
 pub async fn webhook_deliveries(id: Uuid) -> Result<Vec<DeliveryView>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -118,7 +118,7 @@ pub async fn webhook_deliveries(id: Uuid) -> Result<Vec<DeliveryView>, AppError>
 }
 
 /// Send a delivery again now (admins).
-#[server(prefix = "/rpc", endpoint = "admin/webhooks/redeliver")]
+#[server(prefix = "/rpc", endpoint = "admin/webhooks/redeliver", output = crate::rpc::codec::JsonOut)]
 pub async fn redeliver_webhook(id: Uuid) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;

@@ -7,7 +7,7 @@ use crate::api::{jobs::*, *};
 
 /// Delegate one job (activated clients). The job is assigned at once when an employee is available.
 /// Form-encoded (fields named `form[job_url]`, ...) so the page's form posts it directly.
-#[server(prefix = "/rpc", endpoint = "jobs/delegate")]
+#[server(prefix = "/rpc", endpoint = "jobs/delegate", output = crate::rpc::codec::JsonOut)]
 pub async fn delegate_job(form: DelegateForm) -> Result<JobSummary, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -17,7 +17,7 @@ pub async fn delegate_job(form: DelegateForm) -> Result<JobSummary, AppError> {
 }
 
 /// Delegate up to 50 URLs at once; each line succeeds or fails on its own.
-#[server(prefix = "/rpc", endpoint = "jobs/delegate_bulk")]
+#[server(prefix = "/rpc", endpoint = "jobs/delegate_bulk", output = crate::rpc::codec::JsonOut)]
 pub async fn delegate_bulk(form: BulkForm) -> Result<Vec<BulkLine>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -27,7 +27,7 @@ pub async fn delegate_bulk(form: BulkForm) -> Result<Vec<BulkLine>, AppError> {
 }
 
 /// Jobs the caller may see, filtered, sorted and paginated.
-#[server(prefix = "/rpc", endpoint = "jobs/list", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/rpc", endpoint = "jobs/list", input = leptos::server_fn::codec::Json, output = crate::rpc::codec::JsonOut)]
 pub async fn list_jobs(query: JobQuery) -> Result<Page<JobSummary>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -37,7 +37,7 @@ pub async fn list_jobs(query: JobQuery) -> Result<Page<JobSummary>, AppError> {
 }
 
 /// One job with its timeline.
-#[server(prefix = "/rpc", endpoint = "jobs/detail")]
+#[server(prefix = "/rpc", endpoint = "jobs/detail", output = crate::rpc::codec::JsonOut)]
 pub async fn get_job(job_id: Uuid) -> Result<JobDetail, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -47,7 +47,7 @@ pub async fn get_job(job_id: Uuid) -> Result<JobDetail, AppError> {
 }
 
 /// Cancel a job that is not finished (its client).
-#[server(prefix = "/rpc", endpoint = "jobs/cancel")]
+#[server(prefix = "/rpc", endpoint = "jobs/cancel", output = crate::rpc::codec::JsonOut)]
 pub async fn cancel_job(job_id: Uuid) -> Result<JobSummary, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -57,7 +57,7 @@ pub async fn cancel_job(job_id: Uuid) -> Result<JobSummary, AppError> {
 }
 
 /// Give an open job to another employee assigned to its client (admins).
-#[server(prefix = "/rpc", endpoint = "jobs/reassign")]
+#[server(prefix = "/rpc", endpoint = "jobs/reassign", output = crate::rpc::codec::JsonOut)]
 pub async fn reassign_job(job_id: Uuid, employee_id: Uuid) -> Result<JobSummary, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;

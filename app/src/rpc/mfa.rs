@@ -30,7 +30,7 @@ async fn enrolling() -> Result<
 
 /// The second step of signing in: the code from the authenticator app (or a recovery code), after the password was
 /// right on this browser within the last five minutes.
-#[server(prefix = "/rpc", endpoint = "login_code")]
+#[server(prefix = "/rpc", endpoint = "login_code", output = crate::rpc::codec::JsonOut)]
 pub async fn login_code(code: String) -> Result<(), AppError> {
     super::run(async {
         let (state, session) = super::context().await?;
@@ -58,7 +58,7 @@ pub async fn login_code(code: String) -> Result<(), AppError> {
 }
 
 /// Whether the signed-in user's two-step sign-in is on.
-#[server(prefix = "/rpc", endpoint = "mfa/status")]
+#[server(prefix = "/rpc", endpoint = "mfa/status", output = crate::rpc::codec::JsonOut)]
 pub async fn get_mfa_status() -> Result<MfaStatus, AppError> {
     super::run(async {
         let (state, actor, _) = enrolling().await?;
@@ -68,7 +68,7 @@ pub async fn get_mfa_status() -> Result<MfaStatus, AppError> {
 }
 
 /// Start setting it up: a new secret, as a QR code and as text.
-#[server(prefix = "/rpc", endpoint = "mfa/begin")]
+#[server(prefix = "/rpc", endpoint = "mfa/begin", output = crate::rpc::codec::JsonOut)]
 pub async fn mfa_begin() -> Result<MfaEnrolment, AppError> {
     super::run(async {
         let (state, actor, _) = enrolling().await?;
@@ -78,7 +78,7 @@ pub async fn mfa_begin() -> Result<MfaEnrolment, AppError> {
 }
 
 /// Turn it on with the app's first code; answers the ten recovery codes (shown this once).
-#[server(prefix = "/rpc", endpoint = "mfa/confirm")]
+#[server(prefix = "/rpc", endpoint = "mfa/confirm", output = crate::rpc::codec::JsonOut)]
 pub async fn mfa_confirm(code: String) -> Result<Vec<String>, AppError> {
     super::run(async {
         let (state, actor, meta) = enrolling().await?;
@@ -88,7 +88,7 @@ pub async fn mfa_confirm(code: String) -> Result<Vec<String>, AppError> {
 }
 
 /// Turn it off, with the password and a code.
-#[server(prefix = "/rpc", endpoint = "mfa/disable")]
+#[server(prefix = "/rpc", endpoint = "mfa/disable", output = crate::rpc::codec::JsonOut)]
 pub async fn mfa_disable(password: String, code: String) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -107,7 +107,7 @@ pub async fn mfa_disable(password: String, code: String) -> Result<(), AppError>
 }
 
 /// Ten new recovery codes after a code; the old ones stop working.
-#[server(prefix = "/rpc", endpoint = "mfa/recovery_codes")]
+#[server(prefix = "/rpc", endpoint = "mfa/recovery_codes", output = crate::rpc::codec::JsonOut)]
 pub async fn mfa_recovery_codes(code: String) -> Result<Vec<String>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -125,7 +125,7 @@ pub async fn mfa_recovery_codes(code: String) -> Result<Vec<String>, AppError> {
 }
 
 /// An admin resets another user's two-step sign-in (within the permission matrix).
-#[server(prefix = "/rpc", endpoint = "users/reset_mfa")]
+#[server(prefix = "/rpc", endpoint = "users/reset_mfa", output = crate::rpc::codec::JsonOut)]
 pub async fn reset_user_mfa(user_id: Uuid) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;

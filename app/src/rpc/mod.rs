@@ -8,6 +8,7 @@ pub mod analytics;
 pub mod assignments;
 pub mod auth;
 pub mod clients;
+pub mod codec;
 mod error;
 pub mod integrations;
 pub mod jobs;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::api::{notifications::*, *};
 
 /// The caller's notifications.
-#[server(prefix = "/rpc", endpoint = "notifications")]
+#[server(prefix = "/rpc", endpoint = "notifications", output = crate::rpc::codec::JsonOut)]
 pub async fn get_notifications() -> Result<Notifications, AppError> {
     super::run(async {
         let (state, actor, _) = super::actor().await?;
@@ -16,7 +16,7 @@ pub async fn get_notifications() -> Result<Notifications, AppError> {
 }
 
 /// Mark one of the caller's notifications read.
-#[server(prefix = "/rpc", endpoint = "notifications/read")]
+#[server(prefix = "/rpc", endpoint = "notifications/read", output = crate::rpc::codec::JsonOut)]
 pub async fn mark_read(id: Uuid) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -26,7 +26,7 @@ pub async fn mark_read(id: Uuid) -> Result<(), AppError> {
 }
 
 /// Mark all of the caller's notifications read.
-#[server(prefix = "/rpc", endpoint = "notifications/read_all")]
+#[server(prefix = "/rpc", endpoint = "notifications/read_all", output = crate::rpc::codec::JsonOut)]
 pub async fn mark_all_read() -> Result<(), AppError> {
     super::run(async {
         let (state, actor, _) = super::actor().await?;

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::api::{push::PushStatus, AppError};
 
 /// The server's VAPID public key and how many of the signed-in user's browsers receive pushes.
-#[server(prefix = "/rpc", endpoint = "push/status")]
+#[server(prefix = "/rpc", endpoint = "push/status", output = crate::rpc::codec::JsonOut)]
 pub async fn get_push_status() -> Result<PushStatus, AppError> {
     super::run(async {
         let (state, actor, _) = super::actor().await?;
@@ -20,7 +20,7 @@ pub async fn get_push_status() -> Result<PushStatus, AppError> {
 
 /// Keep this browser's push subscription (`PushSubscription.toJSON()`: its endpoint and keys). Answers how many
 /// browsers now receive pushes.
-#[server(prefix = "/rpc", endpoint = "push/subscribe")]
+#[server(prefix = "/rpc", endpoint = "push/subscribe", output = crate::rpc::codec::JsonOut)]
 pub async fn push_subscribe(
     endpoint: String,
     p256dh: String,
@@ -40,7 +40,7 @@ pub async fn push_subscribe(
 }
 
 /// Stop pushing to this browser.
-#[server(prefix = "/rpc", endpoint = "push/unsubscribe")]
+#[server(prefix = "/rpc", endpoint = "push/unsubscribe", output = crate::rpc::codec::JsonOut)]
 pub async fn push_unsubscribe(endpoint: String) -> Result<u64, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;

@@ -10,7 +10,7 @@ use crate::api::{
 
 /// Ask the job's client what the application form wants and the profile cannot tell (the job's employee, or an
 /// admin): one question per line.
-#[server(prefix = "/rpc", endpoint = "questions/ask")]
+#[server(prefix = "/rpc", endpoint = "questions/ask", output = crate::rpc::codec::JsonOut)]
 pub async fn ask_client(job_id: Uuid, questions: String) -> Result<QuestionsAsked, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -21,7 +21,7 @@ pub async fn ask_client(job_id: Uuid, questions: String) -> Result<QuestionsAske
 }
 
 /// The job's client answers one of its questions; `save` (a ticked box) keeps the answer in their profile.
-#[server(prefix = "/rpc", endpoint = "questions/answer")]
+#[server(prefix = "/rpc", endpoint = "questions/answer", output = crate::rpc::codec::JsonOut)]
 pub async fn answer_question(
     job_id: Uuid,
     question_id: Uuid,

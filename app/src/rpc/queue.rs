@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::api::{queue::*, *};
 
 /// Failed jobs, newest first (admins).
-#[server(prefix = "/rpc", endpoint = "admin/queue/failed")]
+#[server(prefix = "/rpc", endpoint = "admin/queue/failed", output = crate::rpc::codec::JsonOut)]
 pub async fn failed_jobs() -> Result<Vec<FailedJobView>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -27,7 +27,7 @@ pub async fn failed_jobs() -> Result<Vec<FailedJobView>, AppError> {
 }
 
 /// Run a failed job again with fresh attempts (admins).
-#[server(prefix = "/rpc", endpoint = "admin/queue/retry")]
+#[server(prefix = "/rpc", endpoint = "admin/queue/retry", output = crate::rpc::codec::JsonOut)]
 pub async fn retry_job(id: String) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;

@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::api::{resumes::*, *};
 
 /// The caller's own resumes (clients), or a given client's (their employees, admins).
-#[server(prefix = "/rpc", endpoint = "resumes/get")]
+#[server(prefix = "/rpc", endpoint = "resumes/get", output = crate::rpc::codec::JsonOut)]
 pub async fn get_resumes(client_id: Option<Uuid>) -> Result<Resumes, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -16,7 +16,7 @@ pub async fn get_resumes(client_id: Option<Uuid>) -> Result<Resumes, AppError> {
 }
 
 /// Save the caller's resume profile (clients).
-#[server(prefix = "/rpc", endpoint = "resumes/profile", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/rpc", endpoint = "resumes/profile", input = leptos::server_fn::codec::Json, output = crate::rpc::codec::JsonOut)]
 pub async fn save_resume_profile(profile: ResumeProfile) -> Result<Resumes, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -26,7 +26,7 @@ pub async fn save_resume_profile(profile: ResumeProfile) -> Result<Resumes, AppE
 }
 
 /// Delete one of the caller's resume types and its file (clients).
-#[server(prefix = "/rpc", endpoint = "resumes/delete")]
+#[server(prefix = "/rpc", endpoint = "resumes/delete", output = crate::rpc::codec::JsonOut)]
 pub async fn delete_resume_type(id: Uuid) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::api::*;
 
 /// Users matching the filters, newest first (admins).
-#[server(prefix = "/rpc", endpoint = "admin/users", input = leptos::server_fn::codec::Json)]
+#[server(prefix = "/rpc", endpoint = "admin/users", input = leptos::server_fn::codec::Json, output = crate::rpc::codec::JsonOut)]
 pub async fn list_users(query: UserQuery) -> Result<Page<UserSummary>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -17,7 +17,7 @@ pub async fn list_users(query: UserQuery) -> Result<Page<UserSummary>, AppError>
 }
 
 /// Create an employee (admins) or admin (super admins) account.
-#[server(prefix = "/rpc", endpoint = "admin/create_user")]
+#[server(prefix = "/rpc", endpoint = "admin/create_user", output = crate::rpc::codec::JsonOut)]
 pub async fn create_user(
     role: Role,
     email: String,
@@ -35,7 +35,7 @@ pub async fn create_user(
 }
 
 /// Deactivate (ending every session) or reactivate a user.
-#[server(prefix = "/rpc", endpoint = "admin/user_active")]
+#[server(prefix = "/rpc", endpoint = "admin/user_active", output = crate::rpc::codec::JsonOut)]
 pub async fn set_user_active(user_id: Uuid, active: bool) -> Result<(), AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;

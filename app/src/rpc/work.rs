@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::api::{jobs::JobSummary, work::*, *};
 
 /// The caller's open jobs (employees): most urgent first, then nearest deadline; optionally one client's.
-#[server(prefix = "/rpc", endpoint = "work/queue")]
+#[server(prefix = "/rpc", endpoint = "work/queue", output = crate::rpc::codec::JsonOut)]
 pub async fn employee_queue(client_id: Option<Uuid>) -> Result<Vec<JobSummary>, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -17,7 +17,7 @@ pub async fn employee_queue(client_id: Option<Uuid>) -> Result<Vec<JobSummary>, 
 }
 
 /// Start a job assigned to the caller.
-#[server(prefix = "/rpc", endpoint = "work/start")]
+#[server(prefix = "/rpc", endpoint = "work/start", output = crate::rpc::codec::JsonOut)]
 pub async fn start_job(job_id: Uuid) -> Result<JobSummary, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -27,7 +27,7 @@ pub async fn start_job(job_id: Uuid) -> Result<JobSummary, AppError> {
 }
 
 /// Hand a job back: it returns to the pool and goes to another employee of the client if one is available.
-#[server(prefix = "/rpc", endpoint = "work/return")]
+#[server(prefix = "/rpc", endpoint = "work/return", output = crate::rpc::codec::JsonOut)]
 pub async fn return_job(job_id: Uuid) -> Result<JobSummary, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
@@ -37,7 +37,7 @@ pub async fn return_job(job_id: Uuid) -> Result<JobSummary, AppError> {
 }
 
 /// The caller's counters and availability (employees).
-#[server(prefix = "/rpc", endpoint = "work/stats")]
+#[server(prefix = "/rpc", endpoint = "work/stats", output = crate::rpc::codec::JsonOut)]
 pub async fn my_stats() -> Result<EmployeeStats, AppError> {
     super::run(async {
         let (state, actor, meta) = super::actor().await?;
