@@ -4,7 +4,7 @@ use crate::ui::shared::status::{for_role, neighbours, Loading, Pager};
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
-use crate::ui::shared::components::urlencode;
+use crate::ui::shared::components::{clock, day, urlencode};
 use crate::{
     api::{
         activity::{ActivityEntry, ActivityQuery},
@@ -255,7 +255,7 @@ fn EntryRow(entry: ActivityEntry) -> impl IntoView {
     view! {
         <tr data-testid="activity-row" data-action=action_attr>
             <td data-label="Time (UTC)" class="nowrap">
-                <time datetime=at.to_rfc3339()>{at.format("%Y-%m-%d %H:%M:%S").to_string()}</time>
+                <time datetime=at.to_rfc3339()>{format!("{} {}", day(at), clock(at, true))}</time>
             </td>
             <td data-label="Actor" class="wrap-any" data-testid="activity-actor">
                 {actor_email.unwrap_or_else(|| "System".into())}

@@ -4,7 +4,7 @@
 use crate::ui::shared::status::{for_role, ErrorAlert, Loading};
 use leptos::prelude::*;
 
-use crate::ui::shared::components::FormAlert;
+use crate::ui::shared::components::{day, when, FormAlert};
 use crate::{
     api::{
         assignments::{AssignmentOverview, ClientOption, EmployeeLoad},
@@ -263,7 +263,7 @@ fn EmployeeCard(
     let available = employee.is_available;
     let last = employee.last_assigned_at.map_or_else(
         || "No job assigned yet".to_string(),
-        |at| format!("Last job assigned {}", at.format("%Y-%m-%d %H:%M UTC")),
+        |at| format!("Last job assigned {}", when(at)),
     );
     let clients = employee.clients;
     let jobs_link = format!("/admin/jobs?employee_id={id}");
@@ -307,7 +307,7 @@ fn EmployeeCard(
                                     <div class="assigned-who">
                                         <span>{c.name}</span>
                                         <span class="muted small">
-                                            {format!("{} · since {}", c.email, c.assigned_at.format("%Y-%m-%d"))}
+                                            {format!("{} · since {}", c.email, day(c.assigned_at))}
                                         </span>
                                     </div>
                                     <ActionForm action=unassign attr:class="inline-form">

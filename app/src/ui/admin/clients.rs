@@ -3,7 +3,7 @@
 use crate::ui::shared::status::{for_role, ErrorAlert, Loading};
 use leptos::prelude::*;
 
-use crate::ui::shared::components::{form_error, FormAlert};
+use crate::ui::shared::components::{form_error, when, FormAlert};
 use crate::{
     api::{AppError, ClientSummary, CurrentUser, PaymentStatus, Role},
     rpc::clients::{list_clients, SetClientActivation},
@@ -68,7 +68,7 @@ fn ClientRow(client: ClientSummary, save: ServerAction<SetClientActivation>) -> 
     let activated = client.activated_at.map(|at| {
         format!(
             "Activated {} by {}",
-            at.format("%Y-%m-%d %H:%M UTC"),
+            when(at),
             client
                 .activated_by
                 .clone()

@@ -106,7 +106,24 @@ pub fn urlencode(s: &str) -> String {
 
 /// A date and time as people read it here: `2026-11-24 14:05 UTC`.
 pub fn when(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    format!("{} {} UTC", day(t), clock(t, false))
+}
+
+/// The day of a date and time: `2026-11-24`. Written out rather than with chrono's `format`, whose pattern
+/// interpreter would be compiled into the browser's wasm for these few lines.
+pub fn day(t: chrono::DateTime<chrono::Utc>) -> String {
+    use chrono::Datelike;
+    format!("{:04}-{:02}-{:02}", t.year(), t.month(), t.day())
+}
+
+/// The time of day: `14:05`, or `14:05:09` with seconds.
+pub fn clock(t: chrono::DateTime<chrono::Utc>, seconds: bool) -> String {
+    use chrono::Timelike;
+    if seconds {
+        format!("{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second())
+    } else {
+        format!("{:02}:{:02}", t.hour(), t.minute())
+    }
 }
 
 /// What a failed upload said: field errors when there are some, else one sentence.
