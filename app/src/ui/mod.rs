@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::{
     components::{FlatRoutes, Route, Router},
-    path, Lazy, SsrMode,
+    path, SsrMode,
 };
 
 use shared::{layout, live};
@@ -132,32 +132,32 @@ pub fn App() -> impl IntoView {
         <Router>
             <FlatRoutes fallback=|| view! { <Page><layout::NotFound /></Page> }>
                 <Route path=path!("/") view=|| view! { <Page><auth::Home /></Page> } ssr=SsrMode::Async />
-                <Route path=path!("/setup") view=|| view! { <Page><auth::SetupPage /></Page> } ssr=SsrMode::Async />
-                <Route path=path!("/login") view=|| view! { <Page><auth::LoginPage /></Page> } ssr=SsrMode::Async />
-                <Route path=path!("/signup") view=|| view! { <Page><auth::SignupPage /></Page> } ssr=SsrMode::Async />
-                <Route path=path!("/settings") view={Lazy::<routes::AccountSettings>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/forgot-password") view={Lazy::<routes::AccountForgot>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/reset-password") view={Lazy::<routes::AccountReset>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/verify-email") view={Lazy::<routes::AccountVerify>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/login/code") view={Lazy::<routes::AccountLoginCode>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/setup-mfa") view={Lazy::<routes::AccountSetupMfa>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/setup") view=routes::Screen::AuthSetup ssr=SsrMode::Async />
+                <Route path=path!("/login") view=routes::Screen::AuthLogin ssr=SsrMode::Async />
+                <Route path=path!("/signup") view=routes::Screen::AuthSignup ssr=SsrMode::Async />
+                <Route path=path!("/settings") view=routes::Screen::AccountSettings ssr=SsrMode::Async />
+                <Route path=path!("/forgot-password") view=routes::Screen::AccountForgot ssr=SsrMode::Async />
+                <Route path=path!("/reset-password") view=routes::Screen::AccountReset ssr=SsrMode::Async />
+                <Route path=path!("/verify-email") view=routes::Screen::AccountVerify ssr=SsrMode::Async />
+                <Route path=path!("/login/code") view=routes::Screen::AccountLoginCode ssr=SsrMode::Async />
+                <Route path=path!("/setup-mfa") view=routes::Screen::AccountSetupMfa ssr=SsrMode::Async />
                 // Each role's screens, loaded with that role's chunk (see `routes`). Each screen draws its own frame
                 // (page, greeting, tabs, role gate): a Suspense around a route breaks hydration of one that suspends.
-                <Route path=path!("/client") view={Lazy::<routes::ClientOverview>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/client/jobs") view={Lazy::<routes::ClientJobs>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/client/resumes") view={Lazy::<routes::ClientResumes>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/client/profile") view={Lazy::<routes::ClientProfile>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/employee") view={Lazy::<routes::EmployeeQueue>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/employee/history") view={Lazy::<routes::EmployeeHistory>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/employee/stats") view={Lazy::<routes::EmployeeStats>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/admin") view={Lazy::<routes::AdminOverview>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/admin/users") view={Lazy::<routes::AdminUsers>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/admin/clients") view={Lazy::<routes::AdminClients>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/admin/assignments") view={Lazy::<routes::AdminAssignments>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/admin/jobs") view={Lazy::<routes::AdminJobs>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/admin/activity") view={Lazy::<routes::AdminActivity>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/admin/queue") view={Lazy::<routes::AdminQueue>::new()} ssr=SsrMode::Async />
-                <Route path=path!("/admin/integrations") view={Lazy::<routes::AdminIntegrations>::new()} ssr=SsrMode::Async />
+                <Route path=path!("/client") view=routes::Screen::ClientOverview ssr=SsrMode::Async />
+                <Route path=path!("/client/jobs") view=routes::Screen::ClientJobs ssr=SsrMode::Async />
+                <Route path=path!("/client/resumes") view=routes::Screen::ClientResumes ssr=SsrMode::Async />
+                <Route path=path!("/client/profile") view=routes::Screen::ClientProfile ssr=SsrMode::Async />
+                <Route path=path!("/employee") view=routes::Screen::EmployeeQueue ssr=SsrMode::Async />
+                <Route path=path!("/employee/history") view=routes::Screen::EmployeeHistory ssr=SsrMode::Async />
+                <Route path=path!("/employee/stats") view=routes::Screen::EmployeeStats ssr=SsrMode::Async />
+                <Route path=path!("/admin") view=routes::Screen::AdminOverview ssr=SsrMode::Async />
+                <Route path=path!("/admin/users") view=routes::Screen::AdminUsers ssr=SsrMode::Async />
+                <Route path=path!("/admin/clients") view=routes::Screen::AdminClients ssr=SsrMode::Async />
+                <Route path=path!("/admin/assignments") view=routes::Screen::AdminAssignments ssr=SsrMode::Async />
+                <Route path=path!("/admin/jobs") view=routes::Screen::AdminJobs ssr=SsrMode::Async />
+                <Route path=path!("/admin/activity") view=routes::Screen::AdminActivity ssr=SsrMode::Async />
+                <Route path=path!("/admin/queue") view=routes::Screen::AdminQueue ssr=SsrMode::Async />
+                <Route path=path!("/admin/integrations") view=routes::Screen::AdminIntegrations ssr=SsrMode::Async />
             </FlatRoutes>
         </Router>
     }
