@@ -1,10 +1,10 @@
 //! The screens, loaded in chunks (`cargo leptos build --split`): the browser's first download holds what every
 //! visitor needs (the router, the header, the landing redirect); the sign-in pages come in a chunk of their own, each
 //! role's first screen (where signing in lands) in another, and the rest of a role's screens in a third, fetched when
-//! the first of them opens. A role's first page so needs the first download, its first screen's chunk and the chunks that screen
-//! shares with others, not every screen of the role. One lazy function per group keeps a group's screens, and the
-//! code only they share, in one chunk rather than in one per screen (one per screen was measured worse: each lazy
-//! function adds its glue to the first download, and small chunks compress worse).
+//! the first of them opens. A role's first page needs the first download, its first screen's chunk and the chunks
+//! that screen shares with others, not every screen of the role. One lazy function per group keeps a group's
+//! screens, and the code only they share, in one chunk rather than in one per screen (one per screen was measured
+//! worse: each lazy function adds its glue to the first download, and small chunks compress worse).
 
 use leptos::prelude::*;
 use leptos_router::ChooseView;
@@ -12,7 +12,7 @@ use leptos_router::ChooseView;
 use super::{account, admin, client, employee};
 
 /// The sign-in pages with the header around them (the role screens draw their own frame).
-mod auth {
+mod signin {
     use leptos::prelude::*;
 
     use crate::ui::{auth, Page};
@@ -73,7 +73,7 @@ macro_rules! screens {
 }
 
 screens! {
-    auth_screen: auth::AuthScreen {
+    auth_screen: signin::AuthScreen {
         AuthSetup => Setup,
         AuthLogin => Login,
         AuthSignup => Signup,
