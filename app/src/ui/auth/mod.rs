@@ -6,10 +6,43 @@ use leptos_meta::Title;
 use leptos_router::components::Redirect;
 
 use crate::ui::{
-    shared::components::{field_error, form_error, Field, FormAlert, PASSWORD_HINT},
+    shared::components::{
+        field_error, form_error, Field, Fields, FormAlert, PostForm, PASSWORD_HINT,
+    },
     use_auth,
 };
-use crate::{api::validate::PASSWORD_MIN, rpc::auth::needs_setup};
+use crate::{
+    api::validate::PASSWORD_MIN,
+    rpc::auth::{needs_setup, Login, Setup, Signup},
+};
+
+// What the forms below send, read from their fields (see [`PostForm`]).
+
+fn setup_input(f: &Fields) -> Setup {
+    Setup {
+        setup_token: f.text("setup_token"),
+        email: f.text("email"),
+        password: f.text("password"),
+        first_name: f.text("first_name"),
+        last_name: f.text("last_name"),
+    }
+}
+
+fn login_input(f: &Fields) -> Login {
+    Login {
+        email: f.text("email"),
+        password: f.text("password"),
+    }
+}
+
+fn signup_input(f: &Fields) -> Signup {
+    Signup {
+        email: f.text("email"),
+        password: f.text("password"),
+        first_name: f.text("first_name"),
+        last_name: f.text("last_name"),
+    }
+}
 
 /// `/`: send everyone where they belong.
 #[component]
@@ -47,7 +80,7 @@ pub fn SetupPage() -> impl IntoView {
                         <section class="card narrow">
                             <h1>"Welcome! Let's set up your site"</h1>
                             <p class="muted">"Create the super admin account. This page disappears once it exists."</p>
-                            <ActionForm action=auth.setup attr:novalidate=true attr:class="stack" attr:data-testid="setup-form">
+                            <PostForm action=auth.setup read=setup_input attr:novalidate=true attr:class="stack" attr:data-testid="setup-form">
                                 <Field label="Setup token" name="setup_token" autocomplete="off"
                                     hint="Printed in the server's log when it started, and saved in DATA_DIR/setup-token."
                                     error=field_error(value, "setup_token") />
@@ -60,7 +93,7 @@ pub fn SetupPage() -> impl IntoView {
                                     hint=PASSWORD_HINT error=field_error(value, "password") />
                                 <FormAlert error=form_error(value) />
                                 <button type="submit" class="btn btn-primary">"Create super admin"</button>
-                            </ActionForm>
+                            </PostForm>
                         </section>
                     }
                     .into_any(),
@@ -98,12 +131,12 @@ pub fn LoginPage() -> impl IntoView {
                                 "Your password was changed and you were signed out everywhere. Sign in with the new one."
                             </div>
                         })}
-                        <ActionForm action=auth.login attr:novalidate=true attr:class="stack" attr:data-testid="login-form">
+                        <PostForm action=auth.login read=login_input attr:novalidate=true attr:class="stack" attr:data-testid="login-form">
                             <Field label="Email" name="email" kind="email" autocomplete="username" error=field_error(value, "email") />
                             <Field label="Password" name="password" kind="password" autocomplete="current-password" error=field_error(value, "password") />
                             <FormAlert error=form_error(value) />
                             <button type="submit" class="btn btn-primary">"Sign in"</button>
-                        </ActionForm>
+                        </PostForm>
                         <p class="muted"><a href="/forgot-password" data-testid="forgot-link">"Forgot your password?"</a></p>
                         <p class="muted">"New here? " <a href="/signup">"Create a client account"</a></p>
                     </section>
@@ -131,7 +164,7 @@ pub fn SignupPage() -> impl IntoView {
                         <p class="muted">
                             "Hand us the job postings, our assistants apply for you. An administrator activates new accounts."
                         </p>
-                        <ActionForm action=auth.signup attr:novalidate=true attr:class="stack" attr:data-testid="signup-form">
+                        <PostForm action=auth.signup read=signup_input attr:novalidate=true attr:class="stack" attr:data-testid="signup-form">
                             <div class="row">
                                 <Field label="First name" name="first_name" autocomplete="given-name" error=field_error(value, "first_name") />
                                 <Field label="Last name" name="last_name" autocomplete="family-name" error=field_error(value, "last_name") />
@@ -141,7 +174,7 @@ pub fn SignupPage() -> impl IntoView {
                                 hint=PASSWORD_HINT error=field_error(value, "password") />
                             <FormAlert error=form_error(value) />
                             <button type="submit" class="btn btn-primary">"Create account"</button>
-                        </ActionForm>
+                        </PostForm>
                         <p class="muted">"Already have an account? " <a href="/login">"Sign in"</a></p>
                         <p class="sr-only">{format!("Passwords need at least {PASSWORD_MIN} characters.")}</p>
                     </section>

@@ -1,6 +1,6 @@
 //! Small shared pieces: form fields with their own error line, form-level alerts.
 
-use leptos::prelude::*;
+use leptos::{prelude::*, server_fn::ServerFn};
 
 use crate::api::AppError;
 
@@ -136,6 +136,56 @@ pub fn upload_error(status: u16, body: &str) -> Result<Vec<crate::api::FieldErro
         Err(_) => Err(format!(
             "The upload failed (HTTP {status}). Please try again."
         )),
+    }
+}
+
+/// A form's fields as the browser would post them, read when it is submitted.
+pub struct Fields(#[cfg(feature = "hydrate")] Option<web_sys::FormData>);
+
+impl Fields {
+    /// The text of the field `name` ("" if there is none).
+    pub fn text(&self, name: &str) -> String {
+        #[cfg(feature = "hydrate")]
+        if let Some(v) = self.0.as_ref().and_then(|d| d.get(name).as_string()) {
+            return v;
+        }
+        let _ = name;
+        String::new()
+    }
+}
+
+/// A form that runs the server `action` with the input `read` makes of its fields. Lighter than `ActionForm`, which
+/// decodes the fields with serde_qs: the header, the sign-in pages and the employee's availability toggle use this one,
+/// so that neither the first download nor the chunks of the sign-in pages and of the employee's queue carry serde_qs
+/// (the screens that use `ActionForm` load it with their chunks).
+/// Before the page hydrates, the form posts to the server function, as an `ActionForm` does. Attributes given as
+/// `attr:` go on the `<form>`.
+#[component]
+pub fn PostForm<A, R>(action: ServerAction<A>, read: R, children: Children) -> impl IntoView
+where
+    A: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    A::Output: Send + Sync + 'static,
+    R: Fn(&Fields) -> A + 'static,
+{
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        #[cfg(feature = "hydrate")]
+        let fields = {
+            use wasm_bindgen::JsCast;
+            Fields(
+                ev.target()
+                    .and_then(|t| t.dyn_into::<web_sys::HtmlFormElement>().ok())
+                    .and_then(|f| web_sys::FormData::new_with_form(&f).ok()),
+            )
+        };
+        #[cfg(not(feature = "hydrate"))]
+        let fields = Fields();
+        action.dispatch(read(&fields));
+    };
+    view! {
+        <form method="post" action=A::url() on:submit=submit>
+            {children()}
+        </form>
     }
 }
 

@@ -3,11 +3,14 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use super::components::when;
+use super::components::{when, PostForm};
 use crate::ui::{use_auth, PRODUCT_NAME};
 use crate::{
     api::{notifications::Notifications, AppError, CurrentUser, Role},
-    rpc::notifications::{get_notifications, MarkAllRead, MarkRead},
+    rpc::{
+        auth::Logout,
+        notifications::{get_notifications, MarkAllRead, MarkRead},
+    },
 };
 
 /// The bell's data: created with the header, outside its Transition (a resource made inside would be re-created
@@ -70,9 +73,9 @@ fn UserMenu(user: CurrentUser) -> impl IntoView {
                 <span class="who-name">{user.display_name()}</span>
                 <span class="role-badge">{user.role.label()}</span>
             </a>
-            <ActionForm action=auth.logout attr:class="inline-form">
+            <PostForm action=auth.logout read=|_: &_| Logout {} attr:class="inline-form">
                 <button type="submit" class="btn btn-ghost" data-testid="logout">"Log out"</button>
-            </ActionForm>
+            </PostForm>
         </div>
     }
 }
@@ -157,9 +160,9 @@ fn Bell() -> impl IntoView {
                                 view! { <p class="muted small">"Nothing yet."</p> }.into_any()
                             } else {
                                 view! {
-                                    <ActionForm action=read_all attr:class="inline-form">
+                                    <PostForm action=read_all read=|_: &_| MarkAllRead {} attr:class="inline-form">
                                         <button type="submit" class="btn btn-ghost small" data-testid="read-all">"Mark all read"</button>
-                                    </ActionForm>
+                                    </PostForm>
                                     <ul class="bell-list">
                                         {n.items.into_iter().map(|i| view! {
                                             <li class:unread=!i.is_read data-testid="notification">
@@ -169,11 +172,14 @@ fn Bell() -> impl IntoView {
                                                 }}
                                                 <p class="small">{i.message.clone()}</p>
                                                 <span class="muted small">{when(i.created_at)}</span>
-                                                {(!i.is_read).then(|| view! {
-                                                    <ActionForm action=read attr:class="inline-form">
-                                                        <input type="hidden" name="id" value=i.id.to_string() />
-                                                        <button type="submit" class="btn btn-ghost small">"Mark read"</button>
-                                                    </ActionForm>
+                                                {(!i.is_read).then(|| {
+                                                    let id = i.id;
+                                                    view! {
+                                                        <PostForm action=read read=move |_: &_| MarkRead { id } attr:class="inline-form">
+                                                            <input type="hidden" name="id" value=id.to_string() />
+                                                            <button type="submit" class="btn btn-ghost small">"Mark read"</button>
+                                                        </PostForm>
+                                                    }
                                                 })}
                                             </li>
                                         }).collect_view()}
