@@ -183,6 +183,12 @@ test('the employee sees new jobs live, completes one with a screenshot; the clie
   await fitsWidth(page);
   await job.getByTestId('start-job').click();
   await expect(job.getByTestId('job-status')).toHaveText('In progress');
+  // Opened on the job itself (a reload of /employee?job=…): the job panel's chunk is loaded before the page hydrates,
+  // so the panel the server drew is the one that works (the completion below goes through its upload code).
+  await page.reload();
+  await hydrated(page);
+  await expect(page).toHaveURL(/\/employee\?job=[0-9a-f-]{36}$/);
+  await expect(job.getByTestId('job-status')).toHaveText('In progress');
 
   // The client's open page follows along.
   await cp.getByTestId('job-row').filter({ hasText: 'Platform engineer at Globex' }).getByRole('link').click();

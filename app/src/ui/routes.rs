@@ -62,6 +62,9 @@ macro_rules! screens {
 
         impl ChooseView for Screen {
             async fn choose(self) -> AnyView {
+                if matches!(self, Screen::EmployeeQueue | Screen::EmployeeHistory) {
+                    employee::work::preload_panel().await;
+                }
                 match self {
                     $($(Screen::$screen => $load($group::$component).await,)*)*
                 }

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 pub use super::proof::Completion;
 use super::proof::CorrectForm;
-use crate::ui::shared::components::{form_error, when, FormAlert, Upload};
+use crate::ui::shared::components::{form_error, when, FormAlert, PostForm, Upload};
 use crate::{
     api::{
         jobs::{JobDetail, JobQuery, JobSummary},
@@ -159,7 +159,7 @@ pub fn StatsCard(data: WorkData) -> impl IntoView {
             {move || Suspend::new(async move {
                 match stats.await {
                     Ok(Some(s)) => {
-                        let next = (!s.is_available).to_string();
+                        let (employee_id, available) = (s.employee_id, !s.is_available);
                         view! {
                             <section class="card stats-card" data-testid="stats">
                                 <div class="stat-row">
@@ -168,15 +168,15 @@ pub fn StatsCard(data: WorkData) -> impl IntoView {
                                     <div class="stat"><span class="stat-num">{s.completed_this_week}</span><span class="muted small">"this week"</span></div>
                                     <div class="stat"><span class="stat-num">{minutes(s.average_minutes)}</span><span class="muted small">"average"</span></div>
                                 </div>
-                                <ActionForm action=availability attr:class="inline-form">
-                                    <input type="hidden" name="employee_id" value=s.employee_id.to_string() />
-                                    <input type="hidden" name="available" value=next />
+                                <PostForm action=availability read=move |_: &_| SetAvailability { employee_id, available } attr:class="inline-form">
+                                    <input type="hidden" name="employee_id" value=employee_id.to_string() />
+                                    <input type="hidden" name="available" value=available.to_string() />
                                     <span class="badge" class:badge-ok=s.is_available data-testid="my-availability">
                                         {if s.is_available { "Available" } else { "Unavailable" }}
                                     </span>
                                     " "
                                     <button type="submit" class="btn">{if s.is_available { "Pause new jobs" } else { "I'm available" }}</button>
-                                </ActionForm>
+                                </PostForm>
                                 <FormAlert error=form_error(availability.value()) />
                             </section>
                         }
@@ -268,12 +268,49 @@ fn JobPanel(data: WorkData, base: &'static str) -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(Some((d, r))) => view! { <WorkJob detail=d resumes=r data base /> }.into_any(),
+                    Ok(Some((detail, resumes))) => work_job(Panel { detail, resumes, data, base }).await,
                     Ok(None) => ().into_any(),
                     Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// What the job panel shows and acts with, passed to its chunk as one value.
+pub struct Panel {
+    detail: JobDetail,
+    resumes: Resumes,
+    data: WorkData,
+    base: &'static str,
+}
+
+/// The job panel in a chunk of its own: the queue and the history are usable before it arrives, and it is fetched
+/// when a job is opened. A page opened on a job (`?job=`) loads it before hydrating ([`preload_panel`]).
+#[leptos::lazy]
+fn work_job(panel: Panel) -> AnyView {
+    let Panel {
+        detail,
+        resumes,
+        data,
+        base,
+    } = panel;
+    view! { <WorkJob detail resumes data base /> }.into_any()
+}
+
+/// Loads the job panel's chunk if the page was opened on a job, so that the page hydrates with the panel the server
+/// drew (a lazy view inside a `Suspense` hydrates only if its code is already there).
+pub async fn preload_panel() {
+    #[cfg(feature = "hydrate")]
+    {
+        let search = window().location().search().unwrap_or_default();
+        if search
+            .trim_start_matches('?')
+            .split('&')
+            .any(|pair| pair.starts_with("job=") && pair.len() > 4)
+        {
+            __preload_work_job().await;
+        }
     }
 }
 
