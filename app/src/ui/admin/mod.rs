@@ -15,7 +15,7 @@ use crate::{
     api::{CurrentUser, Role},
     ui::{
         shared::{
-            analytics::{AdminAnalyticsSection, AnalyticsData},
+            analytics::{admin_figures, AdminAnalyticsSection},
             layout::SectionNav,
             status::{Dashboard, Loading},
         },
@@ -42,7 +42,7 @@ fn head(user: CurrentUser) -> AnyView {
 /// `/admin`: the agency in figures.
 #[component]
 pub fn Overview() -> impl IntoView {
-    let data = AnalyticsData::new(use_auth().user);
+    let data = admin_figures(use_auth().user);
     view! {
         <Frame title="Overview">
             <AdminAnalyticsSection data />

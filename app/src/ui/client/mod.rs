@@ -12,7 +12,7 @@ use crate::{
     api::{CurrentUser, Role},
     ui::{
         shared::{
-            analytics::{AnalyticsData, ClientAnalyticsSection},
+            analytics::{client_figures, ClientAnalyticsSection},
             layout::SectionNav,
             status::Dashboard,
         },
@@ -62,7 +62,7 @@ fn head(user: CurrentUser) -> AnyView {
 /// `/client`: the client's figures.
 #[component]
 pub fn Overview() -> impl IntoView {
-    let data = AnalyticsData::new(use_auth().user);
+    let data = client_figures(use_auth().user);
     view! {
         <Frame title="Overview">
             <ClientAnalyticsSection data />

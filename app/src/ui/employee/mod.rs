@@ -10,7 +10,7 @@ use crate::{
     api::{CurrentUser, Role},
     ui::{
         shared::{
-            analytics::{AnalyticsData, EmployeeAnalyticsSection},
+            analytics::{employee_figures, EmployeeAnalyticsSection},
             layout::SectionNav,
             status::Dashboard,
         },
@@ -65,7 +65,7 @@ pub fn History() -> impl IntoView {
 pub fn Stats() -> impl IntoView {
     let user = use_auth().user;
     let data = work::WorkData::new(work::Section::Stats, user);
-    let figures = AnalyticsData::new(user);
+    let figures = employee_figures(user);
     view! {
         <Frame title="My stats">
             <work::StatsCard data />

@@ -2,6 +2,7 @@
 //! and the loading, error, paging and role-gate parts.
 
 pub mod analytics;
+pub mod charts;
 pub mod components;
 pub mod layout;
 pub mod live;
