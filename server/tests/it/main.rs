@@ -28,6 +28,7 @@ mod live;
 mod mail;
 mod mfa;
 mod ops;
+mod panel;
 mod postings;
 mod push;
 mod questions;

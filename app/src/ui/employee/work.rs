@@ -18,10 +18,9 @@ use crate::{
     },
     rpc::{
         assignments::SetAvailability,
-        jobs::{get_job, list_jobs},
+        jobs::list_jobs,
         questions::AskClient,
-        resumes::get_resumes,
-        work::{employee_queue, my_stats, ReturnJob, StartJob},
+        work::{employee_queue, job_panel, my_stats, ReturnJob, StartJob},
     },
 };
 
@@ -30,7 +29,9 @@ use crate::{
 pub struct WorkData {
     pub stats: Resource<Result<Option<EmployeeStats>, AppError>>,
     pub queue: Resource<Result<Option<Vec<JobSummary>>, AppError>>,
-    pub detail: Resource<Result<Option<(JobDetail, Resumes)>, AppError>>,
+    /// The job chosen in the URL with its client's resumes, as JSON text that the job panel's chunk decodes
+    /// ([`job_panel`]).
+    pub detail: Resource<Result<Option<String>, AppError>>,
     pub history: Resource<Result<Option<Page<JobSummary>>, AppError>>,
     pub start: ServerAction<StartJob>,
     pub give_back: ServerAction<ReturnJob>,
@@ -105,9 +106,7 @@ impl WorkData {
                 if !employee().await {
                     return Ok(None);
                 }
-                let d = get_job(id).await?;
-                let r = get_resumes(Some(d.job.client_id)).await?;
-                Ok(Some((d, r)))
+                job_panel(id).await.map(Some)
             },
         );
         let history = Resource::new(
@@ -268,7 +267,7 @@ fn JobPanel(data: WorkData, base: &'static str) -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(Some((detail, resumes))) => work_job(Panel { detail, resumes, data, base }).await,
+                    Ok(Some(text)) => work_job(Panel { text, data, base }).await,
                     Ok(None) => ().into_any(),
                     Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                 }
@@ -279,8 +278,8 @@ fn JobPanel(data: WorkData, base: &'static str) -> impl IntoView {
 
 /// What the job panel shows and acts with, passed to its chunk as one value.
 pub struct Panel {
-    detail: JobDetail,
-    resumes: Resumes,
+    /// `(JobDetail, Resumes)` as JSON, decoded here rather than in the queue's chunk.
+    text: String,
     data: WorkData,
     base: &'static str,
 }
@@ -289,13 +288,11 @@ pub struct Panel {
 /// when a job is opened. A page opened on a job (`?job=`) loads it before hydrating ([`preload_panel`]).
 #[leptos::lazy]
 fn work_job(panel: Panel) -> AnyView {
-    let Panel {
-        detail,
-        resumes,
-        data,
-        base,
-    } = panel;
-    view! { <WorkJob detail resumes data base /> }.into_any()
+    let Panel { text, data, base } = panel;
+    match serde_json::from_str::<(JobDetail, Resumes)>(&text) {
+        Ok((detail, resumes)) => view! { <WorkJob detail resumes data base /> }.into_any(),
+        Err(_) => view! { <ErrorAlert error=AppError::Internal /> }.into_any(),
+    }
 }
 
 /// Loads the job panel's chunk if the page was opened on a job, so that the page hydrates with the panel the server
