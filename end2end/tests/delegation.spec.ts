@@ -173,6 +173,13 @@ test('the employee sees new jobs live, completes one with a screenshot; the clie
   await expect(page.getByTestId('queue-row').filter({ hasText: 'Data engineer at Initech' })).toBeVisible({ timeout: 5_000 });
   await expect(page.getByTestId('open-count')).toHaveText('2');
   await expect(page.getByTestId('unread')).toHaveText('2');
+  // Availability, toggled from the queue and back on (so that the next jobs still come here).
+  const stats = page.getByTestId('stats');
+  await expect(stats.getByTestId('my-availability')).toHaveText('Available');
+  await stats.getByRole('button', { name: 'Pause new jobs' }).click();
+  await expect(stats.getByTestId('my-availability')).toHaveText('Unavailable');
+  await stats.getByRole('button', { name: "I'm available" }).click();
+  await expect(stats.getByTestId('my-availability')).toHaveText('Available');
 
   const row = page.getByTestId('queue-row').filter({ hasText: 'Platform engineer at Globex' });
   await row.getByRole('link', { name: 'Platform engineer at Globex' }).click();
