@@ -8,7 +8,10 @@ use uuid::Uuid;
 
 pub use super::proof::Completion;
 use super::proof::CorrectForm;
-use crate::ui::shared::components::{form_error, when, FormAlert, PostForm, Upload};
+use crate::ui::shared::{
+    charts::minutes,
+    components::{form_error, when, FormAlert, PostForm, Upload},
+};
 use crate::{
     api::{
         jobs::{JobDetail, JobQuery, JobSummary},
@@ -134,14 +137,6 @@ impl WorkData {
             ask,
             completed,
         }
-    }
-}
-
-fn minutes(m: Option<f64>) -> String {
-    match m {
-        None => "—".into(),
-        Some(m) if m < 90.0 => format!("{m:.0} min"),
-        Some(m) => format!("{:.1} h", m / 60.0),
     }
 }
 

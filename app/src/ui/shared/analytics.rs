@@ -1,7 +1,7 @@
 //! Analytics screens: figures, charts drawn as SVG (rendered on the server, readable on a phone) with their numbers
 //! as tables, a period picker, and CSV exports.
 
-use crate::ui::shared::status::{for_role, ErrorAlert, Loading};
+use crate::ui::shared::status::{for_role, ErrorAlert, Loading, UserResource};
 use leptos::prelude::*;
 use leptos_router::{components::Form, hooks::use_query_map};
 
@@ -9,7 +9,7 @@ use super::charts;
 use crate::{
     api::{
         analytics::{AdminAnalytics, ClientAnalytics, EmployeeAnalytics, Period},
-        AppError, CurrentUser, Role,
+        AppError, Role,
     },
     rpc::analytics::{get_admin_analytics, get_client_analytics, get_employee_analytics},
 };
@@ -32,9 +32,7 @@ pub type Loaded<T> = Resource<Result<Option<T>, AppError>>;
 // Created by the dashboards outside any Suspense (see `admin_clients::ClientsData`). One function per role: a role's
 // screen creates only its own resource, so its chunk holds one answer type's decoder, not the three.
 
-pub fn client_figures(
-    user: Resource<Result<Option<CurrentUser>, AppError>>,
-) -> Loaded<ClientAnalytics> {
+pub fn client_figures(user: UserResource) -> Loaded<ClientAnalytics> {
     let period = period_from_url();
     Resource::new(
         move || period.get(),
@@ -44,9 +42,7 @@ pub fn client_figures(
     )
 }
 
-pub fn employee_figures(
-    user: Resource<Result<Option<CurrentUser>, AppError>>,
-) -> Loaded<EmployeeAnalytics> {
+pub fn employee_figures(user: UserResource) -> Loaded<EmployeeAnalytics> {
     let period = period_from_url();
     Resource::new(
         move || period.get(),
@@ -61,9 +57,7 @@ pub fn employee_figures(
     )
 }
 
-pub fn admin_figures(
-    user: Resource<Result<Option<CurrentUser>, AppError>>,
-) -> Loaded<AdminAnalytics> {
+pub fn admin_figures(user: UserResource) -> Loaded<AdminAnalytics> {
     let period = period_from_url();
     Resource::new(
         move || period.get(),

@@ -180,7 +180,7 @@ fn hours(h: Option<f64>) -> String {
     }
 }
 
-fn minutes(m: Option<f64>) -> String {
+pub fn minutes(m: Option<f64>) -> String {
     match m {
         Some(m) if m < 90.0 => format!("{m:.0} min"),
         Some(m) => format!("{:.1} h", m / 60.0),
