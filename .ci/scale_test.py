@@ -1046,7 +1046,10 @@ class Run:
 
     def check_emails(self, prefix: str, scope: str) -> None:
         """Every notification so far that wanted an email (all of them: nobody changed their preferences) was told in
-        exactly one email: a digest "N updates: ..." tells N."""
+        exactly one email: a digest "N updates: ..." tells N. A worker killed between a digest's send and its mark
+        leaves the message recorded, and the next try sends that same message again: the same Message-ID with the
+        same news is one message delivered twice (clients that de-duplicate by Message-ID show it once) and counts once; the same Message-ID
+        with other news would be two emails."""
         lay = self.lay
         maildir = Path(lay.info["maildir"])
         t0 = time.monotonic()
@@ -1069,17 +1072,27 @@ class Run:
         messages = 0
         sent: dict[str, list[tuple[float, str, set]]] = {}  # recipient -> (delivered at, subject, item titles)
         box = mailbox.Maildir(maildir, factory=None, create=False)
+        seen: dict[str, tuple[str, str, str]] = {}  # Message-ID -> (recipient, subject, plain body)
+        again, changed = 0, []
         for key, msg in box.iteritems():
             m = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
             subject = str(m["subject"] or "")
             if subject.startswith("Confirm your email address"):
                 continue
             to = email.utils.parseaddr(str(m["to"]))[1].lower()
+            body = m.get_body(preferencelist=("plain",))
+            text = body.get_content() if body else ""
+            mid = str(m["message-id"] or "").strip()
+            if mid and mid in seen:
+                if seen[mid] == (to, subject, text):
+                    again += 1
+                    continue
+                changed.append(f"{mid} to {to}: {seen[mid][1][:40]!r} then {subject[:40]!r}")
+            seen[mid] = (to, subject, text)
             mm = re.match(r"^(\d+) updates: ", subject)
             told[to] = told.get(to, 0) + (int(mm.group(1)) if mm else 1)
             messages += 1
-            body = m.get_body(preferencelist=("plain",))
-            items = set(re.findall(r"^\* (.+)$", body.get_content() if body else "", re.M)) or {subject}
+            items = set(re.findall(r"^\* (.+)$", text, re.M)) or {subject}
             path = next((maildir / d / key for d in ("new", "cur") if (maildir / d / key).exists()), None)
             sent.setdefault(to, []).append((path.stat().st_mtime if path else 0, subject, items))
         rows = lay.sql("select lower(u.email) as email, count(*) as n from notifications n "
@@ -1091,7 +1104,10 @@ class Run:
                  if told.get(e, 0) < wanted.get(e, 0)}
         R.figure(f"notification emails {scope}",
                  f"{messages} messages telling {sum(told.values())} notifications to "
-                 f"{len(told)} people; the database holds {sum(wanted.values())} notifications")
+                 f"{len(told)} people; the database holds {sum(wanted.values())} notifications; "
+                 f"{again} delivered again as the same message after a kill")
+        R.check(f"{prefix} a message sent again is the same message", not changed,
+                "same Message-ID, other news: " + " | ".join(changed[:6]))
         overlaps = []
         for to in over:
             mails = sorted(sent.get(to, []))

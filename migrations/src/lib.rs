@@ -34,6 +34,7 @@ mod m20261201_000017_job_questions;
 mod m20261201_000018_email_claims;
 mod m20261201_000019_idempotency_keys;
 mod m20261201_000020_integrations;
+mod m20261202_000021_email_messages;
 mod schema;
 
 /// Applies the application's schema, one migration per table group.
@@ -63,6 +64,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000018_email_claims::Migration),
             Box::new(m20261201_000019_idempotency_keys::Migration),
             Box::new(m20261201_000020_integrations::Migration),
+            Box::new(m20261202_000021_email_messages::Migration),
         ]
     }
 }

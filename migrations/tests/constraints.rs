@@ -1507,6 +1507,7 @@ async fn columns_match_schema(db: &DatabaseConnection) {
                 ("shown", false),
                 ("push_pending", false),
                 ("email_claimed_until", true),
+                ("email_message", true),
             ],
         ),
         (
@@ -1900,6 +1901,26 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
         "a job waiting for its client's answer",
     );
     insert_question(db, job, None).await;
+    let column = |name: &str| match db.get_database_backend() {
+        DbBackend::Sqlite => format!(
+            "SELECT COUNT(*) AS n FROM pragma_table_info('notifications') WHERE name = '{name}'"
+        ),
+        _ => format!(
+            "SELECT COUNT(*) AS n FROM information_schema.columns \
+             WHERE table_name = 'notifications' AND column_name = '{name}'"
+        ),
+    };
+    Migrator::down(db, Some(1)).await.expect("one step down");
+    assert_eq!(
+        count(db, &column("email_message"), vec![]).await,
+        0,
+        "the email messages' column goes"
+    );
+    assert_eq!(
+        application_tables(db).await,
+        all,
+        "no table goes with the email messages' column"
+    );
     Migrator::down(db, Some(1)).await.expect("one step down");
     let mut all = all;
     for table in [

@@ -104,7 +104,13 @@ impl Mailer {
                 .map(|l| format!("<p><a href=\"{}\">Open in JobDelegate</a></p>", escape(l)))
                 .unwrap_or_default()
         );
+        // A digest keeps its recorded identity, so the same message sent again after a crash mid-send is known as
+        // the same one (clients that de-duplicate by Message-ID show it once); other messages get one made up.
+        let id = e
+            .message_id
+            .map(|id| format!("<{id}@{}>", self.from.email.domain()));
         Message::builder()
+            .message_id(id)
             .from(self.from.clone())
             .to(to)
             .subject(e.subject.clone())

@@ -66,6 +66,7 @@ pub async fn verification_email(
     };
     let token = new_link(db, user.id, VERIFY, &user.email).await?;
     Ok(Some(Email {
+        message_id: None,
         to: user.email.clone(),
         name: super::users::full_name(&user),
         subject: "Confirm your email address".into(),
@@ -90,6 +91,7 @@ pub async fn change_email(
     };
     let token = new_link(db, user.id, CHANGE, new_email).await?;
     Ok(Some(Email {
+        message_id: None,
         to: new_email.to_string(),
         name: super::users::full_name(&user),
         subject: "Confirm your new email address".into(),
@@ -286,6 +288,7 @@ pub async fn confirm(
                 &txn,
                 queue::HIGH,
                 &HighJob::Email(Email {
+                    message_id: None,
                     to: old.clone(),
                     name: super::users::full_name(&user),
                     subject: "Your email address was changed".into(),

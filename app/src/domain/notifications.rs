@@ -171,21 +171,9 @@ pub async fn pending_email(
     let user = super::entities::users::Entity::find_by_id(user_id)
         .one(db)
         .await?;
-    let at = now();
-    let mut waiting = n::Entity::update_many()
-        .col_expr(n::Column::EmailClaimedUntil, Expr::value(at + EMAIL_CLAIM))
-        .filter(n::Column::UserId.eq(user_id))
-        .filter(n::Column::EmailPending.eq(true))
-        .filter(
-            sea_orm::Condition::any()
-                .add(n::Column::EmailClaimedUntil.is_null())
-                .add(n::Column::EmailClaimedUntil.lt(at)),
-        )
-        .exec_with_returning(db)
-        .await?;
-    if waiting.is_empty() {
+    let Some((message, mut waiting)) = claim(db, user_id).await? else {
         return Ok(None);
-    }
+    };
     waiting.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
     let takes: Vec<Uuid> = waiting.iter().map(|r| r.id).collect();
     let (Some(user), Some(newest)) = (user, waiting.first()) else {
@@ -201,6 +189,7 @@ pub async fn pending_email(
     let name = super::users::full_name(&user);
     let email = match waiting.len() {
         1 => Email {
+            message_id: Some(message),
             to: user.email,
             name,
             subject: newest.title.clone(),
@@ -209,6 +198,7 @@ pub async fn pending_email(
             items: Vec::new(),
         },
         count => Email {
+            message_id: Some(message),
             to: user.email,
             name,
             subject: format!("{count} updates: {}", newest.title)
@@ -235,6 +225,55 @@ pub async fn pending_email(
     Ok(Some(PendingEmail { email, takes }))
 }
 
+/// Claim `user_id`'s notifications for one email: the message a sender formed and did not finish (it died between
+/// the send and the mark, or the send failed) once its claim lapsed, as it was, so the next try sends the same
+/// message again; otherwise the notifications no message took yet, as a new message. Each statement claims what it
+/// returns, so concurrent digests for one person never share a notification.
+async fn claim(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+) -> Result<Option<(Uuid, Vec<n::Model>)>, AppError> {
+    let at = now();
+    let free = || {
+        sea_orm::Condition::any()
+            .add(n::Column::EmailClaimedUntil.is_null())
+            .add(n::Column::EmailClaimedUntil.lt(at))
+    };
+    let unfinished = n::Entity::find()
+        .filter(n::Column::UserId.eq(user_id))
+        .filter(n::Column::EmailPending.eq(true))
+        .filter(n::Column::EmailMessage.is_not_null())
+        .filter(free())
+        .order_by_asc(n::Column::CreatedAt)
+        .one(db)
+        .await?
+        .and_then(|r| r.email_message);
+    if let Some(message) = unfinished {
+        let again = n::Entity::update_many()
+            .col_expr(n::Column::EmailClaimedUntil, Expr::value(at + EMAIL_CLAIM))
+            .filter(n::Column::EmailMessage.eq(message))
+            .filter(n::Column::EmailPending.eq(true))
+            .filter(free())
+            .exec_with_returning(db)
+            .await?;
+        if !again.is_empty() {
+            return Ok(Some((message, again)));
+        }
+        // Another digest took it meanwhile; this one takes what is new.
+    }
+    let message = Uuid::new_v4();
+    let fresh = n::Entity::update_many()
+        .col_expr(n::Column::EmailClaimedUntil, Expr::value(at + EMAIL_CLAIM))
+        .col_expr(n::Column::EmailMessage, Expr::value(message))
+        .filter(n::Column::UserId.eq(user_id))
+        .filter(n::Column::EmailPending.eq(true))
+        .filter(n::Column::EmailMessage.is_null())
+        .filter(free())
+        .exec_with_returning(db)
+        .await?;
+    Ok((!fresh.is_empty()).then_some((message, fresh)))
+}
+
 /// The notifications `takes` were told by email (or need not be).
 pub async fn email_sent(db: &DatabaseConnection, takes: &[Uuid]) -> Result<(), AppError> {
     for chunk in takes.chunks(500) {
@@ -251,7 +290,8 @@ pub async fn email_sent(db: &DatabaseConnection, takes: &[Uuid]) -> Result<(), A
     Ok(())
 }
 
-/// The email telling `takes` could not be sent: release them for the next try.
+/// The email telling `takes` could not be sent: release them for the next try, which sends the same message (its
+/// news and Message-ID stay recorded: a failed send may still have been delivered).
 pub async fn email_not_sent(db: &DatabaseConnection, takes: &[Uuid]) -> Result<(), AppError> {
     for chunk in takes.chunks(500) {
         n::Entity::update_many()

@@ -91,6 +91,7 @@ pub async fn reset_email(db: &DatabaseConnection, email: &str) -> Result<Option<
     .insert(db)
     .await?;
     Ok(Some(Email {
+        message_id: None,
         to: user.email.clone(),
         name: super::users::full_name(&user),
         subject: "Choose a new password".into(),

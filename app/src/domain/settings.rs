@@ -57,6 +57,7 @@ pub async fn update_name(
 /// The email telling someone their password changed (by them, from settings or a reset link).
 pub(super) fn password_changed_email(user: &users::Model, how: &str) -> Email {
     Email {
+        message_id: None,
         to: user.email.clone(),
         name: super::users::full_name(user),
         subject: "Your password was changed".into(),

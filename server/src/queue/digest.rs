@@ -39,7 +39,8 @@ async fn claim_send_mark(w: &Workers, user_id: Uuid) -> Result<(), BoxDynError> 
         return Err(fail("email", err));
     }
     // Marked after sending, tried again for a while (the database may be restarting): running the job again would
-    // send the same news twice.
+    // send the same message twice. (A worker killed right here leaves the message recorded with its news, and the
+    // next try, once the claim lapses, sends that same message: same Message-ID, same news.)
     persist(|| notifications::email_sent(&w.db, &p.takes))
         .await
         .map_err(|e| fail("notification email", e))?;

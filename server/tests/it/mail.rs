@@ -40,6 +40,7 @@ async fn waiting_news(
         shown: Set(true),
         push_pending: Set(false),
         email_claimed_until: Set(None),
+        email_message: Set(None),
     }
     .insert(&app.db)
     .await
@@ -394,10 +395,8 @@ async fn two_emails_for_one_person_never_tell_the_same_news(b: Backend) {
         news::pending_email(&app.db, jo.id),
         news::pending_email(&app.db, jo.id),
     );
-    let takes: Vec<Vec<uuid::Uuid>> = [a, b2, c]
-        .into_iter()
-        .map(|p| p.unwrap().map(|p| p.takes).unwrap_or_default())
-        .collect();
+    let formed: Vec<_> = [a, b2, c].into_iter().filter_map(|p| p.unwrap()).collect();
+    let takes: Vec<Vec<uuid::Uuid>> = formed.iter().map(|p| p.takes.clone()).collect();
     let mut all: Vec<uuid::Uuid> = takes.iter().flatten().copied().collect();
     all.sort();
     let mut expected = pending.clone();
@@ -407,6 +406,16 @@ async fn two_emails_for_one_person_never_tell_the_same_news(b: Backend) {
         "each waiting notification is in exactly one of the emails"
     );
     let first = takes.into_iter().find(|t| !t.is_empty()).unwrap();
+    let first_id = formed[0].email.message_id;
+    assert!(first_id.is_some(), "a digest's message is recorded");
+    assert_eq!(
+        formed
+            .iter()
+            .filter(|p| p.email.message_id == first_id)
+            .count(),
+        1,
+        "each digest is a message of its own"
+    );
     assert!(
         news::pending_email(&app.db, jo.id).await.unwrap().is_none(),
         "nothing left to claim while the emails are being sent"
@@ -423,6 +432,11 @@ async fn two_emails_for_one_person_never_tell_the_same_news(b: Backend) {
     got.sort();
     want.sort();
     assert_eq!(got, want);
+    assert_eq!(
+        (again.email.message_id, &again.email.subject),
+        (first_id, &formed[0].email.subject),
+        "the next try is the same message (a failed send may have been delivered)"
+    );
     news::email_sent(&app.db, &again.takes).await.unwrap();
 
     // A sender that died holding a claim: once the claim lapses, the next email takes the news.
@@ -432,6 +446,8 @@ async fn two_emails_for_one_person_never_tell_the_same_news(b: Backend) {
     let held = news::pending_email(&app.db, jo.id).await.unwrap().unwrap();
     assert_eq!(held.takes.len(), 3);
     assert!(news::pending_email(&app.db, jo.id).await.unwrap().is_none());
+    // News that arrives meanwhile is not part of the message the dead sender formed.
+    waiting_news(&app, jo.id, "Newcomer", "m", chrono::Utc::now()).await;
     let stale = chrono::Utc::now() - chrono::Duration::seconds(1);
     n::Entity::update_many()
         .col_expr(
@@ -448,6 +464,56 @@ async fn two_emails_for_one_person_never_tell_the_same_news(b: Backend) {
     got.sort();
     want.sort();
     assert_eq!(got, want);
+    assert_eq!(
+        (
+            lapsed.email.message_id,
+            &lapsed.email.subject,
+            &lapsed.email.items
+        ),
+        (
+            held.email.message_id,
+            &held.email.subject,
+            &held.email.items
+        ),
+        "the dead sender's message goes again as it was: same Message-ID, same news"
+    );
     news::email_sent(&app.db, &lapsed.takes).await.unwrap();
+    let newcomer = news::pending_email(&app.db, jo.id).await.unwrap().unwrap();
+    assert_eq!(newcomer.email.subject, "Newcomer");
+    assert_ne!(newcomer.email.message_id, held.email.message_id);
+    news::email_sent(&app.db, &newcomer.takes).await.unwrap();
     assert!(news::pending_email(&app.db, jo.id).await.unwrap().is_none());
+}
+
+/// A digest's recorded identity is its Message-ID, so the same message sent again after a crash is known as the
+/// same one; an email without one gets a Message-ID of its own.
+#[test]
+fn a_digest_carries_its_recorded_message_id() {
+    let dir = std::env::temp_dir().join(format!("jd-mail-{}", uuid::Uuid::new_v4()));
+    let mailer = server::mailer::Mailer::outbox(
+        dir.clone(),
+        "JobDelegate <no-reply@example.com>".parse().unwrap(),
+        "http://127.0.0.1:3000".into(),
+    )
+    .unwrap();
+    let id = uuid::Uuid::new_v4();
+    let mut e = queue::Email {
+        message_id: Some(id),
+        to: "jo@example.com".into(),
+        name: "Jo".into(),
+        subject: "2 updates: News".into(),
+        body: "2 updates since the last email.".into(),
+        link: None,
+        items: Vec::new(),
+    };
+    let text = String::from_utf8(mailer.message(&e).unwrap().formatted()).unwrap();
+    assert!(
+        text.contains(&format!("Message-ID: <{id}@example.com>")),
+        "{text}"
+    );
+    e.message_id = None;
+    let other = String::from_utf8(mailer.message(&e).unwrap().formatted()).unwrap();
+    assert!(other.contains("Message-ID: <"), "{other}");
+    assert!(!other.contains(&id.to_string()));
+    let _ = std::fs::remove_dir_all(dir);
 }

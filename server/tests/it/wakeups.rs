@@ -21,6 +21,7 @@ async fn commit_email(db: &sea_orm::DatabaseConnection, subject: &str) {
     use app::domain::infra::queue;
     let txn = app::domain::begin_write(db).await.unwrap();
     let email = queue::Email {
+        message_id: None,
         to: "jo@example.com".into(),
         name: "Jo".into(),
         subject: subject.into(),

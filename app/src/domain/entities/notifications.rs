@@ -22,6 +22,9 @@ pub struct Model {
     pub push_pending: bool,
     /// Claimed by the email being sent until then: no other email takes it meanwhile (migration 18).
     pub email_claimed_until: Option<DateTimeUtc>,
+    /// The email that took it (its Message-ID), recorded before the send: after a crash mid-send the same message
+    /// goes again, never a second one with the same news (migration 21).
+    pub email_message: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,10 @@ pub const MAX_ATTEMPTS: i32 = 5;
 /// An email to one person, rendered by the worker (which knows the site's address).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Email {
+    /// The message's identity (its Message-ID header): a digest's, recorded before it is sent, so a try after a
+    /// crash mid-send sends the same message again. Others get one made up when they are sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_id: Option<uuid::Uuid>,
     pub to: String,
     pub name: String,
     pub subject: String,

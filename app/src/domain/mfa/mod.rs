@@ -178,6 +178,7 @@ async fn new_recovery_codes<C: ConnectionTrait>(
 
 fn account_email(user: &users::Model, subject: &str, body: String) -> HighJob {
     HighJob::Email(Email {
+        message_id: None,
         to: user.email.clone(),
         name: super::users::full_name(user),
         subject: subject.into(),
