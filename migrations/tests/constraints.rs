@@ -2303,6 +2303,7 @@ fn migration_names_are_ordered_and_unique() {
             "m20261201_000018_email_claims",
             "m20261201_000019_idempotency_keys",
             "m20261201_000020_integrations",
+            "m20261202_000021_email_messages",
         ]
     );
 }
