@@ -42,9 +42,10 @@ fn head(user: CurrentUser) -> AnyView {
 #[component]
 pub fn Queue() -> impl IntoView {
     let data = work::WorkData::new(work::Section::Queue, use_auth().user);
+    let queue = work::queue_resource(data);
     view! {
         <Frame title="Queue">
-            <work::QueueSection data />
+            <work::QueueSection data queue />
         </Frame>
     }
 }
@@ -53,9 +54,10 @@ pub fn Queue() -> impl IntoView {
 #[component]
 pub fn History() -> impl IntoView {
     let data = work::WorkData::new(work::Section::History, use_auth().user);
+    let history = work::history_resource(data);
     view! {
         <Frame title="History">
-            <work::HistorySection data />
+            <work::HistorySection data history />
         </Frame>
     }
 }

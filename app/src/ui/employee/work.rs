@@ -3,7 +3,7 @@
 
 use crate::ui::shared::status::{ErrorAlert, Loading};
 use leptos::prelude::*;
-use leptos_router::{components::Form, hooks::use_query_map};
+use leptos_router::hooks::use_query_map;
 use uuid::Uuid;
 
 pub use super::proof::Completion;
@@ -23,25 +23,23 @@ use crate::{
         assignments::SetAvailability,
         jobs::list_jobs,
         questions::AskClient,
-        work::{employee_queue, job_panel, my_stats, ReturnJob, StartJob},
+        work::{job_panel, my_stats, queue_view, ReturnJob, StartJob},
     },
 };
 
-/// Created by its section, outside any Suspense (see `admin_clients::ClientsData`).
+/// Created by its section, outside any Suspense (see `admin_clients::ClientsData`). Only what every employee
+/// screen shares: each list is a resource of its own screen ([`queue_resource`], [`history_resource`]), and the job
+/// panel's actions live in the panel's chunk, so a screen's chunk holds only its own code.
 #[derive(Clone, Copy)]
 pub struct WorkData {
     pub stats: Resource<Result<Option<EmployeeStats>, AppError>>,
-    pub queue: Resource<Result<Option<Vec<JobSummary>>, AppError>>,
     /// The job chosen in the URL with its client's resumes, as JSON text that the job panel's chunk decodes
     /// ([`job_panel`]).
     pub detail: Resource<Result<Option<String>, AppError>>,
-    pub history: Resource<Result<Option<Page<JobSummary>>, AppError>>,
-    pub start: ServerAction<StartJob>,
-    pub give_back: ServerAction<ReturnJob>,
     pub availability: ServerAction<SetAvailability>,
-    pub ask: ServerAction<AskClient>,
-    /// Bumped after each completion.
+    /// Bumped after each change made from the job panel (started, handed back, asked, completed).
     pub completed: RwSignal<u32>,
+    user: Resource<Result<Option<CurrentUser>, AppError>>,
 }
 
 /// Which of the employee's screens the data is for: each loads only what it shows.
@@ -57,47 +55,19 @@ impl WorkData {
         section: Section,
         user: Resource<Result<Option<CurrentUser>, AppError>>,
     ) -> WorkData {
-        let start = ServerAction::<StartJob>::new();
-        let give_back = ServerAction::<ReturnJob>::new();
         let availability = ServerAction::<SetAvailability>::new();
-        let ask = ServerAction::<AskClient>::new();
         let completed = RwSignal::new(0u32);
         let q = use_query_map();
-        let client = Memo::new(move |_| {
-            q.read()
-                .get("client")
-                .and_then(|v| Uuid::parse_str(&v).ok())
-        });
         let job = Memo::new(move |_| q.read().get("job").and_then(|v| Uuid::parse_str(&v).ok()));
-        let live = crate::ui::shared::live::use_live();
-        let changes = move || {
-            (
-                live.get(),
-                start.version().get(),
-                give_back.version().get(),
-                availability.version().get(),
-                ask.version().get(),
-                completed.get(),
-            )
-        };
-        let employee =
-            move || async move { matches!(user.await, Ok(Some(u)) if u.role == Role::Employee) };
+        let changes = changes(availability, completed);
         let stats = Resource::new(
             move || (section, changes()),
             move |(s, _)| async move {
-                if !matches!(s, Section::Queue | Section::Stats) || !employee().await {
+                if !matches!(s, Section::Queue | Section::Stats) || !signed_in_employee(user).await
+                {
                     return Ok(None);
                 }
                 my_stats().await.map(Some)
-            },
-        );
-        let queue = Resource::new(
-            move || (section, client.get(), changes()),
-            move |(s, client, _)| async move {
-                if s != Section::Queue || !employee().await {
-                    return Ok(None);
-                }
-                employee_queue(client).await.map(Some)
             },
         );
         let detail = Resource::new(
@@ -106,38 +76,70 @@ impl WorkData {
                 let (true, Some(id)) = (matches!(s, Section::Queue | Section::History), job) else {
                     return Ok(None);
                 };
-                if !employee().await {
+                if !signed_in_employee(user).await {
                     return Ok(None);
                 }
                 job_panel(id).await.map(Some)
             },
         );
-        let history = Resource::new(
-            move || (section, changes()),
-            move |(s, _)| async move {
-                if s != Section::History || !employee().await {
-                    return Ok(None);
-                }
-                list_jobs(JobQuery {
-                    per_page: Some(50),
-                    ..Default::default()
-                })
-                .await
-                .map(Some)
-            },
-        );
         WorkData {
             stats,
-            queue,
             detail,
-            history,
-            start,
-            give_back,
             availability,
-            ask,
             completed,
+            user,
         }
     }
+}
+
+/// What makes the lists load again: news from the server, the availability switched, a change from the panel.
+fn changes(
+    availability: ServerAction<SetAvailability>,
+    completed: RwSignal<u32>,
+) -> impl Fn() -> (u32, usize, u32) + Copy + Send + Sync + 'static {
+    let live = crate::ui::shared::live::use_live();
+    move || (live.get(), availability.version().get(), completed.get())
+}
+
+/// Whether the signed-in user is an employee (the lists load nothing otherwise).
+async fn signed_in_employee(user: Resource<Result<Option<CurrentUser>, AppError>>) -> bool {
+    matches!(user.await, Ok(Some(u)) if u.role == Role::Employee)
+}
+
+/// The queue screen's list: its markup, made on the server ([`queue_view`]), optionally one client's.
+pub fn queue_resource(data: WorkData) -> Resource<Result<Option<String>, AppError>> {
+    let q = use_query_map();
+    let client = Memo::new(move |_| {
+        q.read()
+            .get("client")
+            .and_then(|v| Uuid::parse_str(&v).ok())
+    });
+    let (changes, user) = (changes(data.availability, data.completed), data.user);
+    Resource::new(
+        move || (client.get(), changes()),
+        move |(client, _)| async move {
+            if !signed_in_employee(user).await {
+                return Ok(None);
+            }
+            queue_view(client).await.map(Some)
+        },
+    )
+}
+
+/// The history screen's list: the employee's jobs, newest first.
+pub fn history_resource(data: WorkData) -> Resource<Result<Option<Page<JobSummary>>, AppError>> {
+    let (changes, user) = (changes(data.availability, data.completed), data.user);
+    Resource::new(changes, move |_| async move {
+        if !signed_in_employee(user).await {
+            return Ok(None);
+        }
+        list_jobs(JobQuery {
+            per_page: Some(50),
+            ..Default::default()
+        })
+        .await
+        .map(Some)
+    })
 }
 
 /// Availability and the employee's counters.
@@ -184,11 +186,12 @@ pub fn StatsCard(data: WorkData) -> impl IntoView {
     }
 }
 
+/// The queue: the counters, the job opened, and the list as the server drew it ([`queue_resource`]).
 #[component]
-pub fn QueueSection(data: WorkData) -> impl IntoView {
-    let queue = data.queue;
-    let q = use_query_map();
-    let client = move || q.read().get("client").unwrap_or_default();
+pub fn QueueSection(
+    data: WorkData,
+    queue: Resource<Result<Option<String>, AppError>>,
+) -> impl IntoView {
     view! {
         <StatsCard data />
         <JobPanel data base="/employee" />
@@ -197,60 +200,13 @@ pub fn QueueSection(data: WorkData) -> impl IntoView {
             <Transition fallback=|| view! { <Loading /> }>
                 {move || Suspend::new(async move {
                     match queue.await {
-                        Ok(Some(jobs)) => {
-                            let mut clients: Vec<(Uuid, String)> = jobs.iter().map(|j| (j.client_id, j.client_name.clone())).collect();
-                            clients.sort();
-                            clients.dedup();
-                            view! {
-                                <Form method="GET" action="/employee" attr:class="filters">
-                                    <div class="field">
-                                        <label for="q-client">"Client"</label>
-                                        <select id="q-client" name="client">
-                                            <option value="">"All clients"</option>
-                                            {clients.into_iter().map(|(id, name)| {
-                                                let id = id.to_string();
-                                                let selected = client() == id;
-                                                view! { <option value=id selected=selected>{name}</option> }
-                                            }).collect_view()}
-                                        </select>
-                                    </div>
-                                    <button type="submit" class="btn">"Show"</button>
-                                </Form>
-                                {if jobs.is_empty() {
-                                    view! { <p class="muted" data-testid="queue-empty">"No jobs assigned to you right now."</p> }.into_any()
-                                } else {
-                                    view! {
-                                        <ul class="job-list">
-                                            {jobs.into_iter().map(|j| view! { <QueueRow job=j /> }).collect_view()}
-                                        </ul>
-                                    }
-                                    .into_any()
-                                }}
-                            }
-                            .into_any()
-                        }
+                        Ok(Some(markup)) => view! { <div inner_html=markup></div> }.into_any(),
                         Ok(None) => ().into_any(),
                         Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                     }
                 })}
             </Transition>
         </section>
-    }
-}
-
-#[component]
-fn QueueRow(job: JobSummary) -> impl IntoView {
-    view! {
-        <li class="job-row" data-testid="queue-row">
-            <div class="job-head">
-                <a href=format!("/employee?job={}", job.id) class="job-title">{job.heading()}</a>
-                <span class=format!("badge status-{}", job.status.as_str()) data-testid="job-status">{job.status.label()}</span>
-            </div>
-            <p class="muted small">
-                {format!("{} · {} priority{}", job.client_name, job.priority.label(),
-                    job.deadline.map(|d| format!(" · due {}", when(d))).unwrap_or_default())}
-            </p>
-        </li>
     }
 }
 
@@ -313,13 +269,23 @@ fn WorkJob(
     data: WorkData,
     base: &'static str,
 ) -> impl IntoView {
-    let WorkData {
-        start,
-        give_back,
-        ask,
-        completed,
-        ..
-    } = data;
+    let completed = data.completed;
+    // The panel's own actions (in its chunk, not the queue's): a success makes the lists and the panel load again.
+    let (start, give_back, ask) = (
+        ServerAction::<StartJob>::new(),
+        ServerAction::<ReturnJob>::new(),
+        ServerAction::<AskClient>::new(),
+    );
+    Effect::new(move |_| {
+        let done = [
+            matches!(start.value().get(), Some(Ok(_))),
+            matches!(give_back.value().get(), Some(Ok(_))),
+            matches!(ask.value().get(), Some(Ok(_))),
+        ];
+        if done.contains(&true) {
+            completed.update(|n| *n += 1);
+        }
+    });
     let job = detail.job.clone();
     let resume = job.resume_type_id.map(|id| {
         (
@@ -451,8 +417,10 @@ fn CompleteForm(id: Uuid, completed: RwSignal<u32>) -> impl IntoView {
 }
 
 #[component]
-pub fn HistorySection(data: WorkData) -> impl IntoView {
-    let history = data.history;
+pub fn HistorySection(
+    data: WorkData,
+    history: Resource<Result<Option<Page<JobSummary>>, AppError>>,
+) -> impl IntoView {
     view! {
         <JobPanel data base="/employee/history" />
         <section class="card" data-testid="history">
