@@ -50,6 +50,25 @@ test('first-run setup creates the super admin, then the page is gone', async ({ 
   await expect(page).toHaveURL(/\/login$/);
 });
 
+test('every load of a page tells the browser to fetch its screen\'s wasm chunks at once', async ({ request }) => {
+  // Without these hints the browser asks for the screen's chunks only once the main module has arrived (0.7 s later
+  // on an emulated phone); leptos wrote them for about half the loads (app/src/ui/preload.rs).
+  const seen = new Set<string>();
+  for (let i = 0; i < 10; i++) {
+    const res = await request.get('/login', { headers: { 'Accept-Encoding': 'identity' } });
+    expect(res.status()).toBe(200);
+    const html = await res.text();
+    const head = html.slice(0, html.indexOf('</head>'));
+    const chunks = [...head.matchAll(/<link[^>]*rel="preload"[^>]*href="([^"]+\.wasm)"|<link[^>]*href="([^"]+\.wasm)"[^>]*rel="preload"/g)]
+      .map((m) => m[1] ?? m[2])
+      .filter((href) => !/\/jobdelegate\.[^/]*wasm$/.test(href));
+    expect(chunks.some((href) => href.includes('/split_auth_screen_')), `load ${i + 1}: ${chunks.join(' ')}`).toBe(true);
+    expect(head, `load ${i + 1}`).toMatch(/<link[^>]*__wasm_split\.[^"]*\.js/);
+    seen.add(chunks.sort().join(' '));
+  }
+  expect(seen.size, 'the same hints on every load').toBe(1);
+});
+
 test('login, navigation between sections, logout', async ({ page }, info) => {
   await login(page, ADMIN.email, 'wrong password');
   await expect(page.getByTestId('form-error')).toHaveText('Incorrect email or password.');

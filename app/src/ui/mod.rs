@@ -7,6 +7,8 @@ mod admin;
 mod auth;
 mod client;
 mod employee;
+#[cfg(feature = "ssr")]
+mod preload;
 mod routes;
 mod shared;
 
@@ -32,7 +34,10 @@ pub const PRODUCT_NAME: &str = "JobDelegate";
 /// The HTML document around the app, rendered on the server only.
 pub fn shell(options: leptos::config::LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
-    set_security_headers();
+    {
+        set_security_headers();
+        preload::remember(&options);
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -65,9 +65,14 @@ macro_rules! screens {
                 if matches!(self, Screen::EmployeeQueue | Screen::EmployeeHistory) {
                     employee::work::preload_panel().await;
                 }
-                match self {
+                let view = match self {
                     $($(Screen::$screen => $load($group::$component).await,)*)*
-                }
+                };
+                #[cfg(feature = "ssr")]
+                super::preload::chunks(match self {
+                    $($(Screen::$screen => stringify!($load),)*)*
+                });
+                view
             }
 
             async fn preload(&self) {}

@@ -218,7 +218,12 @@ fn JobPanel(data: WorkData, base: &'static str) -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(Some(text)) => work_job(Panel { text, data, base }).await,
+                    Ok(Some(text)) => {
+                        let view = work_job(Panel { text, data, base }).await;
+                        #[cfg(feature = "ssr")]
+                        crate::ui::preload::chunks("work_job");
+                        view
+                    }
                     Ok(None) => ().into_any(),
                     Err(e) => view! { <ErrorAlert error=e /> }.into_any(),
                 }
