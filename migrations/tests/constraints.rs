@@ -1901,6 +1901,7 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
         "a job waiting for its client's answer",
     );
     insert_question(db, job, None).await;
+    // How many columns of that name `notifications` has (0 once the migration that added it is undone).
     let column = |name: &str| match db.get_database_backend() {
         DbBackend::Sqlite => format!(
             "SELECT COUNT(*) AS n FROM pragma_table_info('notifications') WHERE name = '{name}'"
@@ -1944,17 +1945,8 @@ async fn migrate_up_down_up(db: &DatabaseConnection) {
         "the idempotency keys' table goes"
     );
     Migrator::down(db, Some(1)).await.expect("one step down");
-    let claim_column = match db.get_database_backend() {
-        DbBackend::Sqlite => {
-            "SELECT COUNT(*) AS n FROM pragma_table_info('notifications') WHERE name = 'email_claimed_until'"
-        }
-        _ => {
-            "SELECT COUNT(*) AS n FROM information_schema.columns \
-             WHERE table_name = 'notifications' AND column_name = 'email_claimed_until'"
-        }
-    };
     assert_eq!(
-        count(db, claim_column, vec![]).await,
+        count(db, &column("email_claimed_until"), vec![]).await,
         0,
         "the email claims' column goes"
     );

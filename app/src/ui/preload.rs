@@ -21,52 +21,44 @@ struct Manifest {
     loader: String,
 }
 
-static OPTIONS: OnceLock<LeptosOptions> = OnceLock::new();
 static MANIFEST: OnceLock<Option<Manifest>> = OnceLock::new();
 
-/// Keep the site's options for [`chunks`] (the shell has them on every page).
+/// Read the split manifest the first time a page is rendered (the shell has the site's options on every page).
 pub fn remember(options: &LeptosOptions) {
-    let _ = OPTIONS.set(options.clone());
+    MANIFEST.get_or_init(|| load(options));
 }
 
-fn manifest() -> Option<&'static Manifest> {
-    MANIFEST
-        .get_or_init(|| {
-            let options = OPTIONS.get()?;
-            let mut manifest_file = "__wasm_split_manifest.json".to_string();
-            let mut loader = "__wasm_split.______________________.js".to_string();
-            if options.hash_files {
-                let hashes = std::env::current_exe()
-                    .ok()
-                    .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
-                    .and_then(|path| std::fs::read_to_string(path).ok())?;
-                for (file, hash) in hashes.lines().filter_map(|l| l.trim().split_once(':')) {
-                    match file {
-                        "manifest" => {
-                            manifest_file = format!("__wasm_split_manifest.{}.json", hash.trim())
-                        }
-                        "split" => loader = format!("__wasm_split.{}.js", hash.trim()),
-                        _ => {}
-                    }
-                }
+fn load(options: &LeptosOptions) -> Option<Manifest> {
+    let mut manifest_file = "__wasm_split_manifest.json".to_string();
+    let mut loader = "__wasm_split.______________________.js".to_string();
+    if options.hash_files {
+        let hashes = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
+            .and_then(|path| std::fs::read_to_string(path).ok())?;
+        for (file, hash) in hashes.lines().filter_map(|l| l.trim().split_once(':')) {
+            match file {
+                "manifest" => manifest_file = format!("__wasm_split_manifest.{}.json", hash.trim()),
+                "split" => loader = format!("__wasm_split.{}.js", hash.trim()),
+                _ => {}
             }
-            let path = PathBuf::from(options.site_root.as_ref())
-                .join(options.site_pkg_dir.as_ref())
-                .join(manifest_file);
-            let groups = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
-            Some(Manifest {
-                pkg: format!("/{}", options.site_pkg_dir),
-                groups,
-                loader,
-            })
-        })
-        .as_ref()
+        }
+    }
+    let path = PathBuf::from(options.site_root.as_ref())
+        .join(options.site_pkg_dir.as_ref())
+        .join(manifest_file);
+    let groups = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    Some(Manifest {
+        pkg: format!("/{}", options.site_pkg_dir),
+        groups,
+        loader,
+    })
 }
 
 /// Write the preload hints of the lazy function `name` (its name without the hash the macro adds), and of the split
 /// loader's script, into the head of the page being rendered.
 pub fn chunks(name: &str) {
-    let Some(m) = manifest() else {
+    let Some(m) = MANIFEST.get().and_then(Option::as_ref) else {
         return;
     };
     let Some((key, files)) = m.groups.iter().find(|(key, _)| {

@@ -12,7 +12,8 @@ both!(
     the_queue_screen_gets_its_list_drawn_on_the_server_for_its_employee_only,
 );
 
-async fn the_job_panel_shows_a_job_with_its_clients_resumes_only_to_who_may_see_it(b: Backend) {
+/// Two activated clients, Jo (served by e1) and Eve (served by e2): the app with Jo's and Eve's client ids.
+async fn jo_and_eve(b: Backend) -> (TestApp, uuid::Uuid, uuid::Uuid) {
     let app = TestApp::spawn(b).await;
     let (_, cid) = app.activated_client("jo@example.com").await;
     let (_, eve_cid) = app.activated_client("eve@example.com").await;
@@ -20,6 +21,11 @@ async fn the_job_panel_shows_a_job_with_its_clients_resumes_only_to_who_may_see_
     let (_, e2) = app.employee("e2@example.com").await;
     app.assign(cid, e1).await;
     app.assign(eve_cid, e2).await;
+    (app, cid, eve_cid)
+}
+
+async fn the_job_panel_shows_a_job_with_its_clients_resumes_only_to_who_may_see_it(b: Backend) {
+    let (app, cid, _) = jo_and_eve(b).await;
     let c = app.signed_in("jo@example.com").await;
     let job = delegated(
         &app,
@@ -67,13 +73,7 @@ async fn the_job_panel_shows_a_job_with_its_clients_resumes_only_to_who_may_see_
 }
 
 async fn the_queue_screen_gets_its_list_drawn_on_the_server_for_its_employee_only(b: Backend) {
-    let app = TestApp::spawn(b).await;
-    let (_, cid) = app.activated_client("jo@example.com").await;
-    let (_, eve_cid) = app.activated_client("eve@example.com").await;
-    let (_, e1) = app.employee("e1@example.com").await;
-    let (_, e2) = app.employee("e2@example.com").await;
-    app.assign(cid, e1).await;
-    app.assign(eve_cid, e2).await;
+    let (app, cid, eve_cid) = jo_and_eve(b).await;
     let c = app.signed_in("jo@example.com").await;
     let job = delegated(
         &app,
